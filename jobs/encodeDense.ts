@@ -1,0 +1,79 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { ArtifactStore } from '../src/artifacts/store.js';
+import type { Chunk } from '../src/chunking/chunk.js';
+import { BatchTooLargeError, encodeWithHalving } from '../src/embedding/batchHalving.js';
+import type { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
+import type { Embedder } from '../src/embedding/port.js';
+import type { Logger } from '../src/observability/logger.js';
+import type { RunProgress } from '../src/queue/runProgress.js';
+import { artifactKeys } from './artifactKeys.js';
+import { parsePayload } from './catalog.js';
+import type { EncodeDenseResult } from './payloads.js';
+
+export interface EncodeMetrics {
+  observeBatch(kind: 'dense' | 'sparse', size: number, latencyMs: number): void;
+  countChunks(kind: 'dense' | 'sparse', n: number): void;
+  countOom(kind: 'dense' | 'sparse'): void;
+}
+
+export interface EncodeDenseDeps {
+  embedder: () => Promise<Embedder>;
+  artifacts: ArtifactStore;
+  progress: RunProgress;
+  batchMemory: (model: string) => BatchSizeMemory;
+  logger: Logger;
+  metrics?: EncodeMetrics;
+}
+
+/** The text a dense model sees for a chunk: its path as a header line, then the code. */
+export const denseDocumentText = (c: Chunk) => `${c.path}\n${c.text}`;
+
+/** Errors an adapter marks as permanent (a 4xx from vLLM, a bad model) fail the job at once. */
+export function toJobError(err: unknown): Error {
+  if (err instanceof BatchTooLargeError) return new UnrecoverableError(err.message);
+  const e = err as { retryable?: boolean; message?: string };
+  if (e && e.retryable === false) return new UnrecoverableError(e.message ?? String(err));
+  return err as Error;
+}
+
+/** encode.dense: embed one staged batch, halving on out-of-memory, and stage the vectors. */
+export function createEncodeDenseProcessor(deps: EncodeDenseDeps) {
+  return async function processEncodeDense(job: Job): Promise<EncodeDenseResult> {
+    const data = parsePayload('encode.dense', job.data);
+    const log = deps.logger.child({ job: 'encode.dense', jobId: job.id, runId: data.runId, batch: data.batchIndex });
+    const embedder = await deps.embedder();
+    const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, data.batchIndex));
+    const memory = deps.batchMemory(embedder.contract.model);
+    const started = performance.now();
+    try {
+      const { results, sizeUsed, halvings } = await encodeWithHalving(
+        chunks,
+        async (slice) => {
+          const t = performance.now();
+          const out = await embedder.embedDocuments(slice.map(denseDocumentText));
+          deps.metrics?.observeBatch('dense', slice.length, performance.now() - t);
+          return out;
+        },
+        {
+          initialSize: await memory.get(),
+          describe: (c) => `chunk ${c.id} ${c.path}:${c.startLine}-${c.endLine}`,
+          onHalve: (from, to, err) => {
+            deps.metrics?.countOom('dense');
+            log.warn({ from, to, err: err.message }, 'out of memory: halving the batch');
+          },
+        },
+      );
+      await memory.record(sizeUsed, halvings > 0);
+      await deps.artifacts.putVectors(artifactKeys.dense(data.runId, data.batchIndex), results);
+      const contract = { ...embedder.contract, dim: results[0]?.length ?? embedder.contract.dim };
+      const result: EncodeDenseResult = { count: results.length, model: contract.model, provider: contract.provider, dim: contract.dim, batchSizeUsed: sizeUsed };
+      await deps.artifacts.putJson(artifactKeys.denseContract(data.runId, data.batchIndex), { ...result, contract, halvings });
+      await deps.progress.record(data.runId, 'embedded', data.batchIndex, results.length);
+      deps.metrics?.countChunks('dense', results.length);
+      log.debug({ count: results.length, ms: Math.round(performance.now() - started), sizeUsed, halvings }, 'batch embedded');
+      return result;
+    } catch (err) {
+      throw toJobError(err);
+    }
+  };
+}

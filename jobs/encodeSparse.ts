@@ -1,0 +1,58 @@
+import type { Job } from 'bullmq';
+import type { ArtifactStore } from '../src/artifacts/store.js';
+import type { Chunk } from '../src/chunking/chunk.js';
+import { encodeWithHalving } from '../src/embedding/batchHalving.js';
+import type { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
+import type { Logger } from '../src/observability/logger.js';
+import type { RunProgress } from '../src/queue/runProgress.js';
+import { spladeDocumentText } from '../src/sparse/documentText.js';
+import type { SparseEncoder } from '../src/sparse/port.js';
+import { artifactKeys } from './artifactKeys.js';
+import { parsePayload } from './catalog.js';
+import { toJobError, type EncodeMetrics } from './encodeDense.js';
+
+export interface EncodeSparseDeps {
+  encoder: () => Promise<SparseEncoder>;
+  artifacts: ArtifactStore;
+  progress: RunProgress;
+  batchMemory: (model: string) => BatchSizeMemory;
+  logger: Logger;
+  metrics?: EncodeMetrics;
+}
+
+/** encode.sparse: SPLADE document expansion of one staged batch. */
+export function createEncodeSparseProcessor(deps: EncodeSparseDeps) {
+  return async function processEncodeSparse(job: Job): Promise<{ count: number; sizeUsed: number }> {
+    const data = parsePayload('encode.sparse', job.data);
+    const log = deps.logger.child({ job: 'encode.sparse', jobId: job.id, runId: data.runId, batch: data.batchIndex });
+    const encoder = await deps.encoder();
+    const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, data.batchIndex));
+    const memory = deps.batchMemory(`splade:${encoder.contract.model}`);
+    try {
+      const { results, sizeUsed, halvings } = await encodeWithHalving(
+        chunks,
+        async (slice) => {
+          const t = performance.now();
+          const out = await encoder.encodeDocuments(slice.map((c) => spladeDocumentText(c)));
+          deps.metrics?.observeBatch('sparse', slice.length, performance.now() - t);
+          return out;
+        },
+        {
+          initialSize: await memory.get(),
+          describe: (c) => `chunk ${c.id} ${c.path}:${c.startLine}-${c.endLine}`,
+          onHalve: (from, to, err) => {
+            deps.metrics?.countOom('sparse');
+            log.warn({ from, to, err: err.message }, 'out of memory: halving the SPLADE batch');
+          },
+        },
+      );
+      await memory.record(sizeUsed, halvings > 0);
+      await deps.artifacts.putJson(artifactKeys.sparse(data.runId, data.batchIndex), { contract: encoder.contract, vectors: results });
+      await deps.progress.record(data.runId, 'expanded', data.batchIndex, results.length);
+      deps.metrics?.countChunks('sparse', results.length);
+      return { count: results.length, sizeUsed };
+    } catch (err) {
+      throw toJobError(err);
+    }
+  };
+}

@@ -1,0 +1,403 @@
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { UnrecoverableError, WaitingChildrenError, type FlowJob, type FlowProducer, type Job } from 'bullmq';
+import type { Chunk } from '../src/chunking/chunk.js';
+import type { ArtifactStore } from '../src/artifacts/store.js';
+import type { Logger } from '../src/observability/logger.js';
+import { liveChunkIds, type Manifest, type ManifestFileEntry, type VectorIndexRef } from '../src/manifest/manifest.js';
+import type { ManifestStore } from '../src/manifest/store.js';
+import type { RunProgress } from '../src/queue/runProgress.js';
+import { QUEUES } from '../src/queue/names.js';
+import { artifactKeys, childJobIds } from './artifactKeys.js';
+import { JOBS, parsePayload } from './catalog.js';
+import type { EncodeDenseResult, IndexRunPayload, IndexRunResult, SinkBatchResult } from './payloads.js';
+import { diffFiles, type FileDiff } from '../src/indexing/diff.js';
+import type { VectorIndexPlanner } from '../src/vector/planner.js';
+
+/** What the plan step found: stored as an artifact, read by later steps. */
+export interface RunPlan {
+  files: PlannedFile[];
+  diff: FileDiff;
+  skipped: Record<string, number>;
+  previousVersion: number | null;
+  full: boolean;
+}
+export interface PlannedFile {
+  path: string;
+  hash: string;
+  language: string;
+  size: number;
+}
+
+/** What the chunk step staged: per file its chunk ids, per batch its size. */
+interface StagedChunks {
+  fileChunks: Record<string, string[]>;
+  batchSizes: number[];
+  /** chunk ids already live in the previous version that changed files kept */
+  reused: number;
+}
+
+export interface SnapshotPort {
+  listFiles(): Promise<{ files: PlannedFile[]; skipped: { path: string; reason: string }[] }>;
+  read(relPath: string): Promise<string>;
+}
+export interface ChunkerPort {
+  chunkFile(relPath: string, text: string, language: string): Chunk[];
+}
+
+export interface IndexRunDeps {
+  logger: Logger;
+  artifacts: ArtifactStore;
+  manifests: ManifestStore;
+  flows: FlowProducer;
+  progress: RunProgress;
+  batchSize: number;
+  /** is a SPLADE model configured? then every batch also gets an encode.sparse child */
+  sparseEnabled: boolean;
+  openSnapshot(source: IndexRunPayload['source']): Promise<SnapshotPort>;
+  createChunker(): ChunkerPort;
+  vectorPlanner: VectorIndexPlanner;
+  /** called after a commit; may enqueue faiss.compact */
+  afterCommit?(manifest: Manifest): Promise<void>;
+}
+
+export interface IndexRunProgress {
+  phase: 'plan' | 'chunk' | 'encode' | 'finalize' | 'done';
+  files: { total: number; done: number };
+  chunks: { total: number; embedded: number; expanded: number; written: number };
+}
+
+const emptyProgress = (): IndexRunProgress => ({
+  phase: 'plan',
+  files: { total: 0, done: 0 },
+  chunks: { total: 0, embedded: 0, expanded: 0, written: 0 },
+});
+
+/**
+ * index.run, a BullMQ step job: plan → chunk (adds one sub-flow per batch
+ * as children, then waits for them) → finalize. The current step is kept in
+ * the job data, so a retried or resumed job continues where it stopped and
+ * never redoes committed work.
+ */
+export function createIndexRunProcessor(deps: IndexRunDeps) {
+  return async function processIndexRun(job: Job, token?: string): Promise<IndexRunResult> {
+    let data = parsePayload('index.run', job.data);
+    const log = deps.logger.child({ job: 'index.run', jobId: job.id, runId: data.runId, repo: data.repo });
+    const started = Date.parse(data.requestedAt) || Date.now();
+    let progress: IndexRunProgress = { ...emptyProgress(), ...(typeof job.progress === 'object' ? (job.progress as object) : {}) };
+    const report = async (patch: Partial<IndexRunProgress>) => {
+      progress = { ...progress, ...patch };
+      await job.updateProgress(progress);
+    };
+    const advance = async (patch: Partial<IndexRunPayload>) => {
+      data = { ...data, ...patch };
+      await job.updateData(data);
+    };
+
+    while (true) {
+      switch (data.step) {
+        case 'plan': {
+          await report({ phase: 'plan' });
+          const plan = await planRun(deps, data, log);
+          await report({ files: { total: plan.diff.added.length + plan.diff.changed.length, done: 0 } });
+          await advance({ step: 'chunk' });
+          break;
+        }
+        case 'chunk': {
+          await report({ phase: 'chunk' });
+          const staged = await stageChunks(deps, data, report, log);
+          const batches = staged.batchSizes.length;
+          await report({
+            phase: batches ? 'encode' : 'finalize',
+            chunks: { ...progress.chunks, total: staged.batchSizes.reduce((a, b) => a + b, 0) },
+          });
+          if (batches) await addBatchFlows(deps, job, data, batches);
+          await advance({ step: 'finalize', batches });
+          if (batches && token && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
+          break;
+        }
+        case 'finalize': {
+          const live = await deps.progress.read(data.runId);
+          await report({ phase: 'finalize', chunks: { ...progress.chunks, ...live } });
+          const result = await finalizeRun(deps, job, data, started, log);
+          await advance({ step: 'done' });
+          await report({ phase: 'done', files: { total: progress.files.total, done: progress.files.total } });
+          await cleanupRun(deps, data);
+          log.info({ result }, 'index run committed');
+          return result;
+        }
+        case 'done': {
+          // a crash after commit but before completion: the committed manifest is the result
+          const manifest = await deps.manifests.current(data.repo);
+          if (manifest?.runId !== data.runId) throw new UnrecoverableError(`run ${data.runId} was marked done but its manifest is not current`);
+          return resultFromManifest(manifest, started, await deps.artifacts.getJson<RunPlan>(artifactKeys.plan(data.runId)).catch(() => null));
+        }
+      }
+    }
+  };
+}
+
+async function planRun(deps: IndexRunDeps, data: IndexRunPayload, log: Logger): Promise<RunPlan> {
+  const snapshot = await deps.openSnapshot(data.source);
+  const { files, skipped } = await snapshot.listFiles();
+  const previous = data.full ? null : await deps.manifests.current(data.repo);
+  const skippedCounts: Record<string, number> = {};
+  for (const s of skipped) skippedCounts[s.reason] = (skippedCounts[s.reason] ?? 0) + 1;
+  if (files.length === 0 && !(await deps.manifests.current(data.repo))) {
+    const why = skipped.length
+      ? `all ${skipped.length} files were skipped (${Object.entries(skippedCounts).map(([k, v]) => `${v} ${k}`).join(', ')})`
+      : 'the repository has no files';
+    throw new UnrecoverableError(`nothing to index in ${data.source.location}: ${why}`);
+  }
+  const diff = diffFiles(previous?.files ?? {}, files);
+  const plan: RunPlan = { files, diff, skipped: skippedCounts, previousVersion: previous?.version ?? null, full: data.full || !previous };
+  await deps.artifacts.putJson(artifactKeys.plan(data.runId), plan);
+  log.info(
+    { files: files.length, added: diff.added.length, changed: diff.changed.length, deleted: diff.deleted.length, unchanged: diff.unchanged.length, skipped: skippedCounts },
+    'plan ready',
+  );
+  return plan;
+}
+
+async function stageChunks(
+  deps: IndexRunDeps,
+  data: IndexRunPayload,
+  report: (p: Partial<IndexRunProgress>) => Promise<void>,
+  log: Logger,
+): Promise<StagedChunks> {
+  const plan = await deps.artifacts.getJson<RunPlan>(artifactKeys.plan(data.runId));
+  const previous = plan.full ? null : await deps.manifests.current(data.repo);
+  const alreadyLive = previous ? liveChunkIds(previous) : new Set<string>();
+  const snapshot = await deps.openSnapshot(data.source);
+  const chunker = deps.createChunker();
+  const byPath = new Map(plan.files.map((f) => [f.path, f]));
+  const todo = [...plan.diff.added, ...plan.diff.changed].sort();
+  const fileChunks: Record<string, string[]> = {};
+  const batchSizes: number[] = [];
+  let pending: Chunk[] = [];
+  let reused = 0;
+  const flush = async () => {
+    if (!pending.length) return;
+    await deps.artifacts.putJson(artifactKeys.chunks(data.runId, batchSizes.length), pending);
+    batchSizes.push(pending.length);
+    pending = [];
+  };
+  let done = 0;
+  let lastReport = Date.now();
+  for (const rel of todo) {
+    const file = byPath.get(rel)!;
+    let chunks: Chunk[] = [];
+    try {
+      chunks = chunker.chunkFile(rel, await snapshot.read(rel), file.language);
+    } catch (err) {
+      log.warn({ path: rel, err: (err as Error).message }, 'file could not be read or chunked; skipped');
+    }
+    fileChunks[rel] = chunks.map((c) => c.id);
+    for (const c of chunks) {
+      // a chunk that a changed file kept verbatim is already embedded and stored
+      if (alreadyLive.has(c.id)) {
+        reused++;
+        continue;
+      }
+      pending.push(c);
+      if (pending.length >= deps.batchSize) await flush();
+    }
+    done++;
+    if (Date.now() - lastReport > 500) {
+      lastReport = Date.now();
+      await report({ files: { total: todo.length, done } });
+    }
+  }
+  await flush();
+  await report({ files: { total: todo.length, done } });
+  await deps.artifacts.putJson(`${artifactKeys.run(data.runId)}/staged.json`, { fileChunks, batchSizes, reused });
+  log.info({ files: todo.length, batches: batchSizes.length, chunks: batchSizes.reduce((a, b) => a + b, 0), reused }, 'chunks staged');
+  return { fileChunks, batchSizes, reused };
+}
+
+/** One sub-flow per batch: sink.batch with encode.dense (and encode.sparse) as its children. */
+async function addBatchFlows(deps: IndexRunDeps, job: Job, data: IndexRunPayload, batches: number) {
+  const parent = { id: job.id!, queue: job.queueQualifiedName };
+  const flows: FlowJob[] = [];
+  for (let b = 0; b < batches; b++) {
+    const ref = { runId: data.runId, repo: data.repo, batchIndex: b };
+    const children: FlowJob[] = [
+      {
+        name: 'encode.dense',
+        queueName: QUEUES.gpu,
+        data: ref,
+        opts: { ...JOBS['encode.dense'].options, jobId: childJobIds.dense(data.runId, b), failParentOnFailure: true },
+      },
+    ];
+    if (deps.sparseEnabled) {
+      children.push({
+        name: 'encode.sparse',
+        queueName: QUEUES.gpu,
+        data: ref,
+        opts: { ...JOBS['encode.sparse'].options, jobId: childJobIds.sparse(data.runId, b), failParentOnFailure: true },
+      });
+    }
+    flows.push({
+      name: 'sink.batch',
+      queueName: QUEUES.sink,
+      data: { ...ref, sparse: deps.sparseEnabled },
+      opts: { ...JOBS['sink.batch'].options, jobId: childJobIds.sink(data.runId, b), parent, failParentOnFailure: true },
+      children,
+    });
+  }
+  // deterministic ids make re-adding after a crash a no-op
+  for (let i = 0; i < flows.length; i += 100) await deps.flows.addBulk(flows.slice(i, i + 100));
+}
+
+async function finalizeRun(
+  deps: IndexRunDeps,
+  job: Job,
+  data: IndexRunPayload,
+  started: number,
+  log: Logger,
+): Promise<IndexRunResult> {
+  const current = await deps.manifests.current(data.repo);
+  const plan = await deps.artifacts.getJson<RunPlan>(artifactKeys.plan(data.runId));
+  if (current?.runId === data.runId) return resultFromManifest(current, started, plan); // committed before a crash
+  const staged = await deps.artifacts.getJson<StagedChunks>(`${artifactKeys.run(data.runId)}/staged.json`);
+  const batches = staged.batchSizes.length;
+  const previous = plan.full ? null : current;
+  if (!plan.full && (current?.version ?? null) !== plan.previousVersion) {
+    throw new UnrecoverableError(
+      `repo ${data.repo} moved from version ${plan.previousVersion} to ${current?.version} during this run; start a new run`,
+    );
+  }
+
+  // children results: the Parquet part and sink statuses per batch
+  const childValues = (await job.getChildrenValues()) as Record<string, SinkBatchResult>;
+  const sinkResults = Object.values(childValues).filter((v) => v && typeof v.batchIndex === 'number');
+  const partsByBatch = new Map(sinkResults.map((r) => [r.batchIndex, r.part]));
+  const newParts: string[] = [];
+  for (let b = 0; b < batches; b++) {
+    const part = partsByBatch.get(b);
+    if (!part) throw new Error(`batch ${b} of run ${data.runId} has no written Parquet part yet`);
+    newParts.push(part);
+  }
+
+  // the embedding contract every batch used; a run never mixes models or dimensions
+  const contracts = await Promise.all(
+    Array.from({ length: batches }, (_, b) => deps.artifacts.getJson<EncodeDenseResult & { contract: Manifest['embedding'] }>(artifactKeys.denseContract(data.runId, b))),
+  );
+  const contract = contracts[0]?.contract ?? previous?.embedding ?? current?.embedding;
+  if (!contract) throw new UnrecoverableError(`run ${data.runId} produced no embeddings and the repo has no previous version`);
+  for (const c of contracts) {
+    if (c.contract.model !== contract.model || c.contract.dim !== contract.dim) {
+      throw new UnrecoverableError(
+        `batches of run ${data.runId} were embedded by different models (${contract.model}/${contract.dim} vs ${c.contract.model}/${c.contract.dim}); re-run with full: true`,
+      );
+    }
+  }
+  if (previous && (previous.embedding.model !== contract.model || previous.embedding.dim !== contract.dim)) {
+    throw new UnrecoverableError(
+      `the embedding model changed from ${previous.embedding.model} (${previous.embedding.dim}-d) to ${contract.model} (${contract.dim}-d); ` +
+        `re-run with full: true to rebuild the index; the current version keeps serving until then`,
+    );
+  }
+
+  // new vectors, in batch order
+  const ids: string[] = [];
+  const rows: Float32Array[] = [];
+  for (let b = 0; b < batches; b++) {
+    const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, b));
+    const dense = await deps.artifacts.getVectors(artifactKeys.dense(data.runId, b));
+    if (dense.length !== chunks.length) throw new Error(`batch ${b}: ${chunks.length} chunks but ${dense.length} vectors`);
+    chunks.forEach((c, i) => {
+      ids.push(c.id);
+      rows.push(dense[i]);
+    });
+  }
+
+  // the file table of the new version
+  const files: Record<string, ManifestFileEntry> = {};
+  const planned = new Map(plan.files.map((f) => [f.path, f]));
+  for (const rel of plan.diff.unchanged) files[rel] = previous!.files[rel];
+  for (const rel of [...plan.diff.added, ...plan.diff.changed]) {
+    const f = planned.get(rel)!;
+    files[rel] = { hash: f.hash, language: f.language, chunkIds: staged.fileChunks[rel] ?? [] };
+  }
+  const newLive = liveChunkIds({ files });
+  const version = await deps.manifests.nextVersion(data.repo);
+  const repoDir = deps.manifests.repoDir(data.repo);
+
+  let vectors: Manifest['vectors'];
+  let parts: string[];
+  let deleted: Set<string>;
+  if (!previous) {
+    const primary = ids.length ? await deps.vectorPlanner.buildPrimary({ repoDir, version, dim: contract.dim, ids, rows }) : null;
+    vectors = { primary, secondary: null };
+    parts = newParts;
+    deleted = new Set(ids.filter((id) => !newLive.has(id)));
+  } else {
+    const secondary = ids.length
+      ? await deps.vectorPlanner.extendSecondary({ repoDir, version, dim: contract.dim, previous: previous.vectors.secondary, ids, rows })
+      : previous.vectors.secondary;
+    vectors = { primary: previous.vectors.primary, secondary };
+    parts = [...previous.parts, ...newParts];
+    deleted = new Set<string>();
+    for (const id of previous.deletedChunkIds) if (!newLive.has(id)) deleted.add(id);
+    for (const id of liveChunkIds(previous)) if (!newLive.has(id)) deleted.add(id);
+  }
+
+  const manifest: Manifest = {
+    formatVersion: 1,
+    version,
+    repo: data.repo,
+    source: data.source,
+    runId: data.runId,
+    createdAt: new Date().toISOString(),
+    embedding: contract,
+    sparse: (await readSparseContract(deps, data.runId, batches)) ?? previous?.sparse ?? null,
+    files,
+    parts,
+    deletedChunkIds: [...deleted],
+    vectors,
+    stats: { files: Object.keys(files).length, chunks: newLive.size },
+  };
+  await deps.manifests.commit(manifest);
+  log.info({ version, chunks: newLive.size, newVectors: ids.length, deleted: deleted.size }, 'manifest committed');
+  await deps.afterCommit?.(manifest).catch((err) => log.warn({ err: (err as Error).message }, 'post-commit hook failed'));
+
+  const sinks: IndexRunResult['sinks'] = {};
+  for (const r of sinkResults) {
+    for (const [name, s] of Object.entries(r.sinks ?? {})) {
+      if (!sinks[name] || s.status === 'failed') sinks[name] = s;
+    }
+  }
+  return { ...resultFromManifest(manifest, started, plan), sinks };
+}
+
+async function readSparseContract(deps: IndexRunDeps, runId: string, batches: number) {
+  if (!deps.sparseEnabled || batches === 0) return null;
+  const first = await deps.artifacts.getJson<{ contract: Manifest['sparse'] }>(artifactKeys.sparse(runId, 0)).catch(() => null);
+  return first?.contract ?? null;
+}
+
+function resultFromManifest(manifest: Manifest, started: number, plan: RunPlan | null): IndexRunResult {
+  const d = plan?.diff;
+  const changedNothing = d && d.added.length + d.changed.length + d.deleted.length === 0;
+  return {
+    manifestVersion: manifest.version,
+    files: manifest.stats.files,
+    chunks: manifest.stats.chunks,
+    added: d?.added.length ?? 0,
+    changed: d?.changed.length ?? 0,
+    deleted: d?.deleted.length ?? 0,
+    unchanged: d?.unchanged.length ?? 0,
+    durationMs: Date.now() - started,
+    embedding: { model: manifest.embedding.model, dim: manifest.embedding.dim },
+    skipped: plan?.skipped ?? {},
+    sinks: {},
+    ...(changedNothing ? { note: 'nothing changed since the previous version' } : {}),
+  };
+}
+
+async function cleanupRun(deps: IndexRunDeps, data: IndexRunPayload) {
+  await deps.artifacts.removePrefix(artifactKeys.run(data.runId));
+  await deps.progress.clear(data.runId);
+  if (data.ownedCloneDir) await fs.rm(path.resolve(data.ownedCloneDir), { recursive: true, force: true });
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/**
+ * Job payloads, typed once and shared by the producer (API, CLI, the index
+ * job adding its children) and the workers. Payloads carry references into
+ * the artifact store, never chunk text or vectors.
+ */
+
+const repoName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/);
+const runId = z.string().regex(/^[A-Za-z0-9._-]+$/);
+
+export const repoSourceSchema = z.object({
+  kind: z.enum(['local', 'git']),
+  location: z.string().min(1),
+  root: z.string().min(1),
+  ref: z.string().optional(),
+});
+
+export const indexRunStepSchema = z.enum(['plan', 'chunk', 'finalize', 'done']);
+export type IndexRunStep = z.infer<typeof indexRunStepSchema>;
+
+export const indexRunPayload = z.object({
+  runId,
+  repo: repoName,
+  source: repoSourceSchema,
+  full: z.boolean().default(false),
+  requestedAt: z.string(),
+  /** the step to resume at; updated with job.updateData as steps complete */
+  step: indexRunStepSchema.default('plan'),
+  /** set by the chunk step: how many batches were staged */
+  batches: z.number().int().nonnegative().optional(),
+  /** a source (e.g. a git clone) the run owns and removes when it ends */
+  ownedCloneDir: z.string().optional(),
+});
+export type IndexRunPayload = z.infer<typeof indexRunPayload>;
+
+export const batchRefPayload = z.object({
+  runId,
+  repo: repoName,
+  batchIndex: z.number().int().nonnegative(),
+});
+
+export const encodeDensePayload = batchRefPayload;
+export type EncodeDensePayload = z.infer<typeof encodeDensePayload>;
+export const encodeSparsePayload = batchRefPayload;
+export type EncodeSparsePayload = z.infer<typeof encodeSparsePayload>;
+export const sinkBatchPayload = batchRefPayload.extend({ sparse: z.boolean() });
+export type SinkBatchPayload = z.infer<typeof sinkBatchPayload>;
+
+export const faissCompactPayload = z.object({ repo: repoName, reason: z.string().default('threshold') });
+export type FaissCompactPayload = z.infer<typeof faissCompactPayload>;
+
+/** What index.run returns (and GET /v1/index-jobs/:id shows as `result`). */
+export interface IndexRunResult {
+  manifestVersion: number;
+  files: number;
+  chunks: number;
+  added: number;
+  changed: number;
+  deleted: number;
+  unchanged: number;
+  durationMs: number;
+  embedding: { model: string; dim: number };
+  skipped: Record<string, number>;
+  sinks: Record<string, { status: 'ok' | 'failed'; detail?: string }>;
+  note?: string;
+}
+
+export interface EncodeDenseResult {
+  count: number;
+  model: string;
+  provider: string;
+  dim: number;
+  batchSizeUsed: number;
+}
+
+export interface SinkBatchResult {
+  batchIndex: number;
+  part: string;
+  written: number;
+  sinks: Record<string, { status: 'ok' | 'failed'; detail?: string }>;
+}

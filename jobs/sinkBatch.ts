@@ -1,0 +1,95 @@
+import type { Job } from 'bullmq';
+import type { ArtifactStore } from '../src/artifacts/store.js';
+import type { Chunk } from '../src/chunking/chunk.js';
+import type { EmbeddingContract } from '../src/embedding/port.js';
+import type { Logger } from '../src/observability/logger.js';
+import type { RunProgress } from '../src/queue/runProgress.js';
+import type { Sink } from '../src/sinks/port.js';
+import type { SparseContract, SparseVector } from '../src/sparse/port.js';
+import { artifactKeys } from './artifactKeys.js';
+import { parsePayload } from './catalog.js';
+import type { SinkBatchResult } from './payloads.js';
+
+export interface SinkBatchDeps {
+  artifacts: ArtifactStore;
+  progress: RunProgress;
+  /** always written; its failure fails the job (and is retried by BullMQ) */
+  primary: Sink;
+  /** production sinks: a failure is retried here, then reported, never fatal to the batch */
+  optional: Sink[];
+  logger: Logger;
+  optionalRetries?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Run each sink's init once per embedding contract (schema, constraints, vector index of that dim). */
+function initOnce() {
+  const done = new Map<string, Promise<void>>();
+  return (sink: Sink, contract: EmbeddingContract) => {
+    const key = `${sink.name}:${contract.model}:${contract.dim}`;
+    let p = done.get(key);
+    if (!p) {
+      p = sink.init(contract).catch((err) => {
+        done.delete(key);
+        throw err;
+      });
+      done.set(key, p);
+    }
+    return p;
+  };
+}
+
+/** sink.batch: write one encoded batch to every enabled sink, idempotently. */
+export function createSinkBatchProcessor(deps: SinkBatchDeps) {
+  const sleep = deps.sleep ?? defaultSleep;
+  const init = initOnce();
+  return async function processSinkBatch(job: Job): Promise<SinkBatchResult> {
+    const data = parsePayload('sink.batch', job.data);
+    const log = deps.logger.child({ job: 'sink.batch', jobId: job.id, runId: data.runId, batch: data.batchIndex });
+    const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, data.batchIndex));
+    const dense = await deps.artifacts.getVectors(artifactKeys.dense(data.runId, data.batchIndex));
+    const { contract } = await deps.artifacts.getJson<{ contract: EmbeddingContract }>(artifactKeys.denseContract(data.runId, data.batchIndex));
+    const sparse = data.sparse
+      ? await deps.artifacts.getJson<{ contract: SparseContract; vectors: SparseVector[] }>(artifactKeys.sparse(data.runId, data.batchIndex))
+      : undefined;
+    const batch = {
+      repo: data.repo,
+      runId: data.runId,
+      batchIndex: data.batchIndex,
+      chunks,
+      dense,
+      sparse: sparse?.vectors,
+      embedding: contract,
+      sparseContract: sparse?.contract,
+    };
+
+    await init(deps.primary, contract);
+    const written = await deps.primary.writeBatch(batch);
+    const sinks: SinkBatchResult['sinks'] = { [deps.primary.name]: { status: 'ok' } };
+    for (const sink of deps.optional) {
+      const attempts = deps.optionalRetries ?? 3;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await init(sink, contract);
+          await sink.writeBatch(batch);
+          sinks[sink.name] = { status: 'ok' };
+          break;
+        } catch (err) {
+          const detail = (err as Error).message;
+          if (attempt >= attempts) {
+            sinks[sink.name] = { status: 'failed', detail };
+            log.error({ sink: sink.name, attempts, err: detail }, 'sink write failed; the other sinks carry on');
+            break;
+          }
+          await sleep(200 * 2 ** (attempt - 1) * (0.8 + Math.random() * 0.4));
+        }
+      }
+    }
+    await deps.progress.record(data.runId, 'written', data.batchIndex, chunks.length);
+    // the manifest names parts relative to the repo directory
+    const part = `parts/${written.ref!.split('/').pop()}`;
+    return { batchIndex: data.batchIndex, part, written: written.written, sinks };
+  };
+}

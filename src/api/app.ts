@@ -1,0 +1,71 @@
+import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
+import type { Queue } from 'bullmq';
+import { bullBoardRouter } from '../../dashboard/bullBoard.js';
+import type { Config } from '../config.js';
+import type { ManifestStore } from '../manifest/store.js';
+import type { Logger } from '../observability/logger.js';
+import type { Readiness } from '../observability/readiness.js';
+import type { RunProgress } from '../queue/runProgress.js';
+import type { SearchService } from '../retrieval/searchService.js';
+import { bearerAuth } from './auth.js';
+import { problem, problemErrorHandler, sendProblem } from './problem.js';
+import { healthRoutes } from './routes/health.js';
+import { indexJobRoutes } from './routes/indexJobs.js';
+import { repoRoutes } from './routes/repos.js';
+import { searchRoutes } from './routes/search.js';
+
+export interface ApiDeps {
+  config: Config;
+  logger: Logger;
+  indexQueue: Queue;
+  /** every queue, for Bull Board */
+  queues: Queue[];
+  manifests: ManifestStore;
+  progress: RunProgress;
+  search: SearchService;
+  readiness: () => Promise<Readiness>;
+  metrics: () => Promise<{ contentType: string; body: string }>;
+  /** routes added by later features (answers) */
+  extraRoutes?: Router[];
+  /** called with each request's duration, for metrics */
+  onRequest?: (route: string, method: string, status: number, ms: number) => void;
+}
+
+/** The HTTP API: the routes of API.md, RFC 9457 errors everywhere, bearer auth when tokens are set. */
+export function createApiApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const t0 = performance.now();
+    res.on('finish', () => {
+      const ms = performance.now() - t0;
+      const route = (req.route?.path as string | undefined) ?? (req.path.startsWith('/admin/queues') ? '/admin/queues' : 'unmatched');
+      deps.onRequest?.(route, req.method, res.statusCode, ms);
+      if (res.statusCode >= 500) deps.logger.warn({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms) }, 'request failed');
+      else deps.logger.debug({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms) }, 'request');
+    });
+    next();
+  });
+  app.use(bearerAuth(deps.config.apiTokens, deps.config.adminTokens));
+  // JSON bodies only; anything else on a body-carrying route is a 415
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const hasBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
+    if (hasBody && req.path.startsWith('/v1/') && Number(req.headers['content-length'] ?? 1) !== 0 && !req.is('application/json')) {
+      return sendProblem(res, { ...problem(415, 'unsupported-media-type', 'send the body as application/json'), instance: req.originalUrl });
+    }
+    next();
+  });
+  app.use(express.json({ limit: deps.config.maxBodyBytes, strict: true }));
+  app.use(healthRoutes(deps));
+  app.use(indexJobRoutes({ indexQueue: deps.indexQueue, manifests: deps.manifests, repoRoots: deps.config.repoRoots, dataDir: deps.config.dataDir, progress: deps.progress }));
+  app.use(repoRoutes(deps));
+  app.use(searchRoutes(deps));
+  for (const r of deps.extraRoutes ?? []) app.use(r);
+  app.use(bullBoardRouter(deps.queues, deps.config.adminTokens));
+  app.use((req: Request, res: Response) => {
+    sendProblem(res, { ...problem(404, 'not-found', `no route for ${req.method} ${req.path}`), instance: req.originalUrl });
+  });
+  app.use(problemErrorHandler(deps.logger));
+  return app;
+}

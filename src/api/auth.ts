@@ -1,0 +1,37 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { problem, sendProblem } from './problem.js';
+
+const safeEqual = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+export const tokenMatches = (token: string | undefined, tokens: string[]) => !!token && tokens.some((t) => safeEqual(t, token));
+
+/** The bearer token of a request, or the dashboard cookie a browser got with ?token=. */
+export function requestToken(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  const cookie = req.headers.cookie
+    ?.split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith('codeintel_token='));
+  return cookie ? decodeURIComponent(cookie.slice('codeintel_token='.length)) : undefined;
+}
+
+/** Bearer-token auth on every route but /healthz, when API_TOKENS (or ADMIN_TOKENS) is set. */
+export function bearerAuth(apiTokens: string[], adminTokens: string[]) {
+  const all = [...apiTokens, ...adminTokens];
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (all.length === 0 || req.path === '/healthz') return next();
+    const token = requestToken(req);
+    if (tokenMatches(token, all)) return next();
+    res.setHeader('WWW-Authenticate', 'Bearer realm="codeintel"');
+    sendProblem(res, {
+      ...problem(401, 'unauthorized', token ? 'the bearer token is not valid' : 'this route needs Authorization: Bearer <token>'),
+      instance: req.originalUrl,
+    });
+  };
+}

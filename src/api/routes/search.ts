@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { CHANNELS, RepoNotIndexedError, type SearchService } from '../../retrieval/searchService.js';
+import { ProblemError } from '../problem.js';
+import { parseBody } from '../validate.js';
+
+export const searchBody = z
+  .object({
+    repo: z.string().min(1).max(100),
+    query: z.string().trim().min(1, 'must not be empty').max(4000),
+    k: z.number().int().min(1).max(100).default(10),
+    channels: z.array(z.enum(CHANNELS)).min(1).max(3).optional(),
+    filters: z
+      .object({
+        paths: z.array(z.string().min(1).max(500)).max(50).optional(),
+        languages: z.array(z.string().min(1).max(50)).max(50).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export function searchRoutes(deps: { search: SearchService }) {
+  const router = Router();
+  router.post('/v1/search', async (req, res) => {
+    const body = parseBody(searchBody, req.body);
+    try {
+      const result = await deps.search.search(body);
+      res.json({
+        hits: result.hits.map(({ content: _content, ...hit }) => hit),
+        timingsMs: result.timingsMs,
+        ...(result.dropped.length ? { dropped: result.dropped } : {}),
+        manifestVersion: result.manifestVersion,
+      });
+    } catch (err) {
+      if (err instanceof RepoNotIndexedError) throw new ProblemError(404, 'repo-not-indexed', err.message, { repo: body.repo });
+      throw err;
+    }
+  });
+  return router;
+}

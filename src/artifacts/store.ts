@@ -1,0 +1,78 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { exists, writeFileAtomic } from './atomicWrite.js';
+
+/**
+ * Where payloads live so that Redis only carries references: staged chunk
+ * batches, dense vectors and sparse terms, keyed by a relative path such as
+ * `runs/<runId>/b00003.dense.f32`. A directory under DATA_DIR by default; an
+ * S3-compatible adapter can implement the same port when workers span hosts.
+ */
+export interface ArtifactStore {
+  putJson(key: string, value: unknown): Promise<void>;
+  getJson<T>(key: string): Promise<T>;
+  putVectors(key: string, rows: Float32Array[]): Promise<void>;
+  getVectors(key: string): Promise<Float32Array[]>;
+  has(key: string): Promise<boolean>;
+  /** Remove every artifact under a prefix (e.g. a finished run). */
+  removePrefix(prefix: string): Promise<void>;
+}
+
+export class ArtifactMissingError extends Error {
+  constructor(readonly key: string) {
+    super(`artifact ${key} is missing from the artifact store`);
+    this.name = 'ArtifactMissingError';
+  }
+}
+
+export function createDirectoryArtifactStore(root: string): ArtifactStore {
+  const resolve = (key: string) => {
+    const full = path.resolve(root, key);
+    if (!full.startsWith(path.resolve(root) + path.sep)) throw new Error(`artifact key escapes the store: ${key}`);
+    return full;
+  };
+  const read = async (key: string) => {
+    try {
+      return await fs.readFile(resolve(key));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ArtifactMissingError(key);
+      throw err;
+    }
+  };
+  return {
+    async putJson(key, value) {
+      await writeFileAtomic(resolve(key), JSON.stringify(value));
+    },
+    async getJson<T>(key: string) {
+      return JSON.parse((await read(key)).toString('utf8')) as T;
+    },
+    async putVectors(key, rows) {
+      // header: [count u32, dim u32] then row-major float32
+      const dim = rows[0]?.length ?? 0;
+      const buf = Buffer.alloc(8 + rows.length * dim * 4);
+      buf.writeUInt32LE(rows.length, 0);
+      buf.writeUInt32LE(dim, 4);
+      const body = new Float32Array(buf.buffer, buf.byteOffset + 8, rows.length * dim);
+      rows.forEach((row, i) => {
+        if (row.length !== dim) throw new Error(`vector ${i} has ${row.length} values, expected ${dim}`);
+        body.set(row, i * dim);
+      });
+      await writeFileAtomic(resolve(key), buf);
+    },
+    async getVectors(key) {
+      const buf = await read(key);
+      const count = buf.readUInt32LE(0);
+      const dim = buf.readUInt32LE(4);
+      // copy into an aligned buffer: Buffer offsets are not always 4-byte aligned
+      const body = new Float32Array(count * dim);
+      new Uint8Array(body.buffer).set(buf.subarray(8, 8 + count * dim * 4));
+      return Array.from({ length: count }, (_, i) => body.subarray(i * dim, (i + 1) * dim));
+    },
+    async has(key) {
+      return exists(resolve(key));
+    },
+    async removePrefix(prefix) {
+      await fs.rm(resolve(prefix), { recursive: true, force: true });
+    },
+  };
+}

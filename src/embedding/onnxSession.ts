@@ -1,0 +1,165 @@
+import { access, stat } from 'node:fs/promises';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { EncodedBatch, EncodedText } from './hfTokenizer.js';
+import { OutOfMemoryError } from './port.js';
+
+/**
+ * Running an encoder-only ONNX model (BERT-style inputs) the way both ONNX
+ * adapters need it: open a session on CPU or one CUDA device, check the
+ * model directory up front, feed int64 token tensors, pick the output, and
+ * turn allocation failures into OutOfMemoryError so the caller halves the batch.
+ */
+
+/** The slice of ort.InferenceSession we use; tests inject fakes through it. */
+export interface OnnxSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly outputMetadata?: readonly ort.InferenceSession.ValueMetadata[];
+  run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.OnnxValue>>;
+  release(): Promise<void>;
+}
+
+/** device ≥ 0 selects the CUDA execution provider on that device; otherwise CPU. */
+export type OnnxSessionFactory = (modelPath: string, opts: { device?: number }) => Promise<OnnxSession>;
+
+export const MODEL_FILE = 'model.onnx';
+
+export const openOnnxSession: OnnxSessionFactory = async (modelPath, { device }) => {
+  const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
+  const gpu = device !== undefined && device >= 0;
+  if (gpu) options.executionProviders = [{ name: 'cuda', deviceId: device }];
+  try {
+    return await ort.InferenceSession.create(modelPath, options);
+  } catch (err) {
+    const msg = (err as Error).message;
+    // No silent CPU fallback: a GPU worker that cannot reach its GPU must say so.
+    if (gpu) {
+      throw new Error(
+        `cannot open ${modelPath} on CUDA device ${device}: ${msg} ` +
+          '(the CUDA provider needs onnxruntime-node installed with --onnxruntime-node-install=cuda12 and a visible GPU)',
+      );
+    }
+    throw new Error(`cannot open ONNX model ${modelPath}: ${msg}`);
+  }
+};
+
+/** A model directory that lacks the files an adapter needs. */
+export class ModelDirectoryError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly missing: string[],
+    readonly expected: string[],
+    role: string,
+  ) {
+    super(`${role} model directory ${dir} is missing ${missing.join(', ')} (expected: ${expected.join(', ')})`);
+    this.name = 'ModelDirectoryError';
+  }
+}
+
+/** Throws ModelDirectoryError naming the directory and every missing file. */
+export async function checkModelDir(dir: string, files: string[], role: string): Promise<void> {
+  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!isDir) {
+    const e = new ModelDirectoryError(dir, files, files, role);
+    e.message = `${role} model directory ${dir} does not exist or is not a directory (expected it to hold ${files.join(', ')})`;
+    throw e;
+  }
+  const missing: string[] = [];
+  for (const f of files) {
+    await access(path.join(dir, f)).catch(() => missing.push(f));
+  }
+  if (missing.length) throw new ModelDirectoryError(dir, missing, files, role);
+}
+
+const KNOWN_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'];
+
+/** Refuse at load time a model that wants inputs we cannot provide (e.g. position_ids). */
+export function checkEncoderInputs(session: OnnxSession, modelPath: string): void {
+  const unknown = session.inputNames.filter((n) => !KNOWN_INPUTS.includes(n));
+  if (unknown.length || !session.inputNames.includes('input_ids')) {
+    throw new Error(
+      `${modelPath}: model inputs [${session.inputNames.join(', ')}] are not supported ` +
+        `(expected input_ids, optional attention_mask and token_type_ids)`,
+    );
+  }
+}
+
+/** int64 feeds for exactly the inputs the model declares. */
+export function encoderFeeds(session: OnnxSession, batch: EncodedBatch): Record<string, ort.Tensor> {
+  const dims = [batch.batchSize, batch.seqLen];
+  const all: Record<string, BigInt64Array> = {
+    input_ids: batch.inputIds,
+    attention_mask: batch.attentionMask,
+    token_type_ids: batch.tokenTypeIds,
+  };
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const name of session.inputNames) feeds[name] = new ort.Tensor('int64', all[name], dims);
+  return feeds;
+}
+
+/** The first of `preferred` the model produces, else its first output. */
+export function pickOutputName(session: OnnxSession, preferred: string[]): string {
+  return preferred.find((n) => session.outputNames.includes(n)) ?? session.outputNames[0];
+}
+
+/** The output's last dimension, when the model declares it as a number. */
+export function declaredLastDim(session: OnnxSession, output: string): number | undefined {
+  const meta = session.outputMetadata?.find((m) => m.name === output);
+  if (!meta || !meta.isTensor || meta.shape.length === 0) return undefined;
+  const last = meta.shape[meta.shape.length - 1];
+  return typeof last === 'number' && last > 0 ? last : undefined;
+}
+
+/** Run once, mapping allocation failures to OutOfMemoryError and checking the output is float32. */
+export async function runEncoder(
+  session: OnnxSession,
+  batch: EncodedBatch,
+  output: string,
+  signal?: AbortSignal,
+): Promise<{ data: Float32Array; dims: readonly number[] }> {
+  signal?.throwIfAborted();
+  let result: Record<string, ort.OnnxValue>;
+  try {
+    result = await session.run(encoderFeeds(session, batch));
+  } catch (err) {
+    if (isOutOfMemory(err)) {
+      throw new OutOfMemoryError(`onnxruntime ran out of memory on a batch of ${batch.batchSize}: ${(err as Error).message}`, batch.batchSize);
+    }
+    throw err;
+  }
+  signal?.throwIfAborted();
+  const tensor = result[output] as ort.Tensor | undefined;
+  if (!tensor) throw new Error(`model produced no output "${output}"`);
+  if (tensor.type !== 'float32') throw new Error(`model output "${output}" is ${tensor.type}; expected float32`);
+  return { data: tensor.data as Float32Array, dims: tensor.dims };
+}
+
+const OOM = /failed to allocate memory|bad_alloc|out of memory|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation/i;
+
+export function isOutOfMemory(err: unknown): boolean {
+  return err instanceof Error && OOM.test(err.message);
+}
+
+/**
+ * Run rows in batches of at most `batchSize` (all at once when undefined),
+ * results in input order. Rows are sorted by length before splitting so
+ * each run pads little.
+ */
+export async function runInBatches<T>(
+  rows: EncodedText[],
+  batchSize: number | undefined,
+  run: (rows: EncodedText[]) => Promise<T[]>,
+): Promise<T[]> {
+  if (rows.length === 0) return [];
+  const size = batchSize ?? rows.length;
+  if (rows.length <= size) return run(rows);
+  const order = rows.map((_, i) => i).sort((a, b) => rows[a].ids.length - rows[b].ids.length);
+  const out: T[] = new Array(rows.length);
+  for (let i = 0; i < order.length; i += size) {
+    const part = order.slice(i, i + size);
+    const results = await run(part.map((j) => rows[j]));
+    part.forEach((j, k) => (out[j] = results[k]));
+  }
+  return out;
+}

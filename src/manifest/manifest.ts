@@ -1,0 +1,63 @@
+import type { EmbeddingContract } from '../embedding/port.js';
+import type { SparseContract } from '../sparse/port.js';
+
+/** One FAISS index file and the chunk ids of its vectors, position by position. */
+export interface VectorIndexRef {
+  /** file names relative to the repo directory */
+  file: string;
+  idsFile: string;
+  /** faiss factory string, e.g. "Flat", "IVF1024,Flat", "HNSW32" */
+  type: string;
+  dim: number;
+  metric: 'ip';
+  count: number;
+  builtAt: string;
+  /** number of vectors the index was trained on (IVF/PQ), 0 for untrained types */
+  trainedOn: number;
+  nlist?: number;
+  m?: number;
+}
+
+export interface ManifestFileEntry {
+  /** sha256 of the file content */
+  hash: string;
+  language: string;
+  chunkIds: string[];
+}
+
+export interface RepoSource {
+  kind: 'local' | 'git';
+  /** the path or URL the client asked for */
+  location: string;
+  /** the directory that was scanned (realpath or clone dir) */
+  root: string;
+  ref?: string;
+}
+
+/**
+ * A repo's state, written once per commit as `manifest-vN.json` and made
+ * current by swapping `CURRENT`. Every file it names is immutable.
+ */
+export interface Manifest {
+  formatVersion: 1;
+  version: number;
+  repo: string;
+  source: RepoSource;
+  runId: string;
+  createdAt: string;
+  embedding: EmbeddingContract;
+  sparse: SparseContract | null;
+  files: Record<string, ManifestFileEntry>;
+  /** Parquet part files (relative to the repo directory) that hold live or deleted rows */
+  parts: string[];
+  /** chunk ids present in `parts` or the indexes that are no longer live */
+  deletedChunkIds: string[];
+  vectors: { primary: VectorIndexRef | null; secondary: VectorIndexRef | null };
+  stats: { files: number; chunks: number };
+}
+
+export function liveChunkIds(manifest: Pick<Manifest, 'files'>): Set<string> {
+  const ids = new Set<string>();
+  for (const entry of Object.values(manifest.files)) for (const id of entry.chunkIds) ids.add(id);
+  return ids;
+}

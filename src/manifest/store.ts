@@ -1,0 +1,75 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { exists, writeFileAtomic } from '../artifacts/atomicWrite.js';
+import type { Manifest } from './manifest.js';
+
+export const REPO_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/**
+ * Versioned manifests per repo under `<dataDir>/repos/<repo>/`. A commit
+ * writes `manifest-vN.json` (temp, fsync, rename) and then swaps `CURRENT`
+ * the same way, so a reader sees the old version or the new one, never half.
+ * One writer per repo: the index queue runs one job per repo at a time.
+ */
+export class ManifestStore {
+  constructor(readonly dataDir: string) {}
+
+  repoDir(repo: string): string {
+    if (!REPO_NAME_PATTERN.test(repo)) throw new Error(`invalid repo name: ${repo}`);
+    return path.join(this.dataDir, 'repos', repo);
+  }
+
+  async currentVersion(repo: string): Promise<number | null> {
+    try {
+      const text = await fs.readFile(path.join(this.repoDir(repo), 'CURRENT'), 'utf8');
+      const n = Number(text.trim());
+      return Number.isInteger(n) && n > 0 ? n : null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async read(repo: string, version: number): Promise<Manifest> {
+    const file = path.join(this.repoDir(repo), `manifest-v${version}.json`);
+    return JSON.parse(await fs.readFile(file, 'utf8')) as Manifest;
+  }
+
+  async current(repo: string): Promise<Manifest | null> {
+    const version = await this.currentVersion(repo);
+    return version === null ? null : this.read(repo, version);
+  }
+
+  /** The next version number: one above every manifest file on disk, so a crashed commit's file is never reused. */
+  async nextVersion(repo: string): Promise<number> {
+    const dir = this.repoDir(repo);
+    let max = (await this.currentVersion(repo)) ?? 0;
+    try {
+      for (const name of await fs.readdir(dir)) {
+        const m = /^manifest-v(\d+)\.json$/.exec(name);
+        if (m) max = Math.max(max, Number(m[1]));
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    return max + 1;
+  }
+
+  /** Write the manifest file, then swap CURRENT to it. */
+  async commit(manifest: Manifest): Promise<void> {
+    const dir = this.repoDir(manifest.repo);
+    await writeFileAtomic(path.join(dir, `manifest-v${manifest.version}.json`), JSON.stringify(manifest));
+    await writeFileAtomic(path.join(dir, 'CURRENT'), `${manifest.version}\n`);
+  }
+
+  async listRepos(): Promise<string[]> {
+    const root = path.join(this.dataDir, 'repos');
+    if (!(await exists(root))) return [];
+    const names = await fs.readdir(root);
+    const out: string[] = [];
+    for (const name of names.sort()) {
+      if (REPO_NAME_PATTERN.test(name) && (await this.currentVersion(name)) !== null) out.push(name);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,145 @@
+import { constants } from 'node:fs';
+import { access, mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { dirSize } from './dirSize.js';
+import { IntakeError } from './errors.js';
+import { GitError, runGit } from './git.js';
+import { validateGitUrl } from './gitUrl.js';
+import { validateRef } from './ref.js';
+import { isInside } from './safePath.js';
+
+/**
+ * True when `input` should be treated as something to clone rather than a local path:
+ * anything with a scheme (`https://`, `ext::`, `file:`) or an scp-like `host:` prefix.
+ * Deliberately generous — hostile URLs must land in validateGitUrl and be refused there,
+ * not be mistaken for a directory name.
+ */
+export function isGitUrl(input: string): boolean {
+  return /^[^/]*:/.test(input.trim());
+}
+
+async function realRoots(roots: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const root of roots) {
+    try {
+      out.push(await realpath(root));
+    } catch {
+      // A configured root that does not exist admits nothing.
+    }
+  }
+  return out;
+}
+
+/**
+ * Resolve a local repository path to its realpath, enforcing the allowed roots.
+ * 400 not absolute · 403 outside every root or unreadable · 404 missing · 422 not a directory.
+ */
+export async function resolveLocalRepo(input: string, opts: { repoRoots: string[] }): Promise<string> {
+  if (typeof input !== 'string' || input.trim() === '') throw new IntakeError('bad_request', 'repository path is empty');
+  if (input.includes('\0')) throw new IntakeError('bad_request', 'repository path contains a NUL byte');
+  if (!path.isAbsolute(input)) throw new IntakeError('bad_request', `repository path must be absolute: ${JSON.stringify(input)}`);
+
+  const roots = opts.repoRoots.length ? await realRoots(opts.repoRoots) : [];
+  const outside = (p: string) => opts.repoRoots.length > 0 && !roots.some((r) => isInside(p, r));
+  const lexical = path.resolve(input);
+  // Refuse paths that are plainly outside before touching the disk, so the API cannot be
+  // used to probe which paths exist elsewhere on the host.
+  if (outside(lexical) && !opts.repoRoots.some((r) => isInside(lexical, path.resolve(r)))) {
+    throw new IntakeError('forbidden', `repository path is outside the allowed roots: ${input}`);
+  }
+
+  let real: string;
+  try {
+    real = await realpath(lexical);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new IntakeError('not_found', `no such directory: ${input}`);
+    if (code === 'EACCES') throw new IntakeError('forbidden', `repository path is not readable: ${input}`);
+    throw new IntakeError('unprocessable', `cannot resolve repository path ${input}: ${(err as Error).message}`);
+  }
+  // Checked again after resolving symlinks: a link inside a root may point anywhere.
+  if (outside(real)) throw new IntakeError('forbidden', `repository path is outside the allowed roots: ${input}`);
+  if (!(await stat(real)).isDirectory()) throw new IntakeError('unprocessable', `not a directory: ${input}`);
+  try {
+    await access(real, constants.R_OK | constants.X_OK);
+  } catch {
+    throw new IntakeError('forbidden', `repository directory is not readable: ${input}`);
+  }
+  return real;
+}
+
+export interface CloneOptions {
+  depth: number;
+  maxBytes: number;
+  timeoutMs: number;
+  ref?: string;
+  /** How often to check the size of the objects received so far (default 1000 ms). */
+  watchIntervalMs?: number;
+}
+
+async function isMissingOrEmpty(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+}
+
+/**
+ * Shallow-clone an https/ssh URL into `destDir` (which must not exist or be empty).
+ * Never runs a shell, never waits for credentials, refuses ext:: and file:// transports.
+ * On any failure the partial clone is removed; clone problems surface as 422.
+ */
+export async function cloneGitRepo(url: string, destDir: string, opts: CloneOptions): Promise<void> {
+  validateGitUrl(url);
+  if (opts.ref !== undefined) validateRef(opts.ref);
+  if (!Number.isInteger(opts.depth) || opts.depth < 1) throw new RangeError('depth must be a positive integer');
+  if (!path.isAbsolute(destDir)) throw new RangeError('destDir must be absolute');
+  if (!(await isMissingOrEmpty(destDir))) throw new Error(`clone destination is not empty: ${destDir}`);
+  await mkdir(path.dirname(destDir), { recursive: true });
+
+  const args = [
+    // Global -c (before the subcommand) so the policy binds the transport, not just the new repo's config.
+    '-c', 'protocol.ext.allow=never',
+    '-c', 'protocol.file.allow=never',
+    '-c', 'core.fsmonitor=false',
+    'clone',
+    '--depth', String(opts.depth),
+    '--single-branch',
+    ...(opts.ref ? ['--branch', opts.ref] : []),
+    '--no-tags',
+    '-c', 'protocol.ext.allow=never',
+    '-c', 'protocol.file.allow=never',
+    '--',
+    url,
+    destDir,
+  ];
+
+  // Packs arrive before checkout; stop git early when even they exceed the limit.
+  const tooBig = new AbortController();
+  const watcher = setInterval(() => {
+    void dirSize(destDir, opts.maxBytes).then((n) => {
+      if (n > opts.maxBytes) tooBig.abort();
+    });
+  }, opts.watchIntervalMs ?? 1000);
+  const limitError = () => new IntakeError('unprocessable', `repository is larger than the ${formatBytes(opts.maxBytes)} limit`);
+
+  try {
+    await runGit(args, { timeoutMs: opts.timeoutMs, signal: tooBig.signal });
+    clearInterval(watcher);
+    if ((await dirSize(destDir, opts.maxBytes)) > opts.maxBytes) throw limitError();
+  } catch (err) {
+    clearInterval(watcher);
+    await rm(destDir, { recursive: true, force: true });
+    if (err instanceof IntakeError) throw err;
+    if (tooBig.signal.aborted) throw limitError();
+    if (err instanceof GitError) {
+      const why = err.timedOut ? `clone timed out after ${Math.round(opts.timeoutMs / 1000)} s` : err.message;
+      throw new IntakeError('unprocessable', `could not clone ${url}: ${why}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MiB` : `${n} bytes`);

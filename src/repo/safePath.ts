@@ -1,0 +1,43 @@
+import { lstat, realpath } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Is `child` (absolute) `parent` itself or somewhere below it? */
+export function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..' + path.sep) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+/** A repo-relative path as callers must spell it: forward slashes, no `..`, not absolute. */
+export function isCleanRelativePath(rel: string): boolean {
+  if (!rel || rel.includes('\0') || rel.includes('\\') || rel.startsWith('/')) return false;
+  return rel.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
+export type Resolved =
+  | { kind: 'file'; abs: string; size: number }
+  /** A symlink (at the leaf or in a parent directory) that leads out of the repo. */
+  | { kind: 'escape' }
+  /** Not something to index: a symlink within the repo, a directory (submodule), a deleted file. */
+  | { kind: 'none' }
+  | { kind: 'unreadable'; error: string };
+
+/**
+ * Where `rel` really lives, refusing anything whose realpath leaves `root` (itself a realpath).
+ * Symlinks that stay inside are not followed either — their targets are indexed under their own
+ * names — so the same content is never indexed twice and links into directories are never walked.
+ */
+export async function resolveInside(root: string, rel: string): Promise<Resolved> {
+  const abs = path.join(root, ...rel.split('/'));
+  try {
+    const st = await lstat(abs);
+    const real = await realpath(abs);
+    if (!isInside(real, root)) return { kind: 'escape' };
+    if (st.isSymbolicLink() || !st.isFile()) return { kind: 'none' };
+    return { kind: 'file', abs: real, size: st.size };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A dangling link or a tracked file deleted from the work tree: nothing to read.
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return { kind: 'none' };
+    return { kind: 'unreadable', error: (err as Error).message };
+  }
+}

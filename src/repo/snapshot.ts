@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import { readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { createBlobReader, type BlobReader } from './catFile.js';
+import { IntakeError } from './errors.js';
+import { isGitWorkTree, listTreeEntries, listWorkTreePaths, resolveCommit, type TreeEntry } from './gitFiles.js';
+import { detectLanguage } from './language.js';
+import { mapLimit } from './pool.js';
+import { isCleanRelativePath, resolveInside } from './safePath.js';
+import { sniffContent } from './sniff.js';
+import { walkDirectory } from './walk.js';
+
+export interface RepoFile {
+  /** Relative to the snapshot root, forward slashes. */
+  path: string;
+  size: number;
+  /** sha256 of the raw bytes, hex. */
+  hash: string;
+  language: string;
+}
+
+export type SkipReason = 'binary' | 'too_large' | 'minified' | 'symlink_escape' | 'unreadable';
+
+export interface SkippedFile {
+  path: string;
+  reason: SkipReason;
+}
+
+export interface FileListing {
+  files: RepoFile[];
+  skipped: SkippedFile[];
+}
+
+export interface SnapshotOptions {
+  maxFileBytes: number;
+  maxLineChars: number;
+  /** Read this commit-ish instead of the working tree (requires a git repository). */
+  ref?: string;
+  /** Files read in parallel while listing (default 32). */
+  concurrency?: number;
+}
+
+export type SnapshotSource = 'git-worktree' | 'git-ref' | 'directory';
+
+export interface RepoSnapshot {
+  /** realpath of the repository directory. */
+  readonly root: string;
+  /** Where the file list comes from: `git ls-files`, a commit's tree, or a .gitignore-aware walk. */
+  readonly source: SnapshotSource;
+  /** The commit being read when `ref` was given. */
+  readonly commit?: string;
+  /** Candidate files with hash and language, plus the ones left out and why. Contents are not kept. */
+  listFiles(): Promise<FileListing>;
+  /** UTF-8 text of one file (BOM removed). Throws IntakeError for paths outside the snapshot. */
+  read(relPath: string): Promise<string>;
+  /** Stop the helper git process, if any. */
+  close(): void;
+}
+
+type Verdict = { file: RepoFile } | { skip: SkipReason } | undefined;
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+export const decodeText = (bytes: Uint8Array): string => {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+};
+
+function judge(relPath: string, size: number, bytes: Uint8Array, opts: SnapshotOptions): Verdict {
+  const verdict = sniffContent(bytes, opts.maxLineChars);
+  if (verdict) return { skip: verdict };
+  return { file: { path: relPath, size, hash: sha256(bytes), language: detectLanguage(relPath) } };
+}
+
+async function collect(paths: string[], opts: SnapshotOptions, inspect: (p: string) => Promise<Verdict>): Promise<FileListing> {
+  const verdicts = await mapLimit(paths, opts.concurrency ?? 32, inspect);
+  const listing: FileListing = { files: [], skipped: [] };
+  verdicts.forEach((v, i) => {
+    if (!v) return;
+    if ('file' in v) listing.files.push(v.file);
+    else listing.skipped.push({ path: paths[i], reason: v.skip });
+  });
+  return listing;
+}
+
+const badPath = (relPath: string) => new IntakeError('bad_request', `not a repository-relative path: ${JSON.stringify(relPath)}`);
+const missing = (relPath: string) => new IntakeError('not_found', `no such file in the repository: ${relPath}`);
+
+/** Files on disk, listed by git (tracked + untracked-not-ignored) or by a .gitignore-aware walk. */
+function diskSnapshot(root: string, source: 'git-worktree' | 'directory', opts: SnapshotOptions): RepoSnapshot {
+  return {
+    root,
+    source,
+    async listFiles() {
+      const paths = source === 'git-worktree' ? await listWorkTreePaths(root) : await walkDirectory(root);
+      return collect(paths, opts, async (relPath) => {
+        const where = await resolveInside(root, relPath);
+        if (where.kind === 'none') return undefined;
+        if (where.kind === 'escape') return { skip: 'symlink_escape' };
+        if (where.kind === 'unreadable') return { skip: 'unreadable' };
+        if (where.size > opts.maxFileBytes) return { skip: 'too_large' };
+        let bytes: Buffer;
+        try {
+          bytes = await readFile(where.abs);
+        } catch {
+          return { skip: 'unreadable' };
+        }
+        // The file may have grown between lstat and read.
+        if (bytes.length > opts.maxFileBytes) return { skip: 'too_large' };
+        return judge(relPath, bytes.length, bytes, opts);
+      });
+    },
+    async read(relPath) {
+      if (!isCleanRelativePath(relPath)) throw badPath(relPath);
+      const where = await resolveInside(root, relPath);
+      if (where.kind === 'escape') throw new IntakeError('forbidden', `${relPath} leads outside the repository`);
+      if (where.kind !== 'file') throw missing(relPath);
+      if (where.size > opts.maxFileBytes) throw new IntakeError('unprocessable', `${relPath} is larger than ${opts.maxFileBytes} bytes`);
+      return decodeText(await readFile(where.abs));
+    },
+    close() {},
+  };
+}
+
+/** Does a symlink blob (its target text) point outside the repository root? */
+function linkEscapes(linkPath: string, target: string): boolean {
+  if (target.startsWith('/')) return true;
+  const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(linkPath), target));
+  return resolved === '..' || resolved.startsWith('../');
+}
+
+/** Files as committed at `commit`: listed with `git ls-tree`, read with one `git cat-file --batch`. */
+function refSnapshot(root: string, commit: string, opts: SnapshotOptions): RepoSnapshot {
+  const blobs: BlobReader = createBlobReader(root);
+  let tree: Promise<Map<string, TreeEntry>> | undefined;
+  const entries = () =>
+    (tree ??= listTreeEntries(root, commit).then((list) => new Map(list.map((e) => [e.path, e]))));
+
+  return {
+    root,
+    source: 'git-ref',
+    commit,
+    async listFiles() {
+      const byPath = await entries();
+      return collect([...byPath.keys()], opts, async (relPath) => {
+        const e = byPath.get(relPath)!;
+        if (e.type !== 'blob') return undefined; // submodules
+        try {
+          if (e.mode === '120000') return linkEscapes(relPath, (await blobs.read(e.oid)).toString('utf8')) ? { skip: 'symlink_escape' } : undefined;
+          if (e.size > opts.maxFileBytes) return { skip: 'too_large' };
+          return judge(relPath, e.size, await blobs.read(e.oid), opts);
+        } catch {
+          return { skip: 'unreadable' };
+        }
+      });
+    },
+    async read(relPath) {
+      if (!isCleanRelativePath(relPath)) throw badPath(relPath);
+      const e = (await entries()).get(relPath);
+      if (!e || e.type !== 'blob') throw missing(relPath);
+      if (e.mode === '120000') throw new IntakeError('forbidden', `${relPath} is a symlink`);
+      if (e.size > opts.maxFileBytes) throw new IntakeError('unprocessable', `${relPath} is larger than ${opts.maxFileBytes} bytes`);
+      return decodeText(await blobs.read(e.oid));
+    },
+    close: () => blobs.close(),
+  };
+}
+
+/**
+ * Open a repository directory for listing and reading. Inside a git work tree the file list
+ * comes from git; with `ref` the committed content is read instead of the working tree;
+ * anywhere else the directory is walked honouring .gitignore files.
+ */
+export async function openSnapshot(dir: string, opts: SnapshotOptions): Promise<RepoSnapshot> {
+  let root: string;
+  try {
+    root = await realpath(dir);
+  } catch {
+    throw new IntakeError('not_found', `no such directory: ${dir}`);
+  }
+  const inGit = await isGitWorkTree(root);
+  if (opts.ref !== undefined) {
+    if (!inGit) throw new IntakeError('bad_request', `a ref was given but ${dir} is not a git repository`);
+    return refSnapshot(root, await resolveCommit(root, opts.ref), opts);
+  }
+  return diskSnapshot(root, inGit ? 'git-worktree' : 'directory', opts);
+}

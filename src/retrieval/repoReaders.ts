@@ -1,0 +1,76 @@
+import path from 'node:path';
+import type { ChunkCatalog } from '../catalog/chunkCatalog.js';
+import { loadCatalog } from '../catalog/chunkCatalog.js';
+import type { DuckDb } from '../catalog/duckdb.js';
+import type { Manifest } from '../manifest/manifest.js';
+import type { ManifestStore } from '../manifest/store.js';
+import type { Logger } from '../observability/logger.js';
+import { LoadedVectorIndex } from '../vector/loadedIndex.js';
+
+/** Everything search needs for one committed version of a repo. */
+export interface RepoReader {
+  manifest: Manifest;
+  catalog: ChunkCatalog;
+  primary: LoadedVectorIndex | null;
+  secondary: LoadedVectorIndex | null;
+  deleted: Set<string>;
+}
+
+/**
+ * Per-process cache of repo readers, keyed by repo and manifest version.
+ * Each call checks CURRENT; a new version is loaded beside the old one and
+ * swapped in when ready, so readers pick up commits without a restart and
+ * never see a half-built index. The old reader is released after a grace
+ * period so in-flight searches finish on it.
+ */
+export class RepoReaders {
+  private readonly readers = new Map<string, { version: number; reader: Promise<RepoReader> }>();
+
+  constructor(
+    private readonly deps: { manifests: ManifestStore; db: DuckDb; logger: Logger; faissParams?: Record<string, number>; releaseAfterMs?: number },
+  ) {}
+
+  async get(repo: string): Promise<RepoReader | null> {
+    const version = await this.deps.manifests.currentVersion(repo);
+    if (version === null) return null;
+    const cached = this.readers.get(repo);
+    if (cached && cached.version === version) return cached.reader;
+    const reader = this.load(repo, version);
+    this.readers.set(repo, { version, reader });
+    reader.catch(() => {
+      if (this.readers.get(repo)?.reader === reader) this.readers.delete(repo);
+    });
+    if (cached) {
+      const old = cached.reader;
+      reader
+        .then(() => setTimeout(() => void old.then(release, () => {}), this.deps.releaseAfterMs ?? 30_000).unref())
+        .catch(() => {});
+    }
+    return reader;
+  }
+
+  private async load(repo: string, version: number): Promise<RepoReader> {
+    const started = performance.now();
+    const manifest = await this.deps.manifests.read(repo, version);
+    const repoDir = this.deps.manifests.repoDir(repo);
+    const [catalog, primary, secondary] = await Promise.all([
+      loadCatalog(this.deps.db, { parts: manifest.parts.map((p) => path.join(repoDir, p)), deletedChunkIds: manifest.deletedChunkIds }),
+      manifest.vectors.primary ? LoadedVectorIndex.load(repoDir, manifest.vectors.primary, this.deps.faissParams) : null,
+      manifest.vectors.secondary ? LoadedVectorIndex.load(repoDir, manifest.vectors.secondary, this.deps.faissParams) : null,
+    ]);
+    this.deps.logger.info({ repo, version, ms: Math.round(performance.now() - started) }, 'repo reader loaded');
+    return { manifest, catalog, primary, secondary, deleted: new Set(manifest.deletedChunkIds) };
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.readers.values()];
+    this.readers.clear();
+    await Promise.all(all.map((r) => r.reader.then(release, () => {})));
+  }
+}
+
+function release(r: RepoReader) {
+  r.primary?.free();
+  r.secondary?.free();
+  void r.catalog.dispose();
+}

@@ -1,0 +1,198 @@
+import type { Embedder } from '../embedding/port.js';
+import type { Logger } from '../observability/logger.js';
+import type { SparseVector } from '../sparse/port.js';
+import type { ChannelHit, SearchFilters } from './channel.js';
+import type { RepoReader, RepoReaders } from './repoReaders.js';
+import { reciprocalRankFusion, type FusedHit } from './rrf.js';
+
+export const CHANNELS = ['dense', 'bm25', 'splade'] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+
+export interface SearchRequest {
+  repo: string;
+  query: string;
+  k: number;
+  channels?: ChannelName[];
+  filters?: SearchFilters;
+  /** per-channel time budget; a channel that misses it is dropped and named in `dropped` */
+  budgetMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface SearchHit {
+  chunkId: string;
+  path: string;
+  startLine: number;
+  endLine: number;
+  language: string;
+  symbols: string[];
+  score: number;
+  channels: Record<string, number>;
+  preview: string;
+  content: string;
+}
+
+export interface SearchResponse {
+  hits: SearchHit[];
+  timingsMs: Record<string, number>;
+  /** channels that were asked for but not used, and why */
+  dropped: { channel: string; reason: string }[];
+  /** each channel's top chunk ids, for traces */
+  channelTopIds: Record<string, string[]>;
+  manifestVersion: number;
+}
+
+export class RepoNotIndexedError extends Error {
+  constructor(readonly repo: string) {
+    super(`repo "${repo}" has no committed index; index it first (POST /v1/index-jobs)`);
+    this.name = 'RepoNotIndexedError';
+  }
+}
+
+export interface SearchDeps {
+  readers: RepoReaders;
+  embedder: () => Promise<Embedder>;
+  /** SPLADE query expansion (cached), or null when no model is configured */
+  expandQuery: ((text: string) => Promise<SparseVector>) | null;
+  logger: Logger;
+  rrfK: number;
+  defaultBudgetMs: number;
+}
+
+const PREVIEW_LINES = 12;
+
+class BudgetExceeded extends Error {}
+
+function withBudget<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BudgetExceeded(`missed its ${ms} ms budget`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Hybrid search over one repo: the channels run in parallel, each within a
+ * time budget; their rankings are fused with RRF (k=60) and the winners are
+ * hydrated from the DuckDB catalog.
+ */
+export function createSearchService(deps: SearchDeps) {
+  async function denseChannel(reader: RepoReader, query: string, k: number, filters: SearchFilters | undefined, timings: Record<string, number>) {
+    const t0 = performance.now();
+    const embedder = await deps.embedder();
+    const vector = await embedder.embedQuery(query);
+    timings.embed_query = round(performance.now() - t0);
+    if (vector.length !== reader.manifest.embedding.dim) {
+      throw new Error(
+        `the query embedder gives ${vector.length}-d vectors but the index of ${reader.manifest.repo} holds ${reader.manifest.embedding.dim}-d ones`,
+      );
+    }
+    const filtered = !!(filters?.paths?.length || filters?.languages?.length);
+    const want = (filtered ? k * 10 : k * 2) + Math.min(reader.deleted.size, 1000);
+    const t1 = performance.now();
+    const lists = await Promise.all([reader.primary?.search(vector, want) ?? [], reader.secondary?.search(vector, want) ?? []]);
+    timings.faiss = round(performance.now() - t1);
+    const best = new Map<string, number>();
+    for (const list of lists) {
+      for (const hit of list) {
+        if (reader.deleted.has(hit.chunkId)) continue;
+        const prev = best.get(hit.chunkId);
+        if (prev === undefined || hit.score > prev) best.set(hit.chunkId, hit.score);
+      }
+    }
+    let hits: ChannelHit[] = [...best.entries()].map(([chunkId, score]) => ({ chunkId, score })).sort((a, b) => b.score - a.score);
+    if (filtered) {
+      const keep = new Set(await reader.catalog.filterIds(hits.map((h) => h.chunkId), filters));
+      hits = hits.filter((h) => keep.has(h.chunkId));
+    }
+    return hits.slice(0, k);
+  }
+
+  async function spladeChannel(reader: RepoReader, query: string, k: number, filters: SearchFilters | undefined, timings: Record<string, number>) {
+    if (!deps.expandQuery) throw new Error('no SPLADE model is configured (SPLADE_MODEL_DIR); the sparse channel is BM25 alone');
+    const t0 = performance.now();
+    const weights = await deps.expandQuery(query);
+    timings.splade_query = round(performance.now() - t0);
+    return reader.catalog.splade(weights, k, filters);
+  }
+
+  return {
+    async search(req: SearchRequest): Promise<SearchResponse> {
+      const started = performance.now();
+      const timings: Record<string, number> = {};
+      const reader = await deps.readers.get(req.repo);
+      if (!reader) throw new RepoNotIndexedError(req.repo);
+      timings.load = round(performance.now() - started);
+      const wanted = req.channels?.length ? [...new Set(req.channels)] : (['dense', 'bm25', 'splade'] as ChannelName[]);
+      const dropped: SearchResponse['dropped'] = [];
+      const channels = wanted.filter((c) => {
+        if (c === 'splade' && (!deps.expandQuery || !reader.manifest.sparse)) {
+          if (req.channels?.includes('splade')) {
+            dropped.push({ channel: 'splade', reason: deps.expandQuery ? 'this repo was indexed without SPLADE terms' : 'no SPLADE model is configured' });
+          }
+          return false;
+        }
+        return true;
+      });
+      const depth = Math.max(req.k * 3, 30);
+      const budget = req.budgetMs ?? deps.defaultBudgetMs;
+      const lists: Record<string, ChannelHit[]> = {};
+      await Promise.all(
+        channels.map(async (channel) => {
+          const t0 = performance.now();
+          const work =
+            channel === 'dense'
+              ? denseChannel(reader, req.query, depth, req.filters, timings)
+              : channel === 'bm25'
+                ? reader.catalog.bm25(req.query, depth, req.filters)
+                : spladeChannel(reader, req.query, depth, req.filters, timings);
+          try {
+            lists[channel] = await withBudget(work, budget);
+          } catch (err) {
+            work.catch(() => {});
+            const reason = (err as Error).message;
+            dropped.push({ channel, reason });
+            deps.logger.warn({ repo: req.repo, channel, reason }, 'retrieval channel dropped');
+          } finally {
+            timings[channel] = round(performance.now() - t0);
+          }
+        }),
+      );
+      const t1 = performance.now();
+      const fused: FusedHit[] = reciprocalRankFusion(lists, deps.rrfK).slice(0, req.k);
+      timings.fuse = round(performance.now() - t1);
+      const t2 = performance.now();
+      const rows = await reader.catalog.hydrate(
+        fused.map((f) => f.chunkId),
+        req.filters,
+      );
+      timings.hydrate = round(performance.now() - t2);
+      const byId = new Map(rows.map((r) => [r.chunkId, r]));
+      const hits: SearchHit[] = [];
+      for (const f of fused) {
+        const row = byId.get(f.chunkId);
+        if (!row) continue;
+        hits.push({
+          chunkId: f.chunkId,
+          path: row.path,
+          startLine: row.startLine,
+          endLine: row.endLine,
+          language: row.language,
+          symbols: row.symbols,
+          score: Number(f.score.toFixed(6)),
+          channels: f.channels,
+          preview: row.content.split('\n').slice(0, PREVIEW_LINES).join('\n'),
+          content: row.content,
+        });
+      }
+      timings.total = round(performance.now() - started);
+      const channelTopIds: Record<string, string[]> = {};
+      for (const [c, l] of Object.entries(lists)) channelTopIds[c] = l.slice(0, req.k).map((h) => h.chunkId);
+      return { hits, timingsMs: timings, dropped, channelTopIds, manifestVersion: reader.manifest.version };
+    },
+  };
+}
+
+export type SearchService = ReturnType<typeof createSearchService>;
+
+const round = (ms: number) => Math.round(ms * 100) / 100;

@@ -1,0 +1,138 @@
+import { cudaDeviceId } from '../gpu/pin.js';
+import path from 'node:path';
+import { FlowProducer, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createDirectoryArtifactStore, type ArtifactStore } from '../artifacts/store.js';
+import { createDuckDb, type DuckDb } from '../catalog/duckdb.js';
+import type { Config } from '../config.js';
+import { createEmbedder } from '../embedding/factory.js';
+import type { Embedder } from '../embedding/port.js';
+import { ManifestStore } from '../manifest/store.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import type { Logger } from '../observability/logger.js';
+import { createRedis } from '../queue/connection.js';
+import { ALL_QUEUES, QUEUES, type QueueName } from '../queue/names.js';
+import { RunProgress } from '../queue/runProgress.js';
+import { RepoReaders } from '../retrieval/repoReaders.js';
+import { createSearchService, type SearchService } from '../retrieval/searchService.js';
+import { createSpladeEncoder } from '../sparse/splade.js';
+import type { SparseEncoder, SparseVector } from '../sparse/port.js';
+import { createQueryExpansionCache } from '../sparse/queryCache.js';
+
+/**
+ * The process's dependencies, built once at startup from the config and
+ * handed to the API, the processors and the workers (no global singletons).
+ * Heavy parts (DuckDB, models) are created on first use so a role that does
+ * not need them never pays for them.
+ */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  /** producer connection: queues, flows, progress counters, caches */
+  redis: Redis;
+  queues: Record<QueueName, Queue>;
+  flows: FlowProducer;
+  artifacts: ArtifactStore;
+  manifests: ManifestStore;
+  progress: RunProgress;
+  metrics: Metrics;
+  duckdb(): Promise<DuckDb>;
+  embedder(): Promise<Embedder>;
+  /** null when no SPLADE model is configured */
+  sparseEncoder: (() => Promise<SparseEncoder>) | null;
+  /** SPLADE query expansion with a Redis cache, or null */
+  expandQuery: ((text: string) => Promise<SparseVector>) | null;
+  readers(): Promise<RepoReaders>;
+  search(): Promise<SearchService>;
+  close(): Promise<void>;
+}
+
+function lazy<T>(make: () => Promise<T>): { get: () => Promise<T>; peek: () => Promise<T> | null } {
+  let p: Promise<T> | null = null;
+  return {
+    get: () => {
+      p ??= make().catch((err) => {
+        p = null; // let a later call try again (e.g. a model dir fixed meanwhile)
+        throw err;
+      });
+      return p;
+    },
+    peek: () => p,
+  };
+}
+
+export function createRuntime(config: Config, logger: Logger): Runtime {
+  const redis = createRedis(config.redisUrl, 'worker');
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const connection = redis;
+  const prefix = config.redisPrefix;
+  const queues = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection, prefix })])) as Record<QueueName, Queue>;
+  const flows = new FlowProducer({ connection, prefix });
+  const metrics = createMetrics({ queues: () => Object.values(queues) });
+  const manifests = new ManifestStore(config.dataDir);
+
+  const duckdb = lazy(() => createDuckDb({ poolSize: 6 }));
+  const embedder = lazy(() =>
+    createEmbedder(config, logger, {
+      onBatch: (b) => {
+        if (b.outcome === 'oom') metrics.encode.countOom('dense');
+      },
+    }),
+  );
+  const sparse = config.splade.modelDir
+    ? lazy(() =>
+        createSpladeEncoder({
+          modelDir: config.splade.modelDir!,
+          modelId: config.splade.modelId,
+          topK: config.splade.topK,
+          minWeight: config.splade.minWeight,
+          maxTokens: config.splade.maxTokens,
+          device: config.gpu.device >= 0 ? cudaDeviceId(config.gpu.device) : undefined,
+        }),
+      )
+    : null;
+  const expandQuery = sparse
+    ? createQueryExpansionCache({ redis, prefix, ttlS: config.splade.queryCacheTtlS, encoder: sparse.get })
+    : null;
+  const readers = lazy(async () => new RepoReaders({ manifests, db: await duckdb.get(), logger, faissParams: { nprobe: config.faiss.nprobe, efSearch: 128 } }));
+  const search = lazy(async () =>
+    createSearchService({
+      readers: await readers.get(),
+      embedder: embedder.get,
+      expandQuery,
+      logger,
+      rrfK: config.retrieval.rrfK,
+      defaultBudgetMs: config.retrieval.budgetMs,
+    }),
+  );
+
+  return {
+    config,
+    logger,
+    redis,
+    queues,
+    flows,
+    artifacts: createDirectoryArtifactStore(path.join(config.dataDir, 'artifacts')),
+    manifests,
+    progress: new RunProgress(redis, prefix),
+    metrics,
+    duckdb: duckdb.get,
+    embedder: embedder.get,
+    sparseEncoder: sparse?.get ?? null,
+    expandQuery,
+    readers: readers.get,
+    search: search.get,
+    async close() {
+      await readers.peek()?.then((r) => r.close(), () => {});
+      await embedder.peek()?.then((e) => e.close(), () => {});
+      await sparse?.peek()?.then((e) => e.close(), () => {});
+      await duckdb.peek()?.then((d) => d.close(), () => {});
+      await flows.close();
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      redis.disconnect();
+    },
+  };
+}
+
+export const queueFor = (rt: Runtime, name: QueueName) => rt.queues[name];
+export { QUEUES };

@@ -1,0 +1,78 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApiApp } from '../api/app.js';
+import { isLoopbackHost, type Config } from '../config.js';
+import type { Logger } from '../observability/logger.js';
+import { ROLES, type Role } from '../queue/names.js';
+import { createRuntime, type Runtime } from '../runtime/runtime.js';
+import { startRoles, type StartedWorkers } from '../../workers/roles.js';
+import { createReadiness } from '../observability/readinessChecks.js';
+
+export interface Server {
+  runtime: Runtime;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The API plus the given worker roles in one process (`codeintel serve` runs every role). */
+export async function serve(config: Config, logger: Logger, opts: { roles?: Role[]; api?: boolean } = {}): Promise<Server> {
+  const roles = opts.roles ?? [...ROLES];
+  const runtime = createRuntime(config, logger);
+  let workers: StartedWorkers | null = null;
+  let server: http.Server | null = null;
+  try {
+    workers = await startRoles(runtime, roles);
+    let url = '';
+    if (opts.api !== false) {
+      const app = createApiApp({
+        config,
+        logger,
+        indexQueue: runtime.queues.index,
+        queues: Object.values(runtime.queues),
+        manifests: runtime.manifests,
+        progress: runtime.progress,
+        search: await runtime.search(),
+        readiness: createReadiness(runtime),
+        metrics: () => runtime.metrics.render(),
+        onRequest: (route, method, status, ms) => runtime.metrics.httpRequestMs.observe({ route, method, status: String(status) }, ms),
+      });
+      server = http.createServer(app);
+      server.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(config.port, config.host, () => resolve());
+      });
+      const addr = server.address() as AddressInfo;
+      url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+      logger.info(
+        {
+          url,
+          auth: config.apiTokens.length ? 'bearer tokens' : 'none',
+          repoRoots: config.repoRoots.length ? config.repoRoots : 'any readable absolute path',
+          dashboard: `${url}/admin/queues`,
+        },
+        config.apiTokens.length || !isLoopbackHost(config.host)
+          ? 'codeintel API listening'
+          : 'codeintel API listening on loopback only (no API_TOKENS set)',
+      );
+    }
+    return {
+      runtime,
+      url,
+      async close() {
+        if (server) {
+          server.closeIdleConnections?.();
+          await new Promise<void>((resolve) => server!.close(() => resolve()));
+          server.closeAllConnections?.();
+        }
+        await workers?.close();
+        await runtime.close();
+      },
+    };
+  } catch (err) {
+    await workers?.close().catch(() => {});
+    server?.close();
+    await runtime.close().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,126 @@
+import { chmod, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IntakeError } from '../../src/repo/errors.js';
+import { cloneGitRepo, resolveLocalRepo } from '../../src/repo/intake.js';
+import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
+
+async function intakeError(p: Promise<unknown>): Promise<IntakeError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(IntakeError);
+    return err as IntakeError;
+  }
+  throw new Error('expected an IntakeError');
+}
+
+let tmp: string;
+let roots: string;
+beforeEach(async () => {
+  tmp = await makeTmpDir();
+  roots = path.join(tmp, 'roots');
+  await mkdir(path.join(roots, 'repo-a'), { recursive: true });
+  await mkdir(path.join(tmp, 'elsewhere'), { recursive: true });
+});
+afterEach(() => removeDir(tmp));
+
+describe('resolveLocalRepo', () => {
+  it('returns the realpath of a directory inside the allowed roots', async () => {
+    await expect(resolveLocalRepo(path.join(roots, 'repo-a'), { repoRoots: [roots] })).resolves.toBe(path.join(roots, 'repo-a'));
+    await expect(resolveLocalRepo(path.join(roots, 'x', '..', 'repo-a'), { repoRoots: [roots] })).resolves.toBe(path.join(roots, 'repo-a'));
+  });
+
+  it('accepts any readable absolute directory when no roots are configured', async () => {
+    await expect(resolveLocalRepo(path.join(tmp, 'elsewhere'), { repoRoots: [] })).resolves.toBe(path.join(tmp, 'elsewhere'));
+  });
+
+  it('rejects a relative path with 400', async () => {
+    const err = await intakeError(resolveLocalRepo('roots/repo-a', { repoRoots: [] }));
+    expect([err.code, err.status]).toEqual(['bad_request', 400]);
+    expect(err.message).toMatch(/absolute/);
+  });
+
+  it('answers 404 "no such directory" for a path that does not exist', async () => {
+    const err = await intakeError(resolveLocalRepo(path.join(roots, 'missing'), { repoRoots: [roots] }));
+    expect([err.code, err.status]).toEqual(['not_found', 404]);
+    expect(err.message).toMatch(/no such directory/);
+  });
+
+  it('answers 403 for a directory outside every root', async () => {
+    const err = await intakeError(resolveLocalRepo(path.join(tmp, 'elsewhere'), { repoRoots: [roots] }));
+    expect([err.code, err.status]).toEqual(['forbidden', 403]);
+  });
+
+  it('answers 403 (not 404) for missing paths outside the roots, so existence cannot be probed', async () => {
+    const err = await intakeError(resolveLocalRepo('/definitely/not/here', { repoRoots: [roots] }));
+    expect(err.status).toBe(403);
+  });
+
+  it('answers 403 for a symlink inside a root that points outside it', async () => {
+    await symlink(path.join(tmp, 'elsewhere'), path.join(roots, 'sneaky'));
+    const err = await intakeError(resolveLocalRepo(path.join(roots, 'sneaky'), { repoRoots: [roots] }));
+    expect(err.status).toBe(403);
+  });
+
+  it('does not treat a sibling with a common prefix as inside the root', async () => {
+    await mkdir(path.join(tmp, 'roots-evil'));
+    const err = await intakeError(resolveLocalRepo(path.join(tmp, 'roots-evil'), { repoRoots: [roots] }));
+    expect(err.status).toBe(403);
+  });
+
+  it('answers 422 for a file', async () => {
+    await writeFile(path.join(roots, 'file.txt'), 'x');
+    const err = await intakeError(resolveLocalRepo(path.join(roots, 'file.txt'), { repoRoots: [roots] }));
+    expect([err.code, err.status]).toEqual(['unprocessable', 422]);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('answers 403 for a directory it cannot read', async () => {
+    const locked = path.join(roots, 'locked');
+    await mkdir(locked);
+    await chmod(locked, 0o000);
+    try {
+      const err = await intakeError(resolveLocalRepo(locked, { repoRoots: [roots] }));
+      expect(err.status).toBe(403);
+    } finally {
+      await chmod(locked, 0o755);
+    }
+  });
+});
+
+describe('cloneGitRepo', () => {
+  const opts = { depth: 1, maxBytes: 10 * 1024 * 1024, timeoutMs: 20_000 };
+
+  it('refuses file:// and local paths before running git', async () => {
+    const dest = path.join(tmp, 'clone');
+    for (const url of ['file:///etc', '/etc', 'ext::sh -c id']) {
+      const err = await intakeError(cloneGitRepo(url, dest, opts));
+      expect(err.status).toBe(400);
+    }
+    await expect(stat(dest)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses an option-like ref', async () => {
+    const err = await intakeError(cloneGitRepo('https://github.com/a/b.git', path.join(tmp, 'c'), { ...opts, ref: '--upload-pack=id' }));
+    expect(err.status).toBe(400);
+  });
+
+  it('fails fast with a clean 422 and leaves no destination when the remote is unreachable', async () => {
+    const dest = path.join(tmp, 'clone');
+    const started = Date.now();
+    const err = await intakeError(cloneGitRepo('https://127.0.0.1:9/nope.git', dest, opts));
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect([err.code, err.status]).toEqual(['unprocessable', 422]);
+    expect(err.message).toMatch(/^could not clone https:\/\/127\.0\.0\.1:9\/nope\.git: git clone failed: /);
+    expect(err.message).not.toMatch(/Cloning into/);
+    await expect(stat(dest)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses to clone into a non-empty directory (and leaves it alone)', async () => {
+    const dest = path.join(tmp, 'busy');
+    await mkdir(dest);
+    await writeFile(path.join(dest, 'keep.txt'), 'mine');
+    await expect(cloneGitRepo('https://127.0.0.1:9/nope.git', dest, opts)).rejects.toThrow(/not empty/);
+    await expect(stat(path.join(dest, 'keep.txt'))).resolves.toBeTruthy();
+  });
+});

@@ -1,0 +1,265 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IntakeError } from '../../src/repo/errors.js';
+import { openSnapshot, type FileListing, type SnapshotOptions } from '../../src/repo/snapshot.js';
+import { SAMPLE_REPO, commitAll, git, initRepo, makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
+
+const opts: SnapshotOptions = { maxFileBytes: 1024 * 1024, maxLineChars: 1000 };
+const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+const paths = (l: FileListing) => l.files.map((f) => f.path).sort();
+const skipped = (l: FileListing) => Object.fromEntries(l.skipped.map((s) => [s.path, s.reason]));
+
+let tmp: string;
+let repo: string;
+beforeEach(async () => {
+  tmp = await makeTmpDir();
+  repo = path.join(tmp, 'repo');
+  await mkdir(repo);
+});
+afterEach(() => removeDir(tmp));
+
+describe('the committed sample repository', () => {
+  it('lists its source files with languages, sizes and content hashes', async () => {
+    const snap = await openSnapshot(SAMPLE_REPO, opts);
+    const { files, skipped } = await snap.listFiles();
+    expect(skipped).toEqual([]);
+    const byPath = Object.fromEntries(files.map((f) => [f.path, f]));
+    expect(Object.keys(byPath).sort()).toEqual(['README.md', 'bank/__init__.py', 'bank/account.py', 'src/config.ts', 'src/rateLimiter.ts']);
+    expect(byPath['bank/account.py'].language).toBe('python');
+    expect(byPath['src/config.ts'].language).toBe('typescript');
+    expect(byPath['README.md'].language).toBe('markdown');
+    const text = await snap.read('bank/account.py');
+    expect(text).toContain('def compute_interest(');
+    expect(byPath['bank/account.py'].hash).toBe(sha256(text));
+    expect(byPath['bank/account.py'].size).toBe(Buffer.byteLength(text));
+  });
+});
+
+describe('directory walk (not a git repository)', () => {
+  it('honours root and nested .gitignore files and never lists .git/', async () => {
+    await writeTree(repo, {
+      '.gitignore': '*.log\nbuild/\n!keep.log\n',
+      'app.ts': 'export const a = 1;\n',
+      'debug.log': 'noise\n',
+      'keep.log': 'kept on purpose\n',
+      'build/out.js': 'compiled\n',
+      'src/build.ts': 'not a build dir, a file\n',
+      'sub/.gitignore': 'secret.txt\n/local-only/\n',
+      'sub/secret.txt': 'nope\n',
+      'sub/code.py': 'x = 1\n',
+      'sub/local-only/x.py': 'y = 2\n',
+      'sub/deeper/secret.txt': 'nested rule applies below sub/ too\n',
+      '.git/config': '[core]\n',
+    });
+    const snap = await openSnapshot(repo, opts);
+    expect(snap.source).toBe('directory');
+    expect(paths(await snap.listFiles())).toEqual(['.gitignore', 'app.ts', 'keep.log', 'src/build.ts', 'sub/.gitignore', 'sub/code.py']);
+  });
+
+  it('lets a nested .gitignore re-include what the root one ignores', async () => {
+    await writeTree(repo, { '.gitignore': '*.txt\n', 'docs/.gitignore': '!*.txt\n', 'docs/notes.txt': 'hi\n', 'top.txt': 'no\n' });
+    const listing = await (await openSnapshot(repo, opts)).listFiles();
+    expect(paths(listing)).toEqual(['.gitignore', 'docs/.gitignore', 'docs/notes.txt']);
+  });
+});
+
+describe('symlinks', () => {
+  beforeEach(async () => {
+    await writeTree(tmp, { 'outside/secret.txt': 'secret\0binary-if-ever-read' });
+    await writeTree(repo, { 'a.ts': 'export const a = 1;\n', 'dir/b.ts': 'export const b = 2;\n' });
+    await symlink('/etc/passwd', path.join(repo, 'passwd'));
+    await symlink(path.join(tmp, 'outside'), path.join(repo, 'outside-dir'));
+    await symlink('a.ts', path.join(repo, 'alias.ts')); // inside: indexed under its real name only
+    await symlink('dir', path.join(repo, 'dir-alias'));
+  });
+
+  const expectEscapesSkipped = async (snapDir: string) => {
+    const snap = await openSnapshot(snapDir, opts);
+    const listing = await snap.listFiles();
+    expect(paths(listing)).toEqual(['a.ts', 'dir/b.ts']);
+    expect(skipped(listing)).toEqual({ passwd: 'symlink_escape', 'outside-dir': 'symlink_escape' });
+    // Reading through them is refused as well.
+    for (const p of ['passwd', 'outside-dir/secret.txt']) {
+      await expect(snap.read(p)).rejects.toMatchObject({ code: 'forbidden', status: 403 });
+    }
+    return snap;
+  };
+
+  it('skips links leading outside the repo and never descends into linked directories (walk)', async () => {
+    const snap = await expectEscapesSkipped(repo);
+    expect(snap.source).toBe('directory');
+  });
+
+  it('does the same for symlinks committed to git', async () => {
+    initRepo(repo);
+    commitAll(repo);
+    const snap = await expectEscapesSkipped(repo);
+    expect(snap.source).toBe('git-worktree');
+  });
+
+  it('catches a tracked directory replaced by a link to the outside', async () => {
+    initRepo(repo);
+    commitAll(repo);
+    await writeTree(tmp, { 'evil/b.ts': 'export const stolen = true;\n' });
+    await rm(path.join(repo, 'dir'), { recursive: true });
+    await symlink(path.join(tmp, 'evil'), path.join(repo, 'dir'));
+    const snap = await openSnapshot(repo, opts);
+    const listing = await snap.listFiles();
+    expect(skipped(listing)['dir/b.ts']).toBe('symlink_escape');
+    expect(paths(listing)).not.toContain('dir/b.ts');
+    await expect(snap.read('dir/b.ts')).rejects.toMatchObject({ status: 403 });
+  });
+});
+
+describe('git work tree', () => {
+  it('lists tracked and untracked files through git, leaving out ignored ones', async () => {
+    await writeTree(repo, { '.gitignore': '*.log\n', 'tracked.ts': 'export {};\n' });
+    initRepo(repo);
+    commitAll(repo);
+    await writeTree(repo, {
+      'untracked.ts': 'export const fresh = 1;\n',
+      'ignored.log': 'noise\n',
+      'excluded.ts': 'only git knows to skip me\n',
+    });
+    // .git/info/exclude is honoured by git but invisible to a plain .gitignore walk.
+    await writeFile(path.join(repo, '.git/info/exclude'), 'excluded.ts\n');
+    const snap = await openSnapshot(repo, opts);
+    expect(snap.source).toBe('git-worktree');
+    expect(paths(await snap.listFiles())).toEqual(['.gitignore', 'tracked.ts', 'untracked.ts']);
+  });
+
+  it('quietly drops tracked files deleted from the work tree', async () => {
+    await writeTree(repo, { 'a.ts': 'a\n', 'gone.ts': 'g\n' });
+    initRepo(repo);
+    commitAll(repo);
+    await rm(path.join(repo, 'gone.ts'));
+    const listing = await (await openSnapshot(repo, opts)).listFiles();
+    expect(paths(listing)).toEqual(['a.ts']);
+    expect(listing.skipped).toEqual([]);
+  });
+});
+
+describe('content checks', () => {
+  it('skips binary, oversized and minified files with the reason, keeps ordinary ones', async () => {
+    const normal = 'def f():\n    return 1\n';
+    await writeTree(repo, {
+      'ok.py': normal,
+      'image.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02]),
+      'late-nul.txt': 'a'.repeat(9000) + '\0', // NUL after the first 8 KiB: text as far as git is concerned
+      'big.txt': 'line\n'.repeat(500), // 2500 bytes
+      'bundle.min.js': 'var a=1;'.repeat(200), // one 1600-char line
+      'generated.js': ('x'.repeat(400) + '\n').repeat(5), // lines under the limit, but 400 on average
+    });
+    const snap = await openSnapshot(repo, { maxFileBytes: 2000, maxLineChars: 1000 });
+    const listing = await snap.listFiles();
+    expect(skipped(listing)).toEqual({
+      'image.png': 'binary',
+      'big.txt': 'too_large',
+      'bundle.min.js': 'minified',
+      'generated.js': 'minified',
+      'late-nul.txt': 'minified', // 9000-char single line
+    });
+    expect(listing.files).toEqual([{ path: 'ok.py', size: normal.length, hash: sha256(normal), language: 'python' }]);
+  });
+
+  it('counts characters, not UTF-8 bytes, against maxLineChars', async () => {
+    await writeTree(repo, { 'cjk.md': '漢'.repeat(500) + '\n' }); // 500 chars, 1500 bytes
+    const listing = await (await openSnapshot(repo, opts)).listFiles();
+    expect(paths(listing)).toEqual(['cjk.md']);
+  });
+});
+
+describe('reading files', () => {
+  it('strips a UTF-8 byte-order mark and refuses paths that leave the snapshot', async () => {
+    await writeTree(repo, { 'bom.ts': '\ufeffexport const x = 1;\n' });
+    const snap = await openSnapshot(repo, opts);
+    expect(await snap.read('bom.ts')).toBe('export const x = 1;\n');
+    for (const bad of ['../repo/bom.ts', '/etc/passwd', 'a/../bom.ts', './bom.ts', '']) {
+      await expect(snap.read(bad)).rejects.toMatchObject({ code: 'bad_request' });
+    }
+    await expect(snap.read('missing.ts')).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('snapshot of a ref', () => {
+  it('reads committed content, not the working tree', async () => {
+    await writeTree(repo, { 'calc.py': 'RATE = 1\n', 'link': '' });
+    await rm(path.join(repo, 'link'));
+    await symlink('/etc/passwd', path.join(repo, 'link'));
+    initRepo(repo);
+    const first = commitAll(repo, 'v1');
+    await writeTree(repo, { 'calc.py': 'RATE = 2\n' });
+    const second = commitAll(repo, 'v2');
+    await writeTree(repo, { 'calc.py': 'RATE = 3  # uncommitted\n', 'new.py': 'untracked = True\n' });
+
+    const head = await openSnapshot(repo, { ...opts, ref: 'HEAD' });
+    try {
+      expect(head.source).toBe('git-ref');
+      expect(head.commit).toBe(second);
+      const listing = await head.listFiles();
+      expect(listing.files).toEqual([{ path: 'calc.py', size: 9, hash: sha256('RATE = 2\n'), language: 'python' }]);
+      expect(listing.skipped).toEqual([{ path: 'link', reason: 'symlink_escape' }]);
+      expect(await head.read('calc.py')).toBe('RATE = 2\n');
+      await expect(head.read('new.py')).rejects.toMatchObject({ code: 'not_found' });
+    } finally {
+      head.close();
+    }
+
+    const older = await openSnapshot(repo, { ...opts, ref: 'HEAD~1' });
+    expect(older.commit).toBe(first);
+    expect(await older.read('calc.py')).toBe('RATE = 1\n');
+    older.close();
+  });
+
+  it('works for a repository subdirectory, with paths relative to it', async () => {
+    await writeTree(repo, { 'pkg/mod.py': 'A = 1\n', 'top.py': 'B = 2\n' });
+    initRepo(repo);
+    commitAll(repo);
+    const snap = await openSnapshot(path.join(repo, 'pkg'), { ...opts, ref: 'HEAD' });
+    expect(paths(await snap.listFiles())).toEqual(['mod.py']);
+    expect(await snap.read('mod.py')).toBe('A = 1\n');
+    snap.close();
+  });
+
+  it('answers 404 for an unknown ref, 400 for an option-like one or outside git', async () => {
+    await writeTree(repo, { 'a.py': 'a = 1\n' });
+    const notGit = await openSnapshot(repo, opts).then(() => openSnapshot(repo, { ...opts, ref: 'main' })).catch((e) => e);
+    expect(notGit).toMatchObject({ status: 400 });
+    initRepo(repo);
+    commitAll(repo);
+    await expect(openSnapshot(repo, { ...opts, ref: 'no-such-branch' })).rejects.toMatchObject({ status: 404 });
+    await expect(openSnapshot(repo, { ...opts, ref: '--output=/tmp/x' })).rejects.toBeInstanceOf(IntakeError);
+  });
+});
+
+describe('speed', () => {
+  const N = 2500;
+  const many = () =>
+    Object.fromEntries(
+      Array.from({ length: N }, (_, i) => [`pkg${i % 25}/mod${i}.ts`, `export function f${i}(x: number) {\n  return x * ${i};\n}\n`.repeat(20)]),
+    );
+
+  it(`lists ${N} files in a plain directory well under two seconds`, async () => {
+    await writeTree(repo, many());
+    const started = performance.now();
+    const listing = await (await openSnapshot(repo, opts)).listFiles();
+    const ms = performance.now() - started;
+    expect(listing.files).toHaveLength(N);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it(`lists ${N} files of a git commit well under two seconds`, async () => {
+    await writeTree(repo, many());
+    initRepo(repo);
+    commitAll(repo);
+    const started = performance.now();
+    const snap = await openSnapshot(repo, { ...opts, ref: 'HEAD' });
+    const listing = await snap.listFiles();
+    const ms = performance.now() - started;
+    snap.close();
+    expect(listing.files).toHaveLength(N);
+    expect(ms).toBeLessThan(2000);
+  });
+});

@@ -1,0 +1,151 @@
+import os from 'node:os';
+import { Worker, type Job, type Processor } from 'bullmq';
+import { createIndexRunProcessor } from '../jobs/indexRun.js';
+import { createEncodeDenseProcessor } from '../jobs/encodeDense.js';
+import { createEncodeSparseProcessor } from '../jobs/encodeSparse.js';
+import { createSinkBatchProcessor } from '../jobs/sinkBatch.js';
+import { createChunker } from '../src/chunking/index.js';
+import { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
+import { cloneGitRepo } from '../src/repo/intake.js';
+import { openSnapshot } from '../src/repo/snapshot.js';
+import { exists } from '../src/artifacts/atomicWrite.js';
+import { createRedis } from '../src/queue/connection.js';
+import { QUEUES, type Role } from '../src/queue/names.js';
+import type { Runtime } from '../src/runtime/runtime.js';
+import { createParquetSink } from '../src/sinks/parquetSink.js';
+import type { Sink } from '../src/sinks/port.js';
+import { createVectorIndexPlanner } from '../src/vector/planner.js';
+import { primaryIndexPolicy } from '../src/vector/policy.js';
+import { createOptionalSinks } from '../src/sinks/optional.js';
+import type { IndexRunPayload } from '../jobs/payloads.js';
+
+export interface StartedWorkers {
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+type Handlers = Record<string, Processor>;
+
+/** One BullMQ Worker per queue, dispatching by job name to processors built from the runtime. */
+function startWorker(rt: Runtime, queue: string, handlers: Handlers, concurrency: number): Worker {
+  const log = rt.logger.child({ queue });
+  const worker = new Worker(
+    queue,
+    async (job: Job, token?: string) => {
+      const handler = handlers[job.name];
+      if (!handler) throw new Error(`no processor for job "${job.name}" on queue "${queue}"`);
+      return handler(job, token);
+    },
+    {
+      connection: createRedis(rt.config.redisUrl, 'worker'),
+      prefix: rt.config.redisPrefix,
+      concurrency,
+      lockDuration: rt.config.workers.lockMs,
+      stalledInterval: rt.config.workers.stalledIntervalMs,
+      maxStalledCount: 2,
+    },
+  );
+  const observe = (job: Job | undefined, status: 'completed' | 'failed') => {
+    if (job?.processedOn && job.finishedOn) {
+      rt.metrics.jobDurationMs.observe({ queue, name: job.name, status }, job.finishedOn - job.processedOn);
+    }
+  };
+  worker.on('completed', (job) => observe(job, 'completed'));
+  worker.on('failed', (job, err) => {
+    observe(job, 'failed');
+    if (err?.name === 'WaitingChildrenError') return;
+    log.warn({ jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade, err: err?.message }, 'job failed');
+  });
+  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  return worker;
+}
+
+export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWorkers> {
+  const { config, logger } = rt;
+  const workers: Worker[] = [];
+  const closers: (() => Promise<void>)[] = [];
+
+  if (roles.includes('index')) {
+    const planner = createVectorIndexPlanner(primaryIndexPolicy(config.faiss));
+    const indexRun = createIndexRunProcessor({
+      logger,
+      artifacts: rt.artifacts,
+      manifests: rt.manifests,
+      flows: rt.flows,
+      progress: rt.progress,
+      batchSize: config.batchSize,
+      sparseEnabled: !!config.splade.modelDir,
+      vectorPlanner: planner,
+      createChunker: () => createChunker(config.chunking),
+      openSnapshot: async (source: IndexRunPayload['source']) => {
+        if (source.kind === 'git' && !(await exists(source.root))) {
+          await cloneGitRepo(source.location, source.root, {
+            depth: config.intake.cloneDepth,
+            maxBytes: config.intake.cloneMaxBytes,
+            timeoutMs: config.intake.cloneTimeoutMs,
+            ref: source.ref,
+          });
+        }
+        return openSnapshot(source.root, {
+          maxFileBytes: config.intake.maxFileBytes,
+          maxLineChars: config.intake.maxLineChars,
+          // a clone already checked out the ref
+          ref: source.kind === 'git' ? undefined : source.ref,
+        });
+      },
+    });
+    workers.push(startWorker(rt, QUEUES.index, { 'index.run': indexRun }, config.workers.indexConcurrency));
+  }
+
+  if (roles.includes('gpu')) {
+    const host = os.hostname();
+    const memory = (model: string) => new BatchSizeMemory(rt.redis, BatchSizeMemory.key(config.redisPrefix, host, config.gpu.device, model), config.vllm.batchSize);
+    const handlers: Handlers = {
+      'encode.dense': createEncodeDenseProcessor({
+        embedder: rt.embedder,
+        artifacts: rt.artifacts,
+        progress: rt.progress,
+        batchMemory: memory,
+        logger,
+        metrics: rt.metrics.encode,
+      }),
+    };
+    if (rt.sparseEncoder) {
+      handlers['encode.sparse'] = createEncodeSparseProcessor({
+        encoder: rt.sparseEncoder,
+        artifacts: rt.artifacts,
+        progress: rt.progress,
+        batchMemory: memory,
+        logger,
+        metrics: rt.metrics.encode,
+      });
+    }
+    workers.push(startWorker(rt, QUEUES.gpu, handlers, config.gpu.concurrency));
+  }
+
+  if (roles.includes('sink')) {
+    const db = await rt.duckdb();
+    const parquet = createParquetSink({ db, dataDir: config.dataDir });
+    const optional: Sink[] = await createOptionalSinks(config, logger);
+    closers.push(async () => {
+      await Promise.all(optional.map((s) => s.close().catch(() => {})));
+    });
+    workers.push(
+      startWorker(
+        rt,
+        QUEUES.sink,
+        { 'sink.batch': createSinkBatchProcessor({ artifacts: rt.artifacts, progress: rt.progress, primary: parquet, optional, logger }) },
+        config.workers.sinkConcurrency,
+      ),
+    );
+  }
+
+  logger.info({ roles, queues: workers.map((w) => w.name) }, 'workers started');
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      for (const c of closers) await c();
+    },
+  };
+}
