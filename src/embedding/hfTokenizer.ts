@@ -129,7 +129,7 @@ export function parseHfTokenizer(json: unknown, source = TOKENIZER_FILE): HfToke
   const padId = Number((doc.padding as Json | null)?.pad_id ?? toId.get('[PAD]') ?? 0);
 
   // Added tokens are cut out of the raw text first and map straight to their id,
-  // as the `tokenizers` library does (longest first so "[MASK]x" cannot shadow).
+  // as the `tokenizers` library does (longest first, so no token shadows a longer one).
   const addedByContent = new Map(added.map((t) => [t.content, t.id]));
   const addedPattern = added.length
     ? new RegExp(

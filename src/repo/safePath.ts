@@ -21,16 +21,28 @@ export type Resolved =
   | { kind: 'none' }
   | { kind: 'unreadable'; error: string };
 
+/** Memoised realpath of directories, shared across one listing (many files share a directory). */
+export type DirRealpaths = Map<string, Promise<string>>;
+
 /**
  * Where `rel` really lives, refusing anything whose realpath leaves `root` (itself a realpath).
  * Symlinks that stay inside are not followed either — their targets are indexed under their own
  * names — so the same content is never indexed twice and links into directories are never walked.
  */
-export async function resolveInside(root: string, rel: string): Promise<Resolved> {
+export async function resolveInside(root: string, rel: string, dirs: DirRealpaths = new Map()): Promise<Resolved> {
   const abs = path.join(root, ...rel.split('/'));
   try {
     const st = await lstat(abs);
-    const real = await realpath(abs);
+    let real: string;
+    if (st.isSymbolicLink()) {
+      real = await realpath(abs);
+    } else {
+      // The leaf is not a link, so only its directory can redirect; resolve each directory once.
+      const dir = path.dirname(abs);
+      let realDir = dirs.get(dir);
+      if (!realDir) dirs.set(dir, (realDir = realpath(dir)));
+      real = path.join(await realDir, path.basename(abs));
+    }
     if (!isInside(real, root)) return { kind: 'escape' };
     if (st.isSymbolicLink() || !st.isFile()) return { kind: 'none' };
     return { kind: 'file', abs: real, size: st.size };

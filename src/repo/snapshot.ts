@@ -6,7 +6,7 @@ import { IntakeError } from './errors.js';
 import { isGitWorkTree, listTreeEntries, listWorkTreePaths, resolveCommit, type TreeEntry } from './gitFiles.js';
 import { detectLanguage } from './language.js';
 import { mapLimit } from './pool.js';
-import { isCleanRelativePath, resolveInside } from './safePath.js';
+import { isCleanRelativePath, resolveInside, type DirRealpaths } from './safePath.js';
 import { sniffContent } from './sniff.js';
 import { walkDirectory } from './walk.js';
 
@@ -93,8 +93,9 @@ function diskSnapshot(root: string, source: 'git-worktree' | 'directory', opts: 
     source,
     async listFiles() {
       const paths = source === 'git-worktree' ? await listWorkTreePaths(root) : await walkDirectory(root);
+      const dirs: DirRealpaths = new Map();
       return collect(paths, opts, async (relPath) => {
-        const where = await resolveInside(root, relPath);
+        const where = await resolveInside(root, relPath, dirs);
         if (where.kind === 'none') return undefined;
         if (where.kind === 'escape') return { skip: 'symlink_escape' };
         if (where.kind === 'unreadable') return { skip: 'unreadable' };

@@ -25,6 +25,8 @@ export interface RepoReader {
  */
 export class RepoReaders {
   private readonly readers = new Map<string, { version: number; reader: Promise<RepoReader> }>();
+  /** superseded readers waiting out their grace period */
+  private readonly retiring = new Map<Promise<RepoReader>, NodeJS.Timeout>();
 
   constructor(
     private readonly deps: { manifests: ManifestStore; db: DuckDb; logger: Logger; faissParams?: Record<string, number>; releaseAfterMs?: number },
@@ -43,7 +45,14 @@ export class RepoReaders {
     if (cached) {
       const old = cached.reader;
       reader
-        .then(() => setTimeout(() => void old.then(release, () => {}), this.deps.releaseAfterMs ?? 30_000).unref())
+        .then(() => {
+          const timer = setTimeout(() => {
+            this.retiring.delete(old);
+            void old.then(release, () => {});
+          }, this.deps.releaseAfterMs ?? 30_000);
+          timer.unref();
+          this.retiring.set(old, timer);
+        })
         .catch(() => {});
     }
     return reader;
@@ -63,14 +72,19 @@ export class RepoReaders {
   }
 
   async close(): Promise<void> {
-    const all = [...this.readers.values()];
+    const all = [...this.readers.values()].map((r) => r.reader);
+    for (const [old, timer] of this.retiring) {
+      clearTimeout(timer);
+      all.push(old);
+    }
     this.readers.clear();
-    await Promise.all(all.map((r) => r.reader.then(release, () => {})));
+    this.retiring.clear();
+    await Promise.all(all.map((r) => r.then(release, () => {})));
   }
 }
 
-function release(r: RepoReader) {
+async function release(r: RepoReader): Promise<void> {
   r.primary?.free();
   r.secondary?.free();
-  void r.catalog.dispose();
+  await r.catalog.dispose().catch(() => {});
 }
