@@ -307,32 +307,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push({ variable, message: issue.message, value: env[variable] });
     }
   }
+  // cross-setting rules, checked on the raw values too so one message lists everything
+  const host = env.HOST || '127.0.0.1';
+  const repoRoots = splitList(env.REPO_ROOTS, ':');
+  for (const root of repoRoots) {
+    if (!path.isAbsolute(root)) problems.push({ variable: 'REPO_ROOTS', message: `"${root}" is not an absolute path`, value: env.REPO_ROOTS });
+  }
+  const apiTokens = splitList(env.API_TOKENS, ',');
+  if (!isLoopbackHost(host) && apiTokens.length === 0) {
+    problems.push({ variable: 'API_TOKENS', message: `must be set when HOST (${host}) is not a loopback address` });
+  }
+  if (!isLoopbackHost(host) && repoRoots.length === 0) {
+    problems.push({ variable: 'REPO_ROOTS', message: `must be set when HOST (${host}) is not a loopback address` });
+  }
+  if (parsed.success) {
+    const e = parsed.data;
+    if (e.CHUNK_OVERLAP_LINES >= e.CHUNK_WINDOW_LINES) {
+      problems.push({ variable: 'CHUNK_OVERLAP_LINES', message: 'must be smaller than CHUNK_WINDOW_LINES', value: env.CHUNK_OVERLAP_LINES });
+    }
+    if (e.EMBEDDER === 'vllm' && !e.VLLM_URL) problems.push({ variable: 'VLLM_URL', message: 'must be set when EMBEDDER=vllm' });
+    if (e.EMBEDDER === 'onnx' && !e.EMBEDDING_MODEL_DIR) {
+      problems.push({ variable: 'EMBEDDING_MODEL_DIR', message: 'must be set when EMBEDDER=onnx' });
+    }
+    if (e.NEO4J_URI && !/^(neo4j|neo4j\+s|neo4j\+ssc|bolt|bolt\+s|bolt\+ssc):\/\//.test(e.NEO4J_URI)) {
+      problems.push({ variable: 'NEO4J_URI', message: 'expected a neo4j:// or bolt:// URI', value: e.NEO4J_URI });
+    }
+  }
   if (problems.length) throw new ConfigError(problems);
   const e = parsed.data!;
-
   const dataDir = path.resolve(e.DATA_DIR!);
-  const repoRoots = splitList(e.REPO_ROOTS, ':');
-  for (const root of repoRoots) {
-    if (!path.isAbsolute(root)) problems.push({ variable: 'REPO_ROOTS', message: `"${root}" is not an absolute path`, value: e.REPO_ROOTS });
-  }
-  const apiTokens = splitList(e.API_TOKENS, ',');
-  if (!isLoopbackHost(e.HOST!) && apiTokens.length === 0) {
-    problems.push({ variable: 'API_TOKENS', message: `must be set when HOST (${e.HOST}) is not a loopback address` });
-  }
-  if (!isLoopbackHost(e.HOST!) && repoRoots.length === 0) {
-    problems.push({ variable: 'REPO_ROOTS', message: `must be set when HOST (${e.HOST}) is not a loopback address` });
-  }
-  if (e.CHUNK_OVERLAP_LINES >= e.CHUNK_WINDOW_LINES) {
-    problems.push({ variable: 'CHUNK_OVERLAP_LINES', message: 'must be smaller than CHUNK_WINDOW_LINES', value: env.CHUNK_OVERLAP_LINES });
-  }
-  if (e.EMBEDDER === 'vllm' && !e.VLLM_URL) problems.push({ variable: 'VLLM_URL', message: 'must be set when EMBEDDER=vllm' });
-  if (e.EMBEDDER === 'onnx' && !e.EMBEDDING_MODEL_DIR) {
-    problems.push({ variable: 'EMBEDDING_MODEL_DIR', message: 'must be set when EMBEDDER=onnx' });
-  }
-  if (e.NEO4J_URI && !/^(neo4j|neo4j\+s|neo4j\+ssc|bolt|bolt\+s|bolt\+ssc):\/\//.test(e.NEO4J_URI)) {
-    problems.push({ variable: 'NEO4J_URI', message: 'expected a neo4j:// or bolt:// URI', value: e.NEO4J_URI });
-  }
-  if (problems.length) throw new ConfigError(problems);
 
   return {
     redisUrl: e.REDIS_URL,

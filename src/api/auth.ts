@@ -28,6 +28,9 @@ export function bearerAuth(apiTokens: string[], adminTokens: string[]) {
     if (all.length === 0 || req.path === '/healthz') return next();
     const token = requestToken(req);
     if (tokenMatches(token, all)) return next();
+    // a browser opening the dashboard link with ?token= (the board sets a cookie from it)
+    const fromQuery = req.path.startsWith('/admin/queues') && typeof req.query.token === 'string' ? req.query.token : undefined;
+    if (tokenMatches(fromQuery, all)) return next();
     res.setHeader('WWW-Authenticate', 'Bearer realm="codeintel"');
     sendProblem(res, {
       ...problem(401, 'unauthorized', token ? 'the bearer token is not valid' : 'this route needs Authorization: Bearer <token>'),

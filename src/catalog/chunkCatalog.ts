@@ -19,13 +19,16 @@ import { sqlIdent, type DuckDb } from './duckdb.js';
  * in-memory DuckDB tables once, then queried for BM25, SPLADE and hydration.
  *
  * Tables (names carry a random suffix, so many catalogs share one DuckDB):
- *   files    (file_id, path, language)            filters run here, once per file, not per chunk
- *   chunks   (doc, chunk_id, file_id, path, ...)  doc is a dense int key, in path order
- *   df       (term, df, idf)
- *   postings (term, doc, tf, impact)              sorted by term: zone maps skip to a term's rows
- *   splade   (term, doc, weight)                  sorted by term
- * `impact` is the term's full BM25 contribution to the doc, idf included;
+ *   files        (file_id, path, language)        filters run here, once per file, not per chunk
+ *   chunks       (doc, chunk_id, id_hash, ...)    doc: dense int key in path order; id_hash: hash(chunk_id)
+ *   df           (term_id, term, df, idf)         the BM25 vocabulary
+ *   postings     (term_id, doc, tf, impact)       sorted by term_id: zone maps skip to a term's rows
+ *   splade_vocab (term_id, term)
+ *   splade       (term_id, doc, weight)           sorted by term_id
+ * `impact` is the term's whole BM25 contribution to the doc, idf included:
  * N, avgdl, k1 and b are fixed for the catalog's life, so a query only sums.
+ * Terms are resolved to integer ids first, because an IN list of integer
+ * constants prunes and compares several times faster than one of strings.
  */
 
 export interface ChunkRow {
@@ -65,18 +68,18 @@ export interface LoadCatalogOptions {
 const K1 = 1.2;
 const B = 0.75;
 
-type Params = Record<string, DuckDBValue>;
-type Types = Record<string, DuckDBType>;
-
 export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise<ChunkCatalog> {
   const prefix = `catalog_${randomBytes(6).toString('hex')}`;
-  const t = {
+  const t: Tables = {
     stage: sqlIdent(`${prefix}_stage`),
     files: sqlIdent(`${prefix}_files`),
     chunks: sqlIdent(`${prefix}_chunks`),
     df: sqlIdent(`${prefix}_df`),
     postings: sqlIdent(`${prefix}_postings`),
+    spladeVocab: sqlIdent(`${prefix}_splade_vocab`),
     splade: sqlIdent(`${prefix}_splade`),
+    bm25Raw: sqlIdent(`${prefix}_bm25_raw`),
+    spladeRaw: sqlIdent(`${prefix}_splade_raw`),
   };
 
   const stats = await db.withConnection(async (conn) => {
@@ -101,79 +104,92 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
     return db.withConnection(fn);
   }
 
-  /** `c.doc IN (...)` restricting to the filters, or '' when there are none. */
-  function docFilter(filters: SearchFilters | undefined, params: Params, types: Types, docExpr: string): string {
-    const where = fileWhere(filters, params, types);
+  /** ` AND <docExpr> IN (...)` restricting to the filters, or '' when there are none. */
+  function docFilter(filters: SearchFilters | undefined, q: Query, docExpr: string): string {
+    const where = fileWhere(filters, q);
     if (!where) return '';
     return ` AND ${docExpr} IN (SELECT c.doc FROM ${t.chunks} c WHERE c.file_id IN (SELECT f.file_id FROM ${t.files} f WHERE ${where}))`;
   }
 
-  async function topK(sql: string, params: Params, types: Types): Promise<ChannelHit[]> {
-    return read(async (conn) => {
-      const r = await conn.runAndReadAll(sql, params, types);
-      return r.getRowsJS().map(([chunkId, score]) => ({ chunkId: String(chunkId), score: Number(score) }));
-    });
+  /** term -> term_id for the terms the vocabulary knows. */
+  async function termIds(conn: DuckDBConnection, vocab: string, terms: string[]): Promise<Map<string, number>> {
+    const q = newQuery();
+    const r = await conn.runAndReadAll(`SELECT term, term_id FROM ${vocab} WHERE term IN (${q.list(terms, VARCHAR)})`, q.params, q.types);
+    return new Map(r.getRowsJS().map(([term, id]) => [String(term), Number(id)]));
+  }
+
+  /**
+   * Sum `scoreExpr` per doc over the postings of the given term ids, best k
+   * first. The term ids go in as an IN list of constants so the scan of the
+   * term-sorted table only reads those terms' rows.
+   */
+  async function topDocs(
+    conn: DuckDBConnection,
+    table: string,
+    scoreExpr: string,
+    ids: number[],
+    k: number,
+    filters: SearchFilters | undefined,
+    q: Query,
+    extraFrom = '',
+  ): Promise<ChannelHit[]> {
+    const r = await conn.runAndReadAll(
+      `SELECT c.chunk_id, s.score FROM (
+         SELECT p.doc, sum(${scoreExpr}) AS score FROM ${table} p${extraFrom}
+         WHERE p.term_id IN (${q.list(ids, INTEGER)})${docFilter(filters, q, 'p.doc')}
+         GROUP BY p.doc ORDER BY score DESC, p.doc LIMIT ${q.bind(k, INTEGER)}
+       ) s JOIN ${t.chunks} c ON c.doc = s.doc
+       ORDER BY s.score DESC, s.doc`,
+      q.params,
+      q.types,
+    );
+    return r.getRowsJS().map(([chunkId, score]) => ({ chunkId: String(chunkId), score: Number(score) }));
+  }
+
+  /** Chunk rows whose id is in `ids` (and passing the filters), unordered. */
+  async function rowsByIds(conn: DuckDBConnection, columns: string, ids: string[], filters: SearchFilters | undefined) {
+    const q = newQuery();
+    // An IN list on the integer hash prunes cheaply; the exact id check is done by the caller.
+    const hashes = ids.map((id) => `hash(${q.bind(id, VARCHAR)})`).join(', ');
+    const r = await conn.runAndReadAll(
+      `SELECT ${columns} FROM ${t.chunks} c WHERE c.id_hash IN (${hashes})${docFilter(filters, q, 'c.doc')}`,
+      q.params,
+      q.types,
+    );
+    return r.getRowsJS();
   }
 
   return {
     async bm25(queryText, k, filters) {
       const terms = [...new Set(tokenize(queryText))];
       if (terms.length === 0 || k <= 0) return [];
-      const params: Params = { k };
-      const types: Types = { k: INTEGER };
-      const inList = placeholders('t', terms, params, types);
-      // Terms as an IN list of constants (not a join) so the scan of the
-      // term-sorted postings is pruned by zone maps to those terms' rows.
-      return topK(
-        `SELECT c.chunk_id, s.score FROM (
-           SELECT p.doc, sum(p.impact) AS score FROM ${t.postings} p
-           WHERE p.term IN (${inList})${docFilter(filters, params, types, 'p.doc')}
-           GROUP BY p.doc ORDER BY score DESC, p.doc LIMIT $k
-         ) s JOIN ${t.chunks} c ON c.doc = s.doc
-         ORDER BY s.score DESC, s.doc`,
-        params,
-        types,
-      );
+      return read(async (conn) => {
+        const ids = [...(await termIds(conn, t.df, terms)).values()];
+        if (ids.length === 0) return [];
+        return topDocs(conn, t.postings, 'p.impact', ids, k, filters, newQuery());
+      });
     },
 
     async splade(queryWeights, k, filters) {
       const entries = Object.entries(queryWeights).filter(([, w]) => Number.isFinite(w) && w !== 0);
       if (entries.length === 0 || k <= 0) return [];
-      const params: Params = {
-        k,
-        qterms: listValue(entries.map(([term]) => term)),
-        qweights: listValue(entries.map(([, w]) => w)),
-      };
-      const types: Types = { k: INTEGER, qterms: LIST(VARCHAR), qweights: LIST(DOUBLE) };
-      const inList = placeholders('t', entries.map(([term]) => term), params, types);
-      return topK(
-        `SELECT c.chunk_id, s.score FROM (
-           SELECT p.doc, sum(p.weight * q.w) AS score
-           FROM ${t.splade} p
-           JOIN (SELECT unnest($qterms) AS term, unnest($qweights) AS w) q ON q.term = p.term
-           WHERE p.term IN (${inList})${docFilter(filters, params, types, 'p.doc')}
-           GROUP BY p.doc ORDER BY score DESC, p.doc LIMIT $k
-         ) s JOIN ${t.chunks} c ON c.doc = s.doc
-         ORDER BY s.score DESC, s.doc`,
-        params,
-        types,
-      );
+      return read(async (conn) => {
+        const ids = await termIds(conn, t.spladeVocab, entries.map(([term]) => term));
+        const weighted = entries.filter(([term]) => ids.has(term));
+        if (weighted.length === 0) return [];
+        const q = newQuery();
+        const qIds = q.bind(listValue(weighted.map(([term]) => ids.get(term)!)), LIST(INTEGER));
+        const qWeights = q.bind(listValue(weighted.map(([, w]) => w)), LIST(DOUBLE));
+        const weights = ` JOIN (SELECT unnest(${qIds}) AS term_id, unnest(${qWeights}) AS w) qw ON qw.term_id = p.term_id`;
+        return topDocs(conn, t.splade, 'p.weight * qw.w', weighted.map(([term]) => ids.get(term)!), k, filters, q, weights);
+      });
     },
 
     async hydrate(chunkIds, filters) {
       if (chunkIds.length === 0) return [];
-      const params: Params = { ids: listValue(chunkIds) };
-      const types: Types = { ids: LIST(VARCHAR) };
-      const rows = await read(async (conn) => {
-        const r = await conn.runAndReadAll(
-          `SELECT c.chunk_id, c.path, c.start_line, c.end_line, c.language, c.symbols, c.content
-           FROM ${t.chunks} c
-           WHERE c.chunk_id IN (SELECT unnest($ids))${docFilter(filters, params, types, 'c.doc')}`,
-          params,
-          types,
-        );
-        return r.getRowsJS();
-      });
+      const rows = await read((conn) =>
+        rowsByIds(conn, 'c.chunk_id, c.path, c.start_line, c.end_line, c.language, c.symbols, c.content', chunkIds, filters),
+      );
       const byId = new Map<string, ChunkRow>();
       for (const [chunkId, path, startLine, endLine, language, symbols, content] of rows) {
         byId.set(String(chunkId), {
@@ -191,19 +207,9 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
 
     async filterIds(chunkIds, filters) {
       if (chunkIds.length === 0) return [];
-      const params: Params = { ids: listValue(chunkIds) };
-      const types: Types = { ids: LIST(VARCHAR) };
-      const found = await read(async (conn) => {
-        const r = await conn.runAndReadAll(
-          `SELECT c.chunk_id FROM ${t.chunks} c
-           WHERE c.chunk_id IN (SELECT unnest($ids))${docFilter(filters, params, types, 'c.doc')}`,
-          params,
-          types,
-        );
-        return new Set(r.getRowsJS().map(([id]) => String(id)));
-      });
-      const seen = new Set<string>();
-      return chunkIds.filter((id) => found.has(id) && !seen.has(id) && seen.add(id));
+      const rows = await read((conn) => rowsByIds(conn, 'c.chunk_id', chunkIds, filters));
+      const found = new Map(rows.map(([id]) => [String(id), String(id)]));
+      return inInputOrder(chunkIds, found);
     },
 
     count: () => stats.chunks,
@@ -217,7 +223,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   };
 }
 
-type Tables = Record<'stage' | 'files' | 'chunks' | 'df' | 'postings' | 'splade', string>;
+type Tables = Record<'stage' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'spladeRaw', string>;
 
 async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalogOptions): Promise<void> {
   await conn.run(`CREATE TABLE ${t.stage} (
@@ -246,27 +252,34 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
     FROM (SELECT DISTINCT path, language FROM ${t.stage})`);
 
   await conn.run(`CREATE TABLE ${t.chunks} AS
-    SELECT s.doc, s.chunk_id, f.file_id, s.path, s.start_line, s.end_line, s.language, s.symbols, s.content, s.doc_len
+    SELECT s.doc, s.chunk_id, hash(s.chunk_id) AS id_hash, f.file_id, s.path, s.start_line, s.end_line,
+           s.language, s.symbols, s.content, s.doc_len
     FROM ${t.stage} s JOIN ${t.files} f ON f.path = s.path AND f.language = s.language
     ORDER BY s.doc`);
 
+  // Unnest each map once; postings and the vocabulary are both built from it.
+  await conn.run(`CREATE TABLE ${t.bm25Raw} AS
+    SELECT doc, doc_len, unnest(map_keys(terms)) AS term, unnest(map_values(terms)) AS tf FROM ${t.stage}`);
   await conn.run(`CREATE TABLE ${t.df} AS
-    WITH n AS (SELECT count(*)::DOUBLE AS n FROM ${t.stage})
-    SELECT term, df, ln(1 + ((SELECT n FROM n) - df + 0.5) / (df + 0.5)) AS idf
-    FROM (SELECT term, count(*)::INTEGER AS df FROM (SELECT unnest(map_keys(terms)) AS term FROM ${t.stage}) GROUP BY term)`);
-
+    SELECT (row_number() OVER (ORDER BY term) - 1)::INTEGER AS term_id, term, df,
+           ln(1 + ((SELECT count(*) FROM ${t.stage}) - df + 0.5) / (df + 0.5)) AS idf
+    FROM (SELECT term, count(*)::INTEGER AS df FROM ${t.bm25Raw} GROUP BY term)`);
   await conn.run(`CREATE TABLE ${t.postings} AS
     WITH avgdl AS (SELECT avg(doc_len)::DOUBLE AS avgdl FROM ${t.stage})
-    SELECT p.term, p.doc, p.tf,
-           d.idf * p.tf * ${K1 + 1} / (p.tf + ${K1} * (${1 - B} + ${B} * p.doc_len / (SELECT avgdl FROM avgdl))) AS impact
-    FROM (SELECT doc, doc_len, unnest(map_keys(terms)) AS term, unnest(map_values(terms)) AS tf FROM ${t.stage}) p
-    JOIN ${t.df} d ON d.term = p.term
-    ORDER BY p.term, p.doc`);
+    SELECT d.term_id, r.doc, r.tf,
+           d.idf * r.tf * ${K1 + 1} / (r.tf + ${K1} * (${1 - B} + ${B} * r.doc_len / (SELECT avgdl FROM avgdl))) AS impact
+    FROM ${t.bm25Raw} r JOIN ${t.df} d ON d.term = r.term
+    ORDER BY d.term_id, r.doc`);
+  await conn.run(`DROP TABLE ${t.bm25Raw}`);
 
+  await conn.run(`CREATE TABLE ${t.spladeRaw} AS
+    SELECT doc, unnest(map_keys(splade)) AS term, unnest(map_values(splade)) AS weight FROM ${t.stage} WHERE splade IS NOT NULL`);
+  await conn.run(`CREATE TABLE ${t.spladeVocab} AS
+    SELECT (row_number() OVER (ORDER BY term) - 1)::INTEGER AS term_id, term FROM (SELECT DISTINCT term FROM ${t.spladeRaw})`);
   await conn.run(`CREATE TABLE ${t.splade} AS
-    SELECT term, doc, weight
-    FROM (SELECT doc, unnest(map_keys(splade)) AS term, unnest(map_values(splade)) AS weight FROM ${t.stage} WHERE splade IS NOT NULL)
-    ORDER BY term, doc`);
+    SELECT v.term_id, r.doc, r.weight FROM ${t.spladeRaw} r JOIN ${t.spladeVocab} v ON v.term = r.term
+    ORDER BY v.term_id, r.doc`);
+  await conn.run(`DROP TABLE ${t.spladeRaw}`);
 
   await conn.run(`DROP TABLE ${t.stage}`);
 }
@@ -275,29 +288,39 @@ async function dropTables(conn: DuckDBConnection, t: Tables): Promise<void> {
   for (const table of Object.values(t)) await conn.run(`DROP TABLE IF EXISTS ${table}`);
 }
 
-/** `$t0, $t1, ...` bound to the values: constants the planner can push into the scan. */
-function placeholders(name: string, values: string[], params: Params, types: Types): string {
-  return values
-    .map((v, i) => {
-      params[`${name}${i}`] = v;
-      types[`${name}${i}`] = VARCHAR;
-      return `$${name}${i}`;
-    })
-    .join(', ');
+/** Named parameters for one statement: `bind` returns the `$pN` placeholder. */
+interface Query {
+  params: Record<string, DuckDBValue>;
+  types: Record<string, DuckDBType>;
+  bind(value: DuckDBValue, type: DuckDBType): string;
+  /** `$p0, $p1, ...`: one constant per value, which the planner can push into a scan. */
+  list(values: DuckDBValue[], type: DuckDBType): string;
+}
+
+function newQuery(): Query {
+  const q: Query = {
+    params: {},
+    types: {},
+    bind(value, type) {
+      const name = `p${Object.keys(q.params).length}`;
+      q.params[name] = value;
+      q.types[name] = type;
+      return `$${name}`;
+    },
+    list: (values, type) => values.map((v) => q.bind(v, type)).join(', '),
+  };
+  return q;
 }
 
 /** The SQL condition on files `f` for the filters, binding its values; '' when nothing filters. */
-function fileWhere(filters: SearchFilters | undefined, params: Params, types: Types): string {
+function fileWhere(filters: SearchFilters | undefined, q: Query): string {
   const conds: string[] = [];
   if (filters?.paths && filters.paths.length > 0) {
-    params.path_re = filters.paths.map(globToRegex).join('|');
-    types.path_re = VARCHAR;
-    conds.push('regexp_full_match(f.path, $path_re)');
+    const re = filters.paths.map((g) => `(?:${globToRegex(g)})`).join('|');
+    conds.push(`regexp_full_match(f.path, ${q.bind(re, VARCHAR)})`);
   }
   if (filters?.languages && filters.languages.length > 0) {
-    params.languages = listValue(filters.languages);
-    types.languages = LIST(VARCHAR);
-    conds.push('list_contains($languages, f.language)');
+    conds.push(`list_contains(${q.bind(listValue(filters.languages), LIST(VARCHAR))}, f.language)`);
   }
   return conds.join(' AND ');
 }

@@ -88,11 +88,15 @@ const missing = (relPath: string) => new IntakeError('not_found', `no such file 
 
 /** Files on disk, listed by git (tracked + untracked-not-ignored) or by a .gitignore-aware walk. */
 function diskSnapshot(root: string, source: 'git-worktree' | 'directory', opts: SnapshotOptions): RepoSnapshot {
+  const listPaths = () => (source === 'git-worktree' ? listWorkTreePaths(root) : walkDirectory(root));
+  // read() serves only what a listing would offer, so ignored files (.env, build output) and .git/ stay private.
+  let listed: Promise<Set<string>> | undefined;
   return {
     root,
     source,
     async listFiles() {
-      const paths = source === 'git-worktree' ? await listWorkTreePaths(root) : await walkDirectory(root);
+      const paths = await listPaths();
+      listed = Promise.resolve(new Set(paths));
       const dirs: DirRealpaths = new Map();
       return collect(paths, opts, async (relPath) => {
         const where = await resolveInside(root, relPath, dirs);
@@ -113,6 +117,7 @@ function diskSnapshot(root: string, source: 'git-worktree' | 'directory', opts: 
     },
     async read(relPath) {
       if (!isCleanRelativePath(relPath)) throw badPath(relPath);
+      if (!(await (listed ??= listPaths().then((p) => new Set(p)))).has(relPath)) throw missing(relPath);
       const where = await resolveInside(root, relPath);
       if (where.kind === 'escape') throw new IntakeError('forbidden', `${relPath} leads outside the repository`);
       if (where.kind !== 'file') throw missing(relPath);

@@ -81,9 +81,8 @@ describe('symlinks', () => {
     expect(paths(listing)).toEqual(['a.ts', 'dir/b.ts']);
     expect(skipped(listing)).toEqual({ passwd: 'symlink_escape', 'outside-dir': 'symlink_escape' });
     // Reading through them is refused as well.
-    for (const p of ['passwd', 'outside-dir/secret.txt']) {
-      await expect(snap.read(p)).rejects.toMatchObject({ code: 'forbidden', status: 403 });
-    }
+    await expect(snap.read('passwd')).rejects.toMatchObject({ code: 'forbidden', status: 403 });
+    await expect(snap.read('outside-dir/secret.txt')).rejects.toMatchObject({ code: 'not_found', status: 404 });
     return snap;
   };
 
@@ -128,6 +127,15 @@ describe('git work tree', () => {
     const snap = await openSnapshot(repo, opts);
     expect(snap.source).toBe('git-worktree');
     expect(paths(await snap.listFiles())).toEqual(['.gitignore', 'tracked.ts', 'untracked.ts']);
+  });
+
+  it('reads only files the listing offers: ignored files and .git/ stay private', async () => {
+    await writeTree(repo, { '.gitignore': '.env\n', 'app.ts': 'export {};\n', '.env': 'API_KEY=secret\n' });
+    initRepo(repo);
+    commitAll(repo);
+    const snap = await openSnapshot(repo, opts);
+    expect(await snap.read('app.ts')).toBe('export {};\n');
+    for (const p of ['.env', '.git/config', '.git/HEAD']) await expect(snap.read(p)).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('quietly drops tracked files deleted from the work tree', async () => {
