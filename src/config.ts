@@ -202,6 +202,12 @@ const envSchema = z.object({
   OPENSEARCH_INDEX: str('codeintel-chunks'),
   OPENSEARCH_USER: str(),
   OPENSEARCH_PASSWORD: str(),
+  /** which engine serves the dense channel: the local FAISS files, or Neo4j's chunk_qwen_idx (needs NEO4J_URI) */
+  DENSE_CHANNEL: oneOf(['faiss', 'neo4j'] as const, 'faiss'),
+  /** attempts per batch for each optional sink (Neo4j, OpenSearch) before it is reported failed */
+  SINK_RETRY_ATTEMPTS: int(3, 1, 20),
+  /** after a sink used up its attempts, skip it for this long instead of retrying on every batch */
+  SINK_CIRCUIT_COOLDOWN_S: int(30, 0),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -261,7 +267,15 @@ export interface Config {
     maxTokens: number;
     queryCacheTtlS: number;
   };
-  retrieval: { rrfK: number; budgetMs: number; rerankUrl?: string; rerankModel?: string; rerankBudgetMs: number };
+  retrieval: {
+    rrfK: number;
+    budgetMs: number;
+    rerankUrl?: string;
+    rerankModel?: string;
+    rerankBudgetMs: number;
+    /** 'faiss' (local files) or 'neo4j' (vector index); bm25/splade use OpenSearch whenever it is configured */
+    denseChannel: Env['DENSE_CHANNEL'];
+  };
   generation: {
     url?: string;
     model: string;
@@ -274,6 +288,8 @@ export interface Config {
   faiss: { flatMax: number; compactMinSecondary: number; compactFraction: number; nprobe: number; gcGraceS: number };
   neo4j?: { uri: string; user: string; password?: string; database?: string };
   opensearch?: { url: string; index: string; user?: string; password?: string };
+  /** how sink.batch treats the optional sinks */
+  sinks: { retryAttempts: number; circuitCooldownMs: number };
 }
 
 export class ConfigError extends Error {
@@ -331,6 +347,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     if (e.NEO4J_URI && !/^(neo4j|neo4j\+s|neo4j\+ssc|bolt|bolt\+s|bolt\+ssc):\/\//.test(e.NEO4J_URI)) {
       problems.push({ variable: 'NEO4J_URI', message: 'expected a neo4j:// or bolt:// URI', value: e.NEO4J_URI });
+    }
+    if (e.DENSE_CHANNEL === 'neo4j' && !e.NEO4J_URI) {
+      problems.push({ variable: 'DENSE_CHANNEL', message: 'DENSE_CHANNEL=neo4j needs NEO4J_URI', value: e.DENSE_CHANNEL });
     }
   }
   if (problems.length) throw new ConfigError(problems);
@@ -402,6 +421,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rerankUrl: e.RERANK_URL,
       rerankModel: e.RERANK_MODEL,
       rerankBudgetMs: e.RERANK_BUDGET_MS,
+      denseChannel: e.DENSE_CHANNEL,
     },
     generation: {
       url: e.LLM_URL,
@@ -423,6 +443,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     opensearch: e.OPENSEARCH_URL
       ? { url: e.OPENSEARCH_URL, index: e.OPENSEARCH_INDEX!, user: e.OPENSEARCH_USER, password: e.OPENSEARCH_PASSWORD }
       : undefined,
+    sinks: { retryAttempts: e.SINK_RETRY_ATTEMPTS, circuitCooldownMs: e.SINK_CIRCUIT_COOLDOWN_S * 1000 },
   };
 }
 
