@@ -59,6 +59,12 @@ export interface IndexRunDeps {
   vectorPlanner: VectorIndexPlanner;
   /** called after a commit; may enqueue faiss.compact */
   afterCommit?(manifest: Manifest): Promise<void>;
+  /**
+   * Delete chunks that left the repo from the optional sinks (Neo4j,
+   * OpenSearch), after the commit. Resolves with each sink's status; a sink
+   * that is down is reported, never fatal (the manifest already hides them).
+   */
+  removeFromSinks?(repo: string, runId: string, chunkIds: string[]): Promise<IndexRunResult['sinks']>;
 }
 
 export interface IndexRunProgress {
@@ -368,6 +374,21 @@ async function finalizeRun(
       if (!sinks[name] || s.status === 'failed') sinks[name] = s;
     }
   }
+  // chunks the committed version no longer has: the ones `current` served, and new ones no file kept
+  const removed = new Set<string>(current ? [...liveChunkIds(current)] : []);
+  for (const id of ids) removed.add(id);
+  for (const id of newLive) removed.delete(id);
+  if (removed.size > 0 && deps.removeFromSinks) {
+    const removal = await deps.removeFromSinks(data.repo, data.runId, [...removed]).catch((err): IndexRunResult['sinks'] => {
+      log.warn({ err: (err as Error).message }, 'removing deleted chunks from the optional sinks failed');
+      return {};
+    });
+    for (const [name, s] of Object.entries(removal)) {
+      if (s.status === 'failed' && sinks[name]?.status !== 'failed') {
+        sinks[name] = { status: 'failed', detail: `deleting ${removed.size} removed chunks: ${s.detail ?? 'failed'}` };
+      } else if (!sinks[name]) sinks[name] = s;
+    }
+  }
   return { ...resultFromManifest(manifest, started, plan), sinks };
 }
 
@@ -398,6 +419,10 @@ function resultFromManifest(manifest: Manifest, started: number, plan: RunPlan |
 
 async function cleanupRun(deps: IndexRunDeps, data: IndexRunPayload) {
   await deps.artifacts.removePrefix(artifactKeys.run(data.runId));
+  // temp files a killed sink writer of this run left beside the parts (never at a final name)
+  const partsDir = path.join(deps.manifests.repoDir(data.repo), 'parts');
+  const stale = (await fs.readdir(partsDir).catch(() => [] as string[])).filter((f) => f.startsWith(`.part-${data.runId}-`) && f.endsWith('.tmp'));
+  await Promise.all(stale.map((f) => fs.rm(path.join(partsDir, f), { force: true })));
   await deps.progress.clear(data.runId);
   if (data.ownedCloneDir) await fs.rm(path.resolve(data.ownedCloneDir), { recursive: true, force: true });
 }
