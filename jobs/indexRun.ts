@@ -33,6 +33,8 @@ export interface PlannedFile {
 interface StagedChunks {
   fileChunks: Record<string, string[]>;
   batchSizes: number[];
+  /** chunk ids of each batch, in the order of its vectors */
+  batchIds: string[][];
   /** chunk ids already live in the previous version that changed files kept */
   reused: number;
 }
@@ -111,13 +113,13 @@ export function createIndexRunProcessor(deps: IndexRunDeps) {
         }
         case 'chunk': {
           await report({ phase: 'chunk' });
-          const staged = await stageChunks(deps, data, report, log);
+          // each batch's flow starts as soon as it is staged, so encoding overlaps chunking
+          const staged = await stageChunks(deps, data, report, log, (batch) => addBatchFlow(deps, job, data, batch));
           const batches = staged.batchSizes.length;
           await report({
             phase: batches ? 'encode' : 'finalize',
             chunks: { ...progress.chunks, total: staged.batchSizes.reduce((a, b) => a + b, 0) },
           });
-          if (batches) await addBatchFlows(deps, job, data, batches);
           await advance({ step: 'finalize', batches });
           if (batches && token && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
           break;
@@ -170,6 +172,7 @@ async function stageChunks(
   data: IndexRunPayload,
   report: (p: Partial<IndexRunProgress>) => Promise<void>,
   log: Logger,
+  onBatchStaged: (batchIndex: number) => Promise<void>,
 ): Promise<StagedChunks> {
   const plan = await deps.artifacts.getJson<RunPlan>(artifactKeys.plan(data.runId));
   const previous = plan.full ? null : await deps.manifests.current(data.repo);
@@ -180,13 +183,17 @@ async function stageChunks(
   const todo = [...plan.diff.added, ...plan.diff.changed].sort();
   const fileChunks: Record<string, string[]> = {};
   const batchSizes: number[] = [];
+  const batchIds: string[][] = [];
   let pending: Chunk[] = [];
   let reused = 0;
   const flush = async () => {
     if (!pending.length) return;
-    await deps.artifacts.putJson(artifactKeys.chunks(data.runId, batchSizes.length), pending);
+    const batchIndex = batchSizes.length;
+    await deps.artifacts.putJson(artifactKeys.chunks(data.runId, batchIndex), pending);
     batchSizes.push(pending.length);
+    batchIds.push(pending.map((c) => c.id));
     pending = [];
+    await onBatchStaged(batchIndex);
   };
   let done = 0;
   let lastReport = Date.now();
@@ -211,48 +218,47 @@ async function stageChunks(
     done++;
     if (Date.now() - lastReport > 500) {
       lastReport = Date.now();
-      await report({ files: { total: todo.length, done } });
+      await report({ files: { total: todo.length, done }, chunks: { total: batchSizes.reduce((a, b) => a + b, 0) + pending.length, ...(await deps.progress.read(data.runId)) } });
     }
   }
   await flush();
   await report({ files: { total: todo.length, done } });
-  await deps.artifacts.putJson(`${artifactKeys.run(data.runId)}/staged.json`, { fileChunks, batchSizes, reused });
+  await deps.artifacts.putJson(`${artifactKeys.run(data.runId)}/staged.json`, { fileChunks, batchSizes, batchIds, reused });
   log.info({ files: todo.length, batches: batchSizes.length, chunks: batchSizes.reduce((a, b) => a + b, 0), reused }, 'chunks staged');
-  return { fileChunks, batchSizes, reused };
+  return { fileChunks, batchSizes, batchIds, reused };
 }
 
-/** One sub-flow per batch: sink.batch with encode.dense (and encode.sparse) as its children. */
-async function addBatchFlows(deps: IndexRunDeps, job: Job, data: IndexRunPayload, batches: number) {
+/**
+ * One sub-flow per batch: sink.batch with encode.dense (and encode.sparse) as
+ * its children, itself a child of the run. Deterministic ids make re-adding
+ * after a crash a no-op.
+ */
+async function addBatchFlow(deps: IndexRunDeps, job: Job, data: IndexRunPayload, b: number) {
   const parent = { id: job.id!, queue: job.queueQualifiedName };
-  const flows: FlowJob[] = [];
-  for (let b = 0; b < batches; b++) {
-    const ref = { runId: data.runId, repo: data.repo, batchIndex: b };
-    const children: FlowJob[] = [
-      {
-        name: 'encode.dense',
-        queueName: QUEUES.gpu,
-        data: ref,
-        opts: { ...JOBS['encode.dense'].options, jobId: childJobIds.dense(data.runId, b), failParentOnFailure: true },
-      },
-    ];
-    if (deps.sparseEnabled) {
-      children.push({
-        name: 'encode.sparse',
-        queueName: QUEUES.gpu,
-        data: ref,
-        opts: { ...JOBS['encode.sparse'].options, jobId: childJobIds.sparse(data.runId, b), failParentOnFailure: true },
-      });
-    }
-    flows.push({
-      name: 'sink.batch',
-      queueName: QUEUES.sink,
-      data: { ...ref, sparse: deps.sparseEnabled },
-      opts: { ...JOBS['sink.batch'].options, jobId: childJobIds.sink(data.runId, b), parent, failParentOnFailure: true },
-      children,
+  const ref = { runId: data.runId, repo: data.repo, batchIndex: b };
+  const children: FlowJob[] = [
+    {
+      name: 'encode.dense',
+      queueName: QUEUES.gpu,
+      data: ref,
+      opts: { ...JOBS['encode.dense'].options, jobId: childJobIds.dense(data.runId, b), failParentOnFailure: true },
+    },
+  ];
+  if (deps.sparseEnabled) {
+    children.push({
+      name: 'encode.sparse',
+      queueName: QUEUES.gpu,
+      data: ref,
+      opts: { ...JOBS['encode.sparse'].options, jobId: childJobIds.sparse(data.runId, b), failParentOnFailure: true },
     });
   }
-  // deterministic ids make re-adding after a crash a no-op
-  for (let i = 0; i < flows.length; i += 100) await deps.flows.addBulk(flows.slice(i, i + 100));
+  await deps.flows.add({
+    name: 'sink.batch',
+    queueName: QUEUES.sink,
+    data: { ...ref, sparse: deps.sparseEnabled },
+    opts: { ...JOBS['sink.batch'].options, jobId: childJobIds.sink(data.runId, b), parent, failParentOnFailure: true },
+    children,
+  });
 }
 
 async function finalizeRun(
@@ -309,11 +315,11 @@ async function finalizeRun(
   const ids: string[] = [];
   const rows: Float32Array[] = [];
   for (let b = 0; b < batches; b++) {
-    const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, b));
+    const batchIds = staged.batchIds[b];
     const dense = await deps.artifacts.getVectors(artifactKeys.dense(data.runId, b));
-    if (dense.length !== chunks.length) throw new Error(`batch ${b}: ${chunks.length} chunks but ${dense.length} vectors`);
-    chunks.forEach((c, i) => {
-      ids.push(c.id);
+    if (dense.length !== batchIds.length) throw new Error(`batch ${b}: ${batchIds.length} chunks but ${dense.length} vectors`);
+    batchIds.forEach((id, i) => {
+      ids.push(id);
       rows.push(dense[i]);
     });
   }
