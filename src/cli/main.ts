@@ -6,6 +6,7 @@ import { createLogger } from '../observability/logger.js';
 import { ROLES, type Role } from '../queue/names.js';
 import { ApiError, createApiClient, type ApiClient } from './apiClient.js';
 import type { IndexJobView } from '../api/routes/indexJobs.js';
+import { sinksCommand } from './sinksCommands.js';
 
 function config(): Config {
   try {
@@ -105,7 +106,13 @@ export function buildCli(): Command {
   program
     .command('serve')
     .description('run the API and every worker role in one process')
-    .action(async () => runServer([...ROLES], true));
+    .option('--roles <list>', `worker roles to run beside the API: comma-separated of ${ROLES.join(', ')}, or "none" for the API alone`, (v) => {
+      if (v === 'none') return [] as Role[];
+      const roles = v.split(',').map((r) => r.trim()).filter(Boolean);
+      for (const r of roles) if (!(ROLES as readonly string[]).includes(r)) throw new InvalidArgumentError(`unknown role "${r}"; expected ${ROLES.join(', ')} or none`);
+      return roles as Role[];
+    })
+    .action(async (opts: { roles?: Role[] }) => runServer(opts.roles ?? [...ROLES], true));
 
   program
     .command('worker')
@@ -209,6 +216,27 @@ export function buildCli(): Command {
         printProblem(err);
       }
     });
+
+  program
+    .command('ask')
+    .description('ask a question about an indexed repo; the answer streams as it is written, then its sources')
+    .argument('<repo>')
+    .argument('<question>')
+    .option('--k <n>', 'sources to give the model', positiveInt, 8)
+    .option('--session <id>', 'session id: the repo and filters are remembered for it')
+    .action(async (repo: string, question: string, opts: { k: number; session?: string }) => {
+      const { ask } = await import('./ask.js');
+      const abort = new AbortController();
+      process.once('SIGINT', () => abort.abort());
+      try {
+        const r = await ask(client(config()), { repo, question, k: opts.k, session: opts.session }, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }, abort.signal);
+        if (r.state !== 'completed') process.exit(r.state === 'cancelled' ? 130 : 1);
+      } catch (err) {
+        printProblem(err);
+      }
+    });
+
+  program.addCommand(sinksCommand(config));
 
   return program;
 }
