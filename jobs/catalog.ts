@@ -2,6 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
 import { QUEUES, type QueueName } from '../src/queue/names.js';
 import {
+  answerRunPayload,
   encodeDensePayload,
   encodeSparsePayload,
   faissCompactPayload,
@@ -44,6 +45,12 @@ export const JOBS = {
     queue: QUEUES.index,
     schema: faissCompactPayload,
     options: { attempts: 2, backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 }, ...keep },
+  },
+  // one attempt: a retried answer would stream its tokens twice; a run that dies is reported as interrupted
+  'answer.run': {
+    queue: QUEUES.answer,
+    schema: answerRunPayload,
+    options: { attempts: 1, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 24 * 3600, count: 5000 } },
   },
 } satisfies Record<string, JobDefinition<z.ZodTypeAny>>;
 

@@ -28,6 +28,24 @@ export interface EncodeDenseDeps {
 /** The text a dense model sees for a chunk: its path as a header line, then the code. */
 export const denseDocumentText = (c: Chunk) => `${c.path}\n${c.text}`;
 
+/** A transient failure the adapter already retried (vLLM down, restarting, overloaded). */
+export const isUnavailable = (err: unknown) => (err as { retryable?: boolean } | null)?.retryable === true;
+
+export class EmbedderUnavailableError extends Error {
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EmbedderUnavailableError';
+  }
+}
+
+/** The failure plus what the engine's health check says now, so the failed job tells an operator where to look. */
+export async function describeUnavailable(embedder: Embedder, err: Error): Promise<EmbedderUnavailableError> {
+  const health = await embedder.health().catch((e: Error) => ({ ok: false, detail: e.message }));
+  const said = health.ok ? `answers (${health.detail ?? 'ok'})` : `fails (${health.detail ?? 'no detail'})`;
+  return new EmbedderUnavailableError(`${err.message}; health check ${said}`, { cause: err });
+}
+
 /** Errors an adapter marks as permanent (a 4xx from vLLM, a bad model) fail the job at once. */
 export function toJobError(err: unknown): Error {
   if (err instanceof BatchTooLargeError) return new UnrecoverableError(err.message);
@@ -44,9 +62,10 @@ export function createEncodeDenseProcessor(deps: EncodeDenseDeps) {
     const embedder = await deps.embedder();
     const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, data.batchIndex));
     const memory = deps.batchMemory(embedder.contract.model);
+    const plan = await memory.plan();
     const started = performance.now();
     try {
-      const { results, sizeUsed, halvings } = await encodeWithHalving(
+      const { results, sizeUsed, halvings, proven } = await encodeWithHalving(
         chunks,
         async (slice) => {
           const t = performance.now();
@@ -55,15 +74,16 @@ export function createEncodeDenseProcessor(deps: EncodeDenseDeps) {
           return out;
         },
         {
-          initialSize: await memory.get(),
+          initialSize: plan.size,
+          knownSafe: plan.knownSafe,
           describe: (c) => `chunk ${c.id} ${c.path}:${c.startLine}-${c.endLine}`,
           onHalve: (from, to, err) => {
             deps.metrics?.countOom('dense');
-            log.warn({ from, to, err: err.message }, 'out of memory: halving the batch');
+            log.warn({ from, to, model: embedder.contract.model, err: err.message }, 'out of memory: halving the batch');
           },
         },
       );
-      await memory.record(sizeUsed, halvings > 0);
+      await memory.record({ sizeUsed, halved: halvings > 0, proven });
       await deps.artifacts.putVectors(artifactKeys.dense(data.runId, data.batchIndex), results);
       const contract = { ...embedder.contract, dim: results[0]?.length ?? embedder.contract.dim };
       const result: EncodeDenseResult = { count: results.length, model: contract.model, provider: contract.provider, dim: contract.dim, batchSizeUsed: sizeUsed };
@@ -73,6 +93,13 @@ export function createEncodeDenseProcessor(deps: EncodeDenseDeps) {
       log.debug({ count: results.length, ms: Math.round(performance.now() - started), sizeUsed, halvings }, 'batch embedded');
       return result;
     } catch (err) {
+      if (isUnavailable(err)) {
+        // Not an OOM: the engine is down or restarting. Say what its health check
+        // answers and let BullMQ retry the job later with backoff.
+        const unavailable = await describeUnavailable(embedder, err as Error);
+        log.warn({ err: unavailable.message, attempt: job.attemptsMade + 1 }, 'embedding engine unavailable; the job will be retried with backoff');
+        throw unavailable;
+      }
       throw toJobError(err);
     }
   };

@@ -28,8 +28,9 @@ export function createEncodeSparseProcessor(deps: EncodeSparseDeps) {
     const encoder = await deps.encoder();
     const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, data.batchIndex));
     const memory = deps.batchMemory(`splade:${encoder.contract.model}`);
+    const plan = await memory.plan();
     try {
-      const { results, sizeUsed, halvings } = await encodeWithHalving(
+      const { results, sizeUsed, halvings, proven } = await encodeWithHalving(
         chunks,
         async (slice) => {
           const t = performance.now();
@@ -38,7 +39,8 @@ export function createEncodeSparseProcessor(deps: EncodeSparseDeps) {
           return out;
         },
         {
-          initialSize: await memory.get(),
+          initialSize: plan.size,
+          knownSafe: plan.knownSafe,
           describe: (c) => `chunk ${c.id} ${c.path}:${c.startLine}-${c.endLine}`,
           onHalve: (from, to, err) => {
             deps.metrics?.countOom('sparse');
@@ -46,7 +48,7 @@ export function createEncodeSparseProcessor(deps: EncodeSparseDeps) {
           },
         },
       );
-      await memory.record(sizeUsed, halvings > 0);
+      await memory.record({ sizeUsed, halved: halvings > 0, proven });
       await deps.artifacts.putJson(artifactKeys.sparse(data.runId, data.batchIndex), { contract: encoder.contract, vectors: results });
       await deps.progress.record(data.runId, 'expanded', data.batchIndex, results.length);
       deps.metrics?.countChunks('sparse', results.length);

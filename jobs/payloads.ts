@@ -50,6 +50,21 @@ export type SinkBatchPayload = z.infer<typeof sinkBatchPayload>;
 export const faissCompactPayload = z.object({ repo: repoName, reason: z.string().default('threshold') });
 export type FaissCompactPayload = z.infer<typeof faissCompactPayload>;
 
+/** answer.run: one question about one repo; the events go to Redis, not into the job's return value. */
+export const answerRunPayload = z.object({
+  answerId: z.string().uuid(),
+  repo: repoName,
+  question: z.string().min(1).max(4000),
+  k: z.number().int().min(1).max(50),
+  filters: z
+    .object({ paths: z.array(z.string()).optional(), languages: z.array(z.string()).optional() })
+    .optional(),
+  sessionId: z.string().optional(),
+  /** epoch ms when the API accepted the question */
+  requestedAt: z.number().int(),
+});
+export type AnswerRunPayload = z.infer<typeof answerRunPayload>;
+
 /** What index.run returns (and GET /v1/index-jobs/:id shows as `result`). */
 export interface IndexRunResult {
   manifestVersion: number;

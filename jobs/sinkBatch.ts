@@ -5,6 +5,9 @@ import type { EmbeddingContract } from '../src/embedding/port.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { RunProgress } from '../src/queue/runProgress.js';
 import type { Sink } from '../src/sinks/port.js';
+import type { SinkCircuit } from '../src/sinks/circuit.js';
+import { createContainedSinks } from '../src/sinks/contained.js';
+import type { SinkFailureLog } from '../src/sinks/failureLog.js';
 import type { SparseContract, SparseVector } from '../src/sparse/port.js';
 import { artifactKeys } from './artifactKeys.js';
 import { parsePayload } from './catalog.js';
@@ -20,9 +23,11 @@ export interface SinkBatchDeps {
   logger: Logger;
   optionalRetries?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** skips a sink that just failed for a while, so later batches do not each wait through its retries */
+  circuit?: SinkCircuit;
+  /** where given-up optional writes are recorded for operators (Redis stream) */
+  failureLog?: SinkFailureLog;
 }
-
-const defaultSleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Run each sink's init once per embedding contract (schema, constraints, vector index of that dim). */
 function initOnce() {
@@ -43,7 +48,6 @@ function initOnce() {
 
 /** sink.batch: write one encoded batch to every enabled sink, idempotently. */
 export function createSinkBatchProcessor(deps: SinkBatchDeps) {
-  const sleep = deps.sleep ?? defaultSleep;
   const init = initOnce();
   return async function processSinkBatch(job: Job): Promise<SinkBatchResult> {
     const data = parsePayload('sink.batch', job.data);
@@ -67,26 +71,23 @@ export function createSinkBatchProcessor(deps: SinkBatchDeps) {
 
     await init(deps.primary, contract);
     const written = await deps.primary.writeBatch(batch);
-    const sinks: SinkBatchResult['sinks'] = { [deps.primary.name]: { status: 'ok' } };
-    for (const sink of deps.optional) {
-      const attempts = deps.optionalRetries ?? 3;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await init(sink, contract);
-          await sink.writeBatch(batch);
-          sinks[sink.name] = { status: 'ok' };
-          break;
-        } catch (err) {
-          const detail = (err as Error).message;
-          if (attempt >= attempts) {
-            sinks[sink.name] = { status: 'failed', detail };
-            log.error({ sink: sink.name, attempts, err: detail }, 'sink write failed; the other sinks carry on');
-            break;
-          }
-          await sleep(200 * 2 ** (attempt - 1) * (0.8 + Math.random() * 0.4));
-        }
-      }
-    }
+    // optional sinks: in parallel, each retried on its own; init failures count as write failures
+    const contained = createContainedSinks({
+      logger: log,
+      attempts: deps.optionalRetries ?? 3,
+      sleep: deps.sleep,
+      circuit: deps.circuit,
+      failureLog: deps.failureLog,
+    });
+    const optional = await contained.run(
+      deps.optional,
+      async (sink) => {
+        await init(sink, contract);
+        await sink.writeBatch(batch);
+      },
+      { repo: data.repo, runId: data.runId, op: 'write', batchIndex: data.batchIndex, chunks: chunks.length },
+    );
+    const sinks: SinkBatchResult['sinks'] = { [deps.primary.name]: { status: 'ok' }, ...optional };
     await deps.progress.record(data.runId, 'written', data.batchIndex, chunks.length);
     // the manifest names parts relative to the repo directory
     const part = `parts/${written.ref!.split('/').pop()}`;

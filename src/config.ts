@@ -168,6 +168,8 @@ const envSchema = z.object({
   SPLADE_TOP_K: int(400, 1, 100_000),
   SPLADE_MIN_WEIGHT: num(0.05, 0),
   SPLADE_MAX_TOKENS: int(512, 8),
+  // SPLADE logits are [batch, tokens, vocab]: at 30k terms x 512 tokens one text is ~60 MB, so its batches start smaller than dense ones
+  SPLADE_BATCH_SIZE: int(32, 1, 100_000),
   SPLADE_QUERY_CACHE_TTL_S: int(60, 0),
 
   // retrieval and answers (seed 001)
@@ -185,6 +187,7 @@ const envSchema = z.object({
   ANSWER_STREAM_TTL_S: int(3600, 1),
   ANSWER_STREAM_MAXLEN: int(10_000, 16),
   SESSION_TTL_S: int(3600, 1),
+  ANSWER_CANCEL_GRACE_MS: int(5_000, 0),
 
   // FAISS lifecycle (seed 001 §D)
   FAISS_FLAT_MAX: int(50_000, 1),
@@ -208,6 +211,8 @@ const envSchema = z.object({
   SINK_RETRY_ATTEMPTS: int(3, 1, 20),
   /** after a sink used up its attempts, skip it for this long instead of retrying on every batch */
   SINK_CIRCUIT_COOLDOWN_S: int(30, 0),
+  /** touched every 10 s by serve/worker processes, for container health checks (scripts/healthcheck.mjs) */
+  HEARTBEAT_FILE: str(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -265,6 +270,8 @@ export interface Config {
     topK: number;
     minWeight: number;
     maxTokens: number;
+    /** largest batch a SPLADE job starts at (halved on out-of-memory, learned per device) */
+    batchSize: number;
     queryCacheTtlS: number;
   };
   retrieval: {
@@ -284,12 +291,14 @@ export interface Config {
     temperature: number;
     promptTokenBudget: number;
   };
-  answers: { streamTtlS: number; streamMaxLen: number; sessionTtlS: number };
+  /** cancelGraceMs: how long an answer whose last SSE client left waits for one to come back before it is cancelled */
+  answers: { streamTtlS: number; streamMaxLen: number; sessionTtlS: number; cancelGraceMs: number };
   faiss: { flatMax: number; compactMinSecondary: number; compactFraction: number; nprobe: number; gcGraceS: number };
   neo4j?: { uri: string; user: string; password?: string; database?: string };
   opensearch?: { url: string; index: string; user?: string; password?: string };
   /** how sink.batch treats the optional sinks */
   sinks: { retryAttempts: number; circuitCooldownMs: number };
+  heartbeatFile?: string;
 }
 
 export class ConfigError extends Error {
@@ -413,6 +422,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       topK: e.SPLADE_TOP_K,
       minWeight: e.SPLADE_MIN_WEIGHT,
       maxTokens: e.SPLADE_MAX_TOKENS,
+      batchSize: e.SPLADE_BATCH_SIZE,
       queryCacheTtlS: e.SPLADE_QUERY_CACHE_TTL_S,
     },
     retrieval: {
@@ -431,7 +441,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       temperature: e.LLM_TEMPERATURE,
       promptTokenBudget: e.PROMPT_TOKEN_BUDGET,
     },
-    answers: { streamTtlS: e.ANSWER_STREAM_TTL_S, streamMaxLen: e.ANSWER_STREAM_MAXLEN, sessionTtlS: e.SESSION_TTL_S },
+    answers: { streamTtlS: e.ANSWER_STREAM_TTL_S, streamMaxLen: e.ANSWER_STREAM_MAXLEN, sessionTtlS: e.SESSION_TTL_S, cancelGraceMs: e.ANSWER_CANCEL_GRACE_MS },
     faiss: {
       flatMax: e.FAISS_FLAT_MAX,
       compactMinSecondary: e.FAISS_COMPACT_MIN_SECONDARY,
@@ -444,6 +454,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { url: e.OPENSEARCH_URL, index: e.OPENSEARCH_INDEX!, user: e.OPENSEARCH_USER, password: e.OPENSEARCH_PASSWORD }
       : undefined,
     sinks: { retryAttempts: e.SINK_RETRY_ATTEMPTS, circuitCooldownMs: e.SINK_CIRCUIT_COOLDOWN_S * 1000 },
+    heartbeatFile: e.HEARTBEAT_FILE,
   };
 }
 

@@ -6,6 +6,7 @@ import { createEncodeSparseProcessor } from '../jobs/encodeSparse.js';
 import { createSinkBatchProcessor } from '../jobs/sinkBatch.js';
 import { createChunker } from '../src/chunking/index.js';
 import { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
+import { countVisibleGpus } from '../src/gpu/enforce.js';
 import { cloneGitRepo } from '../src/repo/intake.js';
 import { openSnapshot } from '../src/repo/snapshot.js';
 import { exists } from '../src/artifacts/atomicWrite.js';
@@ -16,8 +17,10 @@ import { createParquetSink } from '../src/sinks/parquetSink.js';
 import type { Sink } from '../src/sinks/port.js';
 import { createVectorIndexPlanner } from '../src/vector/planner.js';
 import { primaryIndexPolicy } from '../src/vector/policy.js';
-import { createOptionalSinks } from '../src/sinks/optional.js';
+import { createSinkCircuit } from '../src/sinks/circuit.js';
+import { createContainedSinks } from '../src/sinks/contained.js';
 import type { IndexRunPayload } from '../jobs/payloads.js';
+import { createAnswerWorker } from '../src/answer/wiring.js';
 
 export interface StartedWorkers {
   workers: Worker[];
@@ -76,6 +79,12 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
       batchSize: config.batchSize,
       sparseEnabled: !!config.splade.modelDir,
       vectorPlanner: planner,
+      removeFromSinks: async (repo, runId, chunkIds) => {
+        const sinks = await rt.optionalSinks();
+        if (!sinks.length) return {};
+        const contained = createContainedSinks({ logger, attempts: config.sinks.retryAttempts, failureLog: rt.sinkFailures });
+        return contained.run(sinks, (sink) => sink.deleteChunks(repo, chunkIds), { repo, runId, op: 'delete', chunks: chunkIds.length });
+      },
       createChunker: () => createChunker(config.chunking),
       openSnapshot: async (source: IndexRunPayload['source']) => {
         if (source.kind === 'git' && !(await exists(source.root))) {
@@ -99,13 +108,17 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
 
   if (roles.includes('gpu')) {
     const host = os.hostname();
-    const memory = (model: string) => new BatchSizeMemory(rt.redis, BatchSizeMemory.key(config.redisPrefix, host, config.gpu.device, model), config.vllm.batchSize);
+    // gpu_visible on /metrics: what nvidia-smi lists for this worker, re-checked at scrape time
+    rt.metrics.trackGpu(() => countVisibleGpus(config.gpu.device), { device: config.gpu.device, required: config.gpu.require });
+    // safe batch sizes are learned per {host, gpu, model}; dense and SPLADE have their own ceilings
+    const memory = (max: number) => (model: string) =>
+      new BatchSizeMemory(rt.redis, BatchSizeMemory.key(config.redisPrefix, host, config.gpu.device, model), max);
     const handlers: Handlers = {
       'encode.dense': createEncodeDenseProcessor({
         embedder: rt.embedder,
         artifacts: rt.artifacts,
         progress: rt.progress,
-        batchMemory: memory,
+        batchMemory: memory(config.vllm.batchSize),
         logger,
         metrics: rt.metrics.encode,
       }),
@@ -115,7 +128,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
         encoder: rt.sparseEncoder,
         artifacts: rt.artifacts,
         progress: rt.progress,
-        batchMemory: memory,
+        batchMemory: memory(config.splade.batchSize),
         logger,
         metrics: rt.metrics.encode,
       });
@@ -126,18 +139,25 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
   if (roles.includes('sink')) {
     const db = await rt.duckdb();
     const parquet = createParquetSink({ db, dataDir: config.dataDir });
-    const optional: Sink[] = await createOptionalSinks(config, logger);
-    closers.push(async () => {
-      await Promise.all(optional.map((s) => s.close().catch(() => {})));
+    // closed by the runtime, which may share them with readiness checks and the index role
+    const optional: Sink[] = await rt.optionalSinks();
+    const sinkBatch = createSinkBatchProcessor({
+      artifacts: rt.artifacts,
+      progress: rt.progress,
+      primary: parquet,
+      optional,
+      logger,
+      optionalRetries: config.sinks.retryAttempts,
+      circuit: createSinkCircuit({ cooldownMs: config.sinks.circuitCooldownMs }),
+      failureLog: rt.sinkFailures,
     });
-    workers.push(
-      startWorker(
-        rt,
-        QUEUES.sink,
-        { 'sink.batch': createSinkBatchProcessor({ artifacts: rt.artifacts, progress: rt.progress, primary: parquet, optional, logger }) },
-        config.workers.sinkConcurrency,
-      ),
-    );
+    workers.push(startWorker(rt, QUEUES.sink, { 'sink.batch': sinkBatch }, config.workers.sinkConcurrency));
+  }
+
+  if (roles.includes('answer')) {
+    const answers = await createAnswerWorker(rt);
+    closers.push(() => answers.close());
+    workers.push(startWorker(rt, QUEUES.answer, { 'answer.run': answers.processor }, config.workers.answerConcurrency));
   }
 
   logger.info({ roles, queues: workers.map((w) => w.name) }, 'workers started');

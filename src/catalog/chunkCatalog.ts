@@ -71,7 +71,7 @@ const B = 0.75;
 export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise<ChunkCatalog> {
   const prefix = `catalog_${randomBytes(6).toString('hex')}`;
   const t: Tables = {
-    stage: sqlIdent(`${prefix}_stage`),
+    keys: sqlIdent(`${prefix}_keys`),
     files: sqlIdent(`${prefix}_files`),
     chunks: sqlIdent(`${prefix}_chunks`),
     df: sqlIdent(`${prefix}_df`),
@@ -137,7 +137,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       `SELECT c.chunk_id, s.score FROM (
          SELECT p.doc, sum(${scoreExpr}) AS score FROM ${table} p${extraFrom}
          WHERE p.term_id IN (${q.list(ids, INTEGER)})${docFilter(filters, q, 'p.doc')}
-         GROUP BY p.doc ORDER BY score DESC, p.doc LIMIT ${q.bind(k, INTEGER)}
+         GROUP BY p.doc ORDER BY score DESC, p.doc LIMIT ${q.bind(Math.floor(k), INTEGER)}
        ) s JOIN ${t.chunks} c ON c.doc = s.doc
        ORDER BY s.score DESC, s.doc`,
       q.params,
@@ -223,65 +223,85 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   };
 }
 
-type Tables = Record<'stage' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'spladeRaw', string>;
+type Tables = Record<'keys' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'spladeRaw', string>;
 
+/**
+ * Build the tables from the parts. Dedup and doc numbering run on a narrow
+ * pass (ids, paths, row positions) because windows over the wide rows
+ * (content, term maps) cost seconds at 100k chunks; the wide columns are then
+ * read once per table, joined to the surviving (file, row) keys.
+ */
 async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalogOptions): Promise<void> {
-  await conn.run(`CREATE TABLE ${t.stage} (
-    doc INTEGER, chunk_id VARCHAR, path VARCHAR, start_line INTEGER, end_line INTEGER, language VARCHAR,
-    symbols VARCHAR[], content VARCHAR, doc_len INTEGER, terms MAP(VARCHAR, INTEGER), splade MAP(VARCHAR, FLOAT))`);
-  if (opts.parts.length > 0) {
-    // One row per chunk id: a chunk can sit in several parts (an unchanged file
-    // re-indexed, a retried run); the part listed last wins, its line numbers are newest.
-    await conn.run(
-      `INSERT INTO ${t.stage}
-       SELECT (row_number() OVER (ORDER BY path, start_line, chunk_id) - 1)::INTEGER AS doc, * EXCLUDE (part_rank)
-       FROM (
-         SELECT chunk_id, path, start_line, end_line, language, symbols, content, doc_len, terms, splade,
-                list_position($parts, filename) AS part_rank
-         FROM read_parquet($parts, filename = true)
-         WHERE chunk_id NOT IN (SELECT unnest($deleted))
-         QUALIFY row_number() OVER (PARTITION BY chunk_id ORDER BY part_rank DESC) = 1
-       )`,
-      { parts: listValue(opts.parts), deleted: listValue(opts.deletedChunkIds ?? []) },
-      { parts: LIST(VARCHAR), deleted: LIST(VARCHAR) },
-    );
-  }
+  await conn.run(`CREATE TABLE ${t.keys} (filename VARCHAR, file_row_number BIGINT, doc INTEGER, path VARCHAR, language VARCHAR)`);
+  await conn.run(`CREATE TABLE ${t.files} (file_id INTEGER, path VARCHAR, language VARCHAR)`);
+  await conn.run(`CREATE TABLE ${t.chunks} (
+    doc INTEGER, chunk_id VARCHAR, id_hash UBIGINT, file_id INTEGER, path VARCHAR, start_line INTEGER, end_line INTEGER,
+    language VARCHAR, symbols VARCHAR[], content VARCHAR, doc_len INTEGER)`);
+  await conn.run(`CREATE TABLE ${t.df} (term_id INTEGER, term VARCHAR, df INTEGER, idf DOUBLE)`);
+  await conn.run(`CREATE TABLE ${t.postings} (term_id INTEGER, doc INTEGER, tf INTEGER, impact DOUBLE)`);
+  await conn.run(`CREATE TABLE ${t.spladeVocab} (term_id INTEGER, term VARCHAR)`);
+  await conn.run(`CREATE TABLE ${t.splade} (term_id INTEGER, doc INTEGER, weight FLOAT)`);
+  if (opts.parts.length === 0) return;
 
-  await conn.run(`CREATE TABLE ${t.files} AS
-    SELECT (row_number() OVER (ORDER BY path, language) - 1)::INTEGER AS file_id, path, language
-    FROM (SELECT DISTINCT path, language FROM ${t.stage})`);
+  const partsParam = { parts: listValue(opts.parts) };
+  const partsType = { parts: LIST(VARCHAR) };
+  // One row per chunk id: a chunk can sit in several parts (an unchanged file
+  // re-indexed, a retried run); the part listed last wins, its line numbers are newest.
+  await conn.run(
+    `INSERT INTO ${t.keys}
+     SELECT filename, file_row_number, (row_number() OVER (ORDER BY path, start_line, chunk_id) - 1)::INTEGER, path, language
+     FROM (
+       SELECT chunk_id, path, start_line, language, filename, file_row_number
+       FROM read_parquet($parts, filename = true, file_row_number = true)
+       WHERE chunk_id NOT IN (SELECT unnest($deleted))
+       QUALIFY row_number() OVER (PARTITION BY chunk_id ORDER BY list_position($parts, filename) DESC) = 1
+     )`,
+    { ...partsParam, deleted: listValue(opts.deletedChunkIds ?? []) },
+    { ...partsType, deleted: LIST(VARCHAR) },
+  );
+  /** The parts' rows that survived dedup and deletion, as `r`, with their doc number. */
+  const live = (columns: string[]) =>
+    `(SELECT k.doc, ${columns.map((c) => `p.${c}`).join(', ')}
+      FROM read_parquet($parts, filename = true, file_row_number = true) p
+      JOIN ${t.keys} k ON k.filename = p.filename AND k.file_row_number = p.file_row_number) r`;
+  const readParts = (sql: string) => conn.run(sql, partsParam, partsType);
 
-  await conn.run(`CREATE TABLE ${t.chunks} AS
-    SELECT s.doc, s.chunk_id, hash(s.chunk_id) AS id_hash, f.file_id, s.path, s.start_line, s.end_line,
-           s.language, s.symbols, s.content, s.doc_len
-    FROM ${t.stage} s JOIN ${t.files} f ON f.path = s.path AND f.language = s.language
-    ORDER BY s.doc`);
+  await conn.run(`INSERT INTO ${t.files}
+    SELECT (row_number() OVER (ORDER BY path, language) - 1)::INTEGER, path, language
+    FROM (SELECT DISTINCT path, language FROM ${t.keys})`);
 
-  // Unnest each map once; postings and the vocabulary are both built from it.
-  await conn.run(`CREATE TABLE ${t.bm25Raw} AS
-    SELECT doc, doc_len, unnest(map_keys(terms)) AS term, unnest(map_values(terms)) AS tf FROM ${t.stage}`);
-  await conn.run(`CREATE TABLE ${t.df} AS
-    SELECT (row_number() OVER (ORDER BY term) - 1)::INTEGER AS term_id, term, df,
-           ln(1 + ((SELECT count(*) FROM ${t.stage}) - df + 0.5) / (df + 0.5)) AS idf
+  await readParts(`INSERT INTO ${t.chunks}
+    SELECT r.doc, r.chunk_id, hash(r.chunk_id), f.file_id, r.path, r.start_line, r.end_line,
+           r.language, r.symbols, r.content, r.doc_len
+    FROM ${live(['chunk_id', 'path', 'start_line', 'end_line', 'language', 'symbols', 'content', 'doc_len'])}
+    JOIN ${t.files} f ON f.path = r.path AND f.language = r.language`);
+
+  // unnest(map_entries(...), recursive) is cheaper than zipping map_keys/map_values unnests.
+  await readParts(`CREATE TABLE ${t.bm25Raw} AS
+    SELECT doc, doc_len, key AS term, value AS tf
+    FROM (SELECT r.doc, r.doc_len, unnest(map_entries(r.terms), recursive := true) FROM ${live(['doc_len', 'terms'])})`);
+  await conn.run(`INSERT INTO ${t.df}
+    SELECT (row_number() OVER (ORDER BY term) - 1)::INTEGER, term, df,
+           ln(1 + ((SELECT count(*) FROM ${t.chunks}) - df + 0.5) / (df + 0.5))
     FROM (SELECT term, count(*)::INTEGER AS df FROM ${t.bm25Raw} GROUP BY term)`);
-  await conn.run(`CREATE TABLE ${t.postings} AS
-    WITH avgdl AS (SELECT avg(doc_len)::DOUBLE AS avgdl FROM ${t.stage})
+  // Clustered by term_id only: the order of docs within a term does not matter to a sum.
+  await conn.run(`INSERT INTO ${t.postings}
     SELECT d.term_id, r.doc, r.tf,
-           d.idf * r.tf * ${K1 + 1} / (r.tf + ${K1} * (${1 - B} + ${B} * r.doc_len / (SELECT avgdl FROM avgdl))) AS impact
+           d.idf * r.tf * ${K1 + 1} / (r.tf + ${K1} * (${1 - B} + ${B} * r.doc_len / (SELECT avg(doc_len) FROM ${t.chunks})))
     FROM ${t.bm25Raw} r JOIN ${t.df} d ON d.term = r.term
-    ORDER BY d.term_id, r.doc`);
+    ORDER BY d.term_id`);
   await conn.run(`DROP TABLE ${t.bm25Raw}`);
 
-  await conn.run(`CREATE TABLE ${t.spladeRaw} AS
-    SELECT doc, unnest(map_keys(splade)) AS term, unnest(map_values(splade)) AS weight FROM ${t.stage} WHERE splade IS NOT NULL`);
-  await conn.run(`CREATE TABLE ${t.spladeVocab} AS
-    SELECT (row_number() OVER (ORDER BY term) - 1)::INTEGER AS term_id, term FROM (SELECT DISTINCT term FROM ${t.spladeRaw})`);
-  await conn.run(`CREATE TABLE ${t.splade} AS
+  await readParts(`CREATE TABLE ${t.spladeRaw} AS
+    SELECT doc, key AS term, value AS weight
+    FROM (SELECT r.doc, unnest(map_entries(r.splade), recursive := true) FROM ${live(['splade'])} WHERE r.splade IS NOT NULL)`);
+  await conn.run(`INSERT INTO ${t.spladeVocab}
+    SELECT (row_number() OVER (ORDER BY term) - 1)::INTEGER, term FROM (SELECT DISTINCT term FROM ${t.spladeRaw})`);
+  await conn.run(`INSERT INTO ${t.splade}
     SELECT v.term_id, r.doc, r.weight FROM ${t.spladeRaw} r JOIN ${t.spladeVocab} v ON v.term = r.term
-    ORDER BY v.term_id, r.doc`);
+    ORDER BY v.term_id`);
   await conn.run(`DROP TABLE ${t.spladeRaw}`);
-
-  await conn.run(`DROP TABLE ${t.stage}`);
+  await conn.run(`DROP TABLE ${t.keys}`);
 }
 
 async function dropTables(conn: DuckDBConnection, t: Tables): Promise<void> {

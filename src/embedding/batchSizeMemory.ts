@@ -2,16 +2,20 @@ import type { Redis } from 'ioredis';
 
 /**
  * The batch size that is safe on one {host, gpu, model}, kept in Redis so
- * every job on that device starts from it. After a run of successes it is
- * raised slowly (by a quarter, capped at the configured size) to find the
- * limit again when memory frees up.
+ * every job (and every worker process) on that device starts from it:
+ *
+ *   <key>       the size batches start at (a plain integer: `GET` it to see what was learned)
+ *   <key>:safe  the largest size that last ran without running out of memory
+ *   <key>:ok    batches that succeeded at <key> since it last changed
+ *
+ * After `probeAfter` successes the size is raised slowly (by a quarter,
+ * capped at the configured maximum) to find the limit again when memory
+ * frees up; if the probe runs out of memory the job falls back to <key>:safe.
  */
 export class BatchSizeMemory {
-  private successes = 0;
-
   constructor(
     private readonly redis: Redis,
-    private readonly key: string,
+    readonly key: string,
     private readonly maxSize: number,
     private readonly probeAfter = 20,
   ) {}
@@ -20,25 +24,52 @@ export class BatchSizeMemory {
     return `${prefix}:safe-batch:${host}:${gpu < 0 ? 'cpu' : `gpu${gpu}`}:${model}`;
   }
 
-  async get(): Promise<number> {
-    const v = Number(await this.redis.get(this.key));
-    return Number.isInteger(v) && v > 0 ? Math.min(v, this.maxSize) : this.maxSize;
+  private clamp(raw: string | null): number | undefined {
+    const v = Number(raw);
+    return raw !== null && Number.isInteger(v) && v > 0 ? Math.min(v, this.maxSize) : undefined;
   }
 
-  /** Record the size a batch ended on; `halved` says whether it had to shrink. */
-  async record(sizeUsed: number, halved: boolean): Promise<number> {
+  /** The size to start the next batch at. */
+  async get(): Promise<number> {
+    return this.clamp(await this.redis.get(this.key)) ?? this.maxSize;
+  }
+
+  /** The size to start at, and the last size proven to fit when that is smaller (a probe is under way). */
+  async plan(): Promise<{ size: number; knownSafe?: number }> {
+    const [size, safe] = await this.redis.mget(this.key, `${this.key}:safe`);
+    const start = this.clamp(size) ?? this.maxSize;
+    const knownSafe = this.clamp(safe);
+    return knownSafe !== undefined && knownSafe < start ? { size: start, knownSafe } : { size: start };
+  }
+
+  /**
+   * Record how a batch ended: `halved` when it had to shrink to `sizeUsed`;
+   * otherwise `proven` says whether a full slice of `sizeUsed` went through
+   * (a batch smaller than the size is no evidence either way). Returns the
+   * size the next batch starts at.
+   */
+  async record(outcome: { sizeUsed: number; halved: boolean; proven?: boolean }): Promise<number> {
+    const { sizeUsed, halved } = outcome;
     if (halved) {
-      this.successes = 0;
-      await this.redis.set(this.key, String(sizeUsed));
+      await this.redis
+        .multi()
+        .set(this.key, String(sizeUsed))
+        .set(`${this.key}:safe`, String(sizeUsed))
+        .del(`${this.key}:ok`)
+        .exec();
       return sizeUsed;
     }
     const current = await this.get();
-    if (current >= this.maxSize) return current;
-    this.successes++;
-    if (this.successes < this.probeAfter) return current;
-    this.successes = 0;
+    if (outcome.proven === false || current >= this.maxSize) return current;
+    const successes = await this.redis.incr(`${this.key}:ok`);
+    if (successes < this.probeAfter) return current;
     const raised = Math.min(this.maxSize, Math.max(current + 1, Math.floor(current * 1.25)));
-    await this.redis.set(this.key, String(raised));
+    await this.redis
+      .multi()
+      .set(`${this.key}:safe`, String(current))
+      .set(this.key, String(raised))
+      .del(`${this.key}:ok`)
+      .exec();
     return raised;
   }
 }

@@ -1,4 +1,4 @@
-import { cudaDeviceId } from '../gpu/pin.js';
+import { onnxDevice } from '../gpu/pin.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { withInprocessFallback } from './fallback.js';
@@ -25,7 +25,7 @@ export async function createEmbedder(config: Config, logger: Logger, hooks: { on
       pooling: config.embedding.pooling,
       normalize: config.embedding.normalize,
       maxTokens: 512,
-      device: config.gpu.device >= 0 ? cudaDeviceId(config.gpu.device) : undefined,
+      device: onnxDevice(config.gpu),
     });
   let embedder: Embedder;
   if (choice === 'hashing') {

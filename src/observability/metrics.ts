@@ -6,7 +6,29 @@ import type { Queue } from 'bullmq';
  * default registry, so tests and several runtimes in one process do not
  * collide). Names follow seed 003 §3.4 / §9 and seed 001 §8.
  */
-export function createMetrics(opts: { queues?: () => Queue[]; defaultMetrics?: boolean } = {}) {
+/** Remember an async probe's answer for `ttlMs`, so frequent scrapes do not hammer what they check. */
+function cached<T>(probe: () => Promise<T>, ttlMs: number): () => Promise<T> {
+  let at = -Infinity;
+  let pending: Promise<T> | null = null;
+  return () => {
+    if (!pending || Date.now() - at >= ttlMs) {
+      at = Date.now();
+      pending = probe();
+    }
+    return pending;
+  };
+}
+
+export interface MetricsOptions {
+  queues?: () => Queue[];
+  defaultMetrics?: boolean;
+  /** when a vLLM endpoint is configured: its health URL and a check of it, run at scrape time (cached) */
+  vllm?: { endpoint: string; healthy: () => Promise<boolean> };
+  /** how long a probe answer is reused across scrapes (default 10 s) */
+  probeTtlMs?: number;
+}
+
+export function createMetrics(opts: MetricsOptions = {}) {
   const registry = new client.Registry();
   if (opts.defaultMetrics !== false) client.collectDefaultMetrics({ register: registry, prefix: 'codeintel_' });
 
@@ -29,6 +51,12 @@ export function createMetrics(opts: { queues?: () => Queue[]; defaultMetrics?: b
   const embedBatchSize = new client.Histogram({ name: 'embed_batch_size', help: 'Inputs per dense embedding call', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], registers: [registry] });
   const spladeChunksTotal = new client.Counter({ name: 'splade_chunks_total', help: 'Chunks expanded with SPLADE', registers: [registry] });
   const spladeLatencyMs = new client.Histogram({ name: 'splade_latency_ms', help: 'Latency of one SPLADE batch', buckets: latencyBuckets, registers: [registry] });
+  const sinkFailuresTotal = new client.Counter({
+    name: 'sink_failures_total',
+    help: 'Optional-sink (Neo4j, OpenSearch) writes and deletes that gave up after their retries, or were skipped while the sink was failing',
+    labelNames: ['sink', 'op'],
+    registers: [registry],
+  });
   const gpuOomTotal = new client.Counter({ name: 'gpu_oom_total', help: 'Out-of-memory batch halvings', labelNames: ['kind'], registers: [registry] });
   const jobDurationMs = new client.Histogram({
     name: 'job_duration_ms',
@@ -62,14 +90,56 @@ export function createMetrics(opts: { queues?: () => Queue[]; defaultMetrics?: b
     },
   });
 
+  // Alertable health (dashboard/prometheus/alerts.yml): labelled, so a process
+  // without vLLM or without the gpu role exports no series rather than a false 0.
+  const probeTtlMs = opts.probeTtlMs ?? 10_000;
+  const vllmHealthy = opts.vllm ? cached(opts.vllm.healthy, probeTtlMs) : null;
+  const vllmUp = new client.Gauge({
+    name: 'vllm_up',
+    help: 'vLLM embedding server health check answered 200 (1) or not (0), checked at scrape time',
+    labelNames: ['endpoint'],
+    registers: [registry],
+    async collect() {
+      if (!opts.vllm || !vllmHealthy) return;
+      const ok = await vllmHealthy().catch(() => false);
+      this.set({ endpoint: opts.vllm.endpoint }, ok ? 1 : 0);
+    },
+  });
+  let gpuSource: { count: () => Promise<number>; labels: { device: string; required: string } } | null = null;
+  const gpuVisible = new client.Gauge({
+    name: 'gpu_visible',
+    help: 'GPUs this gpu worker sees (nvidia-smi; the pinned one, or all); 0 means no GPU is visible',
+    labelNames: ['device', 'required'],
+    registers: [registry],
+    async collect() {
+      if (!gpuSource) return;
+      const n = await gpuSource.count().catch(() => 0);
+      this.reset();
+      this.set(gpuSource.labels, n);
+    },
+  });
+
   return {
     registry,
+    vllmUp,
+    gpuVisible,
+    /**
+     * Export gpu_visible for this process (the gpu role): `count` is re-run at
+     * scrape time (cached), so a GPU that falls off the bus shows up as 0.
+     */
+    trackGpu(count: () => Promise<number>, labels: { device: number; required: boolean }) {
+      gpuSource = {
+        count: cached(count, probeTtlMs),
+        labels: { device: labels.device >= 0 ? String(labels.device) : 'all', required: String(labels.required) },
+      };
+    },
     embedChunksSec,
     embedLatencyMs,
     embedBatchSize,
     spladeChunksTotal,
     spladeLatencyMs,
     gpuOomTotal,
+    sinkFailuresTotal,
     jobDurationMs,
     httpRequestMs,
     /** the EncodeMetrics port the encode processors report to */

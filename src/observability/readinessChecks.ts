@@ -29,7 +29,11 @@ export function createReadiness(rt: Runtime): () => Promise<Readiness> {
       if (!rt.sparseEncoder) {
         return { ok: true, required: false, configured: false, detail: 'no SPLADE model configured (SPLADE_MODEL_DIR): the sparse channel is BM25 alone' };
       }
-      const enc = await rt.sparseEncoder();
+      // optional like the channel it feeds: a missing model makes the service degraded, not down
+      const enc = await rt.sparseEncoder().catch((err: Error) => err);
+      if (enc instanceof Error) {
+        return { ok: false, required: false, configured: true, detail: `${enc.message}; the splade channel is dropped and index runs fail at encode.sparse` };
+      }
       return { ok: true, required: false, configured: true, model: enc.contract.model, topK: enc.contract.topK };
     },
     faiss: async () => ({ ok: true, required: true, detail: `libfaiss ${faissVersion()}` }),
@@ -39,5 +43,27 @@ export function createReadiness(rt: Runtime): () => Promise<Readiness> {
       return { ok: true, required: true };
     },
   };
-  return () => evaluateReadiness(checks);
+  // one non-required check per optional sink (neo4j, opensearch, ...): a sink that is down makes the service degraded
+  return async () => {
+    const sinks = await rt.optionalSinks().catch(() => []);
+    const sinkChecks: Record<string, () => Promise<ReadinessCheck>> = {};
+    for (const sink of sinks) {
+      sinkChecks[`sink:${sink.name}`] = async () => {
+        // answer before evaluateReadiness's own timeout, which would count as a failed *required* check
+        let timer: NodeJS.Timeout | undefined;
+        const h = await Promise.race([
+          sink.health().catch((err: Error) => ({ ok: false, detail: err.message })),
+          new Promise<{ ok: boolean; detail?: string }>((resolve) => {
+            timer = setTimeout(() => resolve({ ok: false, detail: 'health check did not answer within 2500 ms' }), 2_500);
+          }),
+        ]).finally(() => clearTimeout(timer));
+        return {
+          ok: h.ok,
+          required: false,
+          detail: h.ok ? h.detail : `${h.detail ?? 'unhealthy'}; its writes are retried, then skipped and reported; Parquet and the other sinks carry on`,
+        };
+      };
+    }
+    return evaluateReadiness({ ...checks, ...sinkChecks });
+  };
 }

@@ -1,7 +1,7 @@
 import type { Embedder } from '../embedding/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { SparseVector } from '../sparse/port.js';
-import type { ChannelHit, SearchFilters } from './channel.js';
+import type { ChannelHit, RetrievalChannel, SearchFilters } from './channel.js';
 import type { RepoReader, RepoReaders } from './repoReaders.js';
 import { reciprocalRankFusion, type FusedHit } from './rrf.js';
 
@@ -39,6 +39,8 @@ export interface SearchResponse {
   dropped: { channel: string; reason: string }[];
   /** each channel's top chunk ids, for traces */
   channelTopIds: Record<string, string[]>;
+  /** channels whose production engine failed, so the local index answered instead */
+  fallbacks?: { channel: string; engine: string; reason: string }[];
   manifestVersion: number;
 }
 
@@ -57,6 +59,12 @@ export interface SearchDeps {
   logger: Logger;
   rrfK: number;
   defaultBudgetMs: number;
+  /**
+   * Channels served by a production engine instead of the local files
+   * (OpenSearch bm25/splade, Neo4j dense). When one fails, that query falls
+   * back to the local channel and says so in `fallbacks`.
+   */
+  channels?: Partial<Record<ChannelName, RetrievalChannel & { engine?: string }>>;
 }
 
 const PREVIEW_LINES = 12;
@@ -116,6 +124,35 @@ export function createSearchService(deps: SearchDeps) {
     return reader.catalog.splade(weights, k, filters);
   }
 
+  /**
+   * One channel from a production engine. Its index may still hold chunks the
+   * manifest has deleted (a failed delete), so those are dropped here; if the
+   * engine fails, the local channel answers and the response says so.
+   */
+  async function externalChannel(
+    channel: ChannelName,
+    external: RetrievalChannel & { engine?: string },
+    reader: RepoReader,
+    req: SearchRequest,
+    depth: number,
+    signal: AbortSignal,
+    local: () => Promise<ChannelHit[]>,
+    fallbacks: NonNullable<SearchResponse['fallbacks']>,
+  ): Promise<ChannelHit[]> {
+    const extra = Math.min(reader.deleted.size, 1000);
+    try {
+      const hits = await external.search({ repo: req.repo, text: req.query, k: depth + extra, filters: req.filters, signal });
+      return hits.filter((h) => !reader.deleted.has(h.chunkId)).slice(0, depth);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const engine = external.engine ?? 'external';
+      const reason = (err as Error)?.message ?? String(err);
+      fallbacks.push({ channel, engine, reason });
+      deps.logger.warn({ repo: req.repo, channel, engine, reason }, 'production retrieval engine failed; the local index answers instead');
+      return local();
+    }
+  }
+
   return {
     async search(req: SearchRequest): Promise<SearchResponse> {
       const started = performance.now();
@@ -137,18 +174,25 @@ export function createSearchService(deps: SearchDeps) {
       const depth = Math.max(req.k * 3, 30);
       const budget = req.budgetMs ?? deps.defaultBudgetMs;
       const lists: Record<string, ChannelHit[]> = {};
+      const fallbacks: NonNullable<SearchResponse['fallbacks']> = [];
       await Promise.all(
         channels.map(async (channel) => {
           const t0 = performance.now();
-          const work =
+          const local = () =>
             channel === 'dense'
               ? denseChannel(reader, req.query, depth, req.filters, timings)
               : channel === 'bm25'
                 ? reader.catalog.bm25(req.query, depth, req.filters)
                 : spladeChannel(reader, req.query, depth, req.filters, timings);
+          // a channel that misses its budget is cancelled, so its engine stops working on it
+          const cancel = new AbortController();
+          const signal = req.signal ? AbortSignal.any([req.signal, cancel.signal]) : cancel.signal;
+          const external = deps.channels?.[channel];
+          const work = external ? externalChannel(channel, external, reader, req, depth, signal, local, fallbacks) : local();
           try {
             lists[channel] = await withBudget(work, budget);
           } catch (err) {
+            cancel.abort();
             work.catch(() => {});
             const reason = (err as Error).message;
             dropped.push({ channel, reason });
@@ -188,7 +232,14 @@ export function createSearchService(deps: SearchDeps) {
       timings.total = round(performance.now() - started);
       const channelTopIds: Record<string, string[]> = {};
       for (const [c, l] of Object.entries(lists)) channelTopIds[c] = l.slice(0, req.k).map((h) => h.chunkId);
-      return { hits, timingsMs: timings, dropped, channelTopIds, manifestVersion: reader.manifest.version };
+      return {
+        hits,
+        timingsMs: timings,
+        dropped,
+        channelTopIds,
+        manifestVersion: reader.manifest.version,
+        ...(fallbacks.length ? { fallbacks } : {}),
+      };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { cudaDeviceId } from '../gpu/pin.js';
+import { onnxDevice } from '../gpu/pin.js';
 import path from 'node:path';
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -18,6 +18,12 @@ import { createSearchService, type SearchService } from '../retrieval/searchServ
 import { createSpladeEncoder } from '../sparse/splade.js';
 import type { SparseEncoder, SparseVector } from '../sparse/port.js';
 import { createQueryExpansionCache } from '../sparse/queryCache.js';
+import { resolveHealthUrl } from '../embedding/vllmUrls.js';
+import { systemProbes } from '../gpu/enforce.js';
+import type { Sink } from '../sinks/port.js';
+import { createOptionalSinks } from '../sinks/optional.js';
+import { createSinkFailureLog, observedFailureLog, type SinkFailureLog } from '../sinks/failureLog.js';
+import { createExternalChannels } from '../retrieval/externalChannels.js';
 
 /**
  * The process's dependencies, built once at startup from the config and
@@ -44,7 +50,18 @@ export interface Runtime {
   expandQuery: ((text: string) => Promise<SparseVector>) | null;
   readers(): Promise<RepoReaders>;
   search(): Promise<SearchService>;
+  /** the production sinks the settings switch on (Neo4j, OpenSearch) plus any injected ones; one set per process */
+  optionalSinks(): Promise<Sink[]>;
+  /** optional-sink writes and deletes that gave up, for operators (Redis stream) */
+  sinkFailures: SinkFailureLog;
   close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** extra optional sinks, written after Parquet like Neo4j and OpenSearch (tests inject failing ones) */
+  extraSinks?: Sink[];
+  /** the dense embedder every role uses instead of the configured one (bench/encode.ts: a real model behind a fault injector) */
+  embedder?: () => Promise<Embedder>;
 }
 
 function lazy<T>(make: () => Promise<T>): { get: () => Promise<T>; peek: () => Promise<T> | null } {
@@ -61,24 +78,23 @@ function lazy<T>(make: () => Promise<T>): { get: () => Promise<T>; peek: () => P
   };
 }
 
-export function createRuntime(config: Config, logger: Logger): Runtime {
+export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptions = {}): Runtime {
   const redis = createRedis(config.redisUrl, 'worker');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const connection = redis;
   const prefix = config.redisPrefix;
   const queues = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection, prefix })])) as Record<QueueName, Queue>;
   const flows = new FlowProducer({ connection, prefix });
-  const metrics = createMetrics({ queues: () => Object.values(queues) });
+  const vllmHealthUrl = config.vllm.url ? resolveHealthUrl(config.vllm.url, config.vllm.healthPath) : null;
+  const metrics = createMetrics({
+    queues: () => Object.values(queues),
+    vllm: vllmHealthUrl ? { endpoint: vllmHealthUrl, healthy: async () => (await systemProbes.vllmHealth(vllmHealthUrl)).ok } : undefined,
+  });
   const manifests = new ManifestStore(config.dataDir);
 
   const duckdb = lazy(() => createDuckDb({ poolSize: 6 }));
-  const embedder = lazy(() =>
-    createEmbedder(config, logger, {
-      onBatch: (b) => {
-        if (b.outcome === 'oom') metrics.encode.countOom('dense');
-      },
-    }),
-  );
+  // gpu_oom_total counts halvings, which the encode processors report: not counted here a second time
+  const embedder = lazy(opts.embedder ?? (() => createEmbedder(config, logger)));
   const sparse = config.splade.modelDir
     ? lazy(() =>
         createSpladeEncoder({
@@ -87,7 +103,7 @@ export function createRuntime(config: Config, logger: Logger): Runtime {
           topK: config.splade.topK,
           minWeight: config.splade.minWeight,
           maxTokens: config.splade.maxTokens,
-          device: config.gpu.device >= 0 ? cudaDeviceId(config.gpu.device) : undefined,
+          device: onnxDevice(config.gpu),
         }),
       )
     : null;
@@ -95,6 +111,7 @@ export function createRuntime(config: Config, logger: Logger): Runtime {
     ? createQueryExpansionCache({ redis, prefix, ttlS: config.splade.queryCacheTtlS, encoder: sparse.get })
     : null;
   const readers = lazy(async () => new RepoReaders({ manifests, db: await duckdb.get(), logger, faissParams: { nprobe: config.faiss.nprobe, efSearch: 128 } }));
+  const external = lazy(() => createExternalChannels(config, { embedder: embedder.get, expandQuery, logger }));
   const search = lazy(async () =>
     createSearchService({
       readers: await readers.get(),
@@ -103,8 +120,11 @@ export function createRuntime(config: Config, logger: Logger): Runtime {
       logger,
       rrfK: config.retrieval.rrfK,
       defaultBudgetMs: config.retrieval.budgetMs,
+      channels: (await external.get()).channels,
     }),
   );
+  const configuredSinks = lazy(() => createOptionalSinks(config, logger));
+  const optionalSinks = async () => [...(await configuredSinks.get()), ...(opts.extraSinks ?? [])];
 
   return {
     config,
@@ -122,7 +142,11 @@ export function createRuntime(config: Config, logger: Logger): Runtime {
     expandQuery,
     readers: readers.get,
     search: search.get,
+    optionalSinks,
+    sinkFailures: observedFailureLog(createSinkFailureLog(redis, prefix), (f) => metrics.sinkFailuresTotal.inc({ sink: f.sink, op: f.op })),
     async close() {
+      await external.peek()?.then((e) => e.close(), () => {});
+      await configuredSinks.peek()?.then((sinks) => Promise.all(sinks.map((s) => s.close().catch(() => {}))), () => {});
       await readers.peek()?.then((r) => r.close(), () => {});
       await embedder.peek()?.then((e) => e.close(), () => {});
       await sparse?.peek()?.then((e) => e.close(), () => {});

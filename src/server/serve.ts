@@ -7,6 +7,9 @@ import { ROLES, type Role } from '../queue/names.js';
 import { createRuntime, type Runtime } from '../runtime/runtime.js';
 import { startRoles, type StartedWorkers } from '../../workers/roles.js';
 import { createReadiness } from '../observability/readinessChecks.js';
+import { createAnswerApi } from '../answer/wiring.js';
+import type { Sink } from '../sinks/port.js';
+import { startHeartbeat } from '../observability/heartbeat.js';
 
 export interface Server {
   runtime: Runtime;
@@ -15,15 +18,21 @@ export interface Server {
 }
 
 /** The API plus the given worker roles in one process (`codeintel serve` runs every role). */
-export async function serve(config: Config, logger: Logger, opts: { roles?: Role[]; api?: boolean } = {}): Promise<Server> {
+export async function serve(
+  config: Config,
+  logger: Logger,
+  opts: { roles?: Role[]; api?: boolean; /** extra optional sinks (tests) */ extraSinks?: Sink[] } = {},
+): Promise<Server> {
   const roles = opts.roles ?? [...ROLES];
-  const runtime = createRuntime(config, logger);
+  const runtime = createRuntime(config, logger, { extraSinks: opts.extraSinks });
   let workers: StartedWorkers | null = null;
   let server: http.Server | null = null;
+  let answersApi: ReturnType<typeof createAnswerApi> | null = null;
   try {
     workers = await startRoles(runtime, roles);
     let url = '';
     if (opts.api !== false) {
+      answersApi = createAnswerApi(runtime);
       const app = createApiApp({
         config,
         logger,
@@ -35,6 +44,7 @@ export async function serve(config: Config, logger: Logger, opts: { roles?: Role
         readiness: createReadiness(runtime),
         metrics: () => runtime.metrics.render(),
         onRequest: (route, method, status, ms) => runtime.metrics.httpRequestMs.observe({ route, method, status: String(status) }, ms),
+        extraRoutes: [answersApi.router],
       });
       server = http.createServer(app);
       server.keepAliveTimeout = 65_000;
@@ -56,10 +66,14 @@ export async function serve(config: Config, logger: Logger, opts: { roles?: Role
           : 'codeintel API listening on loopback only (no API_TOKENS set)',
       );
     }
+    const stopHeartbeat = config.heartbeatFile ? startHeartbeat(config.heartbeatFile) : null;
     return {
       runtime,
       url,
       async close() {
+        await stopHeartbeat?.();
+        // end open answer streams first: server.close() waits for every open connection
+        await answersApi?.close();
         if (server) {
           server.closeIdleConnections?.();
           await new Promise<void>((resolve) => server!.close(() => resolve()));
@@ -71,6 +85,7 @@ export async function serve(config: Config, logger: Logger, opts: { roles?: Role
     };
   } catch (err) {
     await workers?.close().catch(() => {});
+    await answersApi?.close().catch(() => {});
     server?.close();
     await runtime.close().catch(() => {});
     throw err;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../artifacts/atomicWrite.js';
 import type { VectorIndexRef } from '../manifest/manifest.js';
+import { buildIndexFileInWorker } from './buildInWorker.js';
 import { FaissIndex } from './faissNative.js';
 
 /** Pack rows into one contiguous buffer, as FAISS wants them. */
@@ -22,13 +23,20 @@ export interface BuildIndexInput {
   factory: string;
   dim: number;
   ids: string[];
+  /**
+   * n*dim floats. Index types that need training (or big inputs) are built
+   * on a worker thread that takes the buffer over: do not use it afterwards.
+   */
   vectors: Float32Array;
-  /** vectors to train on when the index type needs training */
-  trainSample?: Float32Array;
+  /** rows sampled to train IVF/PQ indexes (all rows when absent) */
+  trainSize?: number;
   params?: Record<string, number>;
   nlist?: number;
   m?: number;
 }
+
+/** Flat indexes up to this many floats are written on the calling thread (a memcpy and a file write). */
+const INLINE_FLAT_MAX_FLOATS = 16 * 1024 * 1024;
 
 /**
  * Build a FAISS index (inner product over L2-normalised vectors) and write
@@ -38,39 +46,50 @@ export interface BuildIndexInput {
 export async function buildIndexFiles(input: BuildIndexInput): Promise<VectorIndexRef> {
   const { repoDir, name, factory, dim, ids, vectors } = input;
   if (vectors.length !== ids.length * dim) throw new Error(`index ${name}: ${ids.length} ids but ${vectors.length / dim} vectors`);
-  const index = FaissIndex.create(dim, factory, 'ip');
+  if (ids.length === 0 && factory !== 'Flat') throw new Error(`index ${name}: cannot train ${factory} on no vectors`);
+  const file = `${name}.index`;
+  const idsFile = `${name}.ids.json`;
+  const full = path.join(repoDir, file);
+  await fs.mkdir(path.dirname(full), { recursive: true });
+  const tmp = `${full}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   let trainedOn = 0;
   try {
-    if (!index.isTrained) {
-      const sample = input.trainSample ?? vectors;
-      index.train(sample);
-      trainedOn = sample.length / dim;
+    if (factory === 'Flat' && vectors.length <= INLINE_FLAT_MAX_FLOATS) {
+      const index = FaissIndex.create(dim, factory, 'ip');
+      try {
+        if (vectors.length) index.add(vectors);
+        index.write(tmp);
+      } finally {
+        index.free();
+      }
+    } else {
+      const built = await buildIndexFileInWorker({ file: tmp, dim, factory, metric: 'ip', vectors, trainSize: input.trainSize, params: input.params });
+      if (built.ntotal !== ids.length) throw new Error(`index ${name}: built ${built.ntotal} vectors for ${ids.length} ids`);
+      trainedOn = built.trainedOn;
     }
-    for (const [k, v] of Object.entries(input.params ?? {})) index.setParam(k, v);
-    // add in slices so one huge call does not hold a giant temporary
-    const step = 65_536 * dim;
-    for (let off = 0; off < vectors.length; off += step) index.add(vectors.subarray(off, Math.min(vectors.length, off + step)));
-    const file = `${name}.index`;
-    const idsFile = `${name}.ids.json`;
-    const full = path.join(repoDir, file);
-    await fs.mkdir(path.dirname(full), { recursive: true });
-    const tmp = `${full}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    index.write(tmp);
+    // the manifest will name this file: it must be on disk before the commit
+    const handle = await fs.open(tmp, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(tmp, full);
-    await writeFileAtomic(path.join(repoDir, idsFile), JSON.stringify(ids));
-    return {
-      file,
-      idsFile,
-      type: factory,
-      dim,
-      metric: 'ip',
-      count: ids.length,
-      builtAt: new Date().toISOString(),
-      trainedOn,
-      nlist: input.nlist,
-      m: input.m,
-    };
-  } finally {
-    index.free();
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
   }
+  await writeFileAtomic(path.join(repoDir, idsFile), JSON.stringify(ids));
+  return {
+    file,
+    idsFile,
+    type: factory,
+    dim,
+    metric: 'ip',
+    count: ids.length,
+    builtAt: new Date().toISOString(),
+    trainedOn,
+    ...(input.nlist !== undefined ? { nlist: input.nlist } : {}),
+    ...(input.m !== undefined ? { m: input.m } : {}),
+  };
 }

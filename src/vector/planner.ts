@@ -22,7 +22,7 @@ export interface VectorIndexPlanner {
 
 export interface PrimaryIndexPolicy {
   /** choose the factory string (and training sample) for n vectors */
-  choose(n: number, dim: number): { factory: string; nlist?: number; m?: number; params?: Record<string, number> };
+  choose(n: number, dim: number): { factory: string; nlist?: number; m?: number; trainSize?: number; params?: Record<string, number> };
 }
 
 export const flatOnlyPolicy: PrimaryIndexPolicy = { choose: () => ({ factory: 'Flat' }) };

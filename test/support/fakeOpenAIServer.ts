@@ -269,3 +269,148 @@ function registerEmbeddings(fake: FakeOpenAIServer): void {
     });
   });
 }
+
+// ---------------------------------------------------------------------------
+// Chat completions (streamed) and rerank, as vLLM serves them. Registered on
+// demand: `const chat = registerChatCompletions(fake)`.
+
+/** Epoch milliseconds with sub-millisecond precision, comparable across the processes of one machine. */
+export const hrNow = () => performance.timeOrigin + performance.now();
+
+export interface ChatBehaviour {
+  model: string;
+  /** the reply as the pieces to stream (one chunk each); a function sees the request body */
+  reply: string[] | ((body: ChatRequestBody) => string[]);
+  /** wait this long after the request before the first piece */
+  firstTokenDelayMs: number;
+  /** wait this long between pieces */
+  tokenDelayMs: number;
+}
+
+export interface ChatRequestBody {
+  model?: string;
+  messages?: { role: string; content: string }[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  max_tokens?: number;
+  temperature?: number;
+}
+
+/** What happened to one streamed completion, for assertions and the bench. */
+export interface ChatStreamLog {
+  body: ChatRequestBody;
+  receivedAt: number;
+  /** when the first content piece was written (hrNow) */
+  firstTokenAt?: number;
+  piecesSent: number;
+  /** the client closed the connection before the stream ended (a cancelled generation) */
+  closedByClient: boolean;
+  completed: boolean;
+  /** resolves when the response is over, either way */
+  ended: Promise<void>;
+}
+
+export interface ChatControl {
+  behaviour: ChatBehaviour;
+  streams: ChatStreamLog[];
+}
+
+export function registerChatCompletions(fake: FakeOpenAIServer, opts: Partial<ChatBehaviour> = {}): ChatControl {
+  const control: ChatControl = {
+    behaviour: {
+      model: opts.model ?? 'Qwen/Qwen3-8B',
+      reply: opts.reply ?? ['The ', 'answer ', 'is ', 'in ', 'the ', 'first ', 'source ', '[1]', '.'],
+      firstTokenDelayMs: opts.firstTokenDelayMs ?? 0,
+      tokenDelayMs: opts.tokenDelayMs ?? 0,
+    },
+    streams: [],
+  };
+  fake.route('POST', '/v1/chat/completions', async (req, res) => {
+    const b = control.behaviour;
+    const body = req.body as ChatRequestBody | undefined;
+    if (!body || typeof body !== 'object' || !Array.isArray(body.messages) || body.messages.length === 0) {
+      return sendJson(res, 400, openAIError('messages must be a non-empty array'));
+    }
+    if (body.model !== b.model) return sendJson(res, 404, openAIError(`The model \`${String(body.model)}\` does not exist.`, 'NotFoundError', 404));
+    const pieces = typeof b.reply === 'function' ? b.reply(body) : b.reply;
+    const promptTokens = body.messages.reduce((n, m) => n + Math.ceil(m.content.length / 4), 0);
+    const id = `chatcmpl-${control.streams.length + 1}`;
+    const created = Math.floor(Date.now() / 1000);
+    if (!body.stream) {
+      return sendJson(res, 200, {
+        id,
+        object: 'chat.completion',
+        created,
+        model: b.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: pieces.join('') }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: promptTokens, completion_tokens: pieces.length, total_tokens: promptTokens + pieces.length },
+      });
+    }
+    let end!: () => void;
+    const log: ChatStreamLog = { body, receivedAt: hrNow(), piecesSent: 0, closedByClient: false, completed: false, ended: new Promise((r) => (end = r)) };
+    control.streams.push(log);
+    res.on('close', () => {
+      if (!res.writableFinished) log.closedByClient = true;
+      end();
+    });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.socket?.setNoDelay(true);
+    const chunk = (delta: object, finish: string | null) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: b.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+    const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+    res.write(chunk({ role: 'assistant', content: '' }, null));
+    await sleep(b.firstTokenDelayMs);
+    for (let i = 0; i < pieces.length; i++) {
+      if (res.destroyed || log.closedByClient) return;
+      if (i > 0) await sleep(b.tokenDelayMs);
+      if (res.destroyed || log.closedByClient) return;
+      res.write(chunk({ content: pieces[i] }, null));
+      if (i === 0) log.firstTokenAt = hrNow();
+      log.piecesSent++;
+    }
+    res.write(chunk({}, 'stop'));
+    if (body.stream_options?.include_usage) {
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: b.model, choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: pieces.length, total_tokens: promptTokens + pieces.length } })}\n\n`,
+      );
+    }
+    res.write('data: [DONE]\n\n');
+    log.completed = true;
+    res.end();
+  });
+  return control;
+}
+
+export interface RerankBehaviour {
+  model: string;
+  /** relevance of a document to the query; default: how many query words it contains */
+  score: (query: string, document: string) => number;
+}
+
+/** POST /v1/rerank as vLLM serves it: `{model, query, documents, top_n?}` → `{results: [{index, document, relevance_score}]}`, best first. */
+export function registerRerank(fake: FakeOpenAIServer, opts: Partial<RerankBehaviour> = {}): RerankBehaviour {
+  const behaviour: RerankBehaviour = {
+    model: opts.model ?? 'BAAI/bge-reranker-v2-m3',
+    score:
+      opts.score ??
+      ((query, doc) => {
+        const words = new Set(query.toLowerCase().match(/\w+/g) ?? []);
+        return (doc.toLowerCase().match(/\w+/g) ?? []).filter((w) => words.has(w)).length;
+      }),
+  };
+  fake.route('POST', '/v1/rerank', (req, res) => {
+    const body = req.body as { model?: string; query?: unknown; documents?: unknown; top_n?: number } | undefined;
+    if (!body || typeof body.query !== 'string' || !Array.isArray(body.documents) || !body.documents.every((d) => typeof d === 'string')) {
+      return sendJson(res, 400, openAIError('query must be a string and documents an array of strings'));
+    }
+    if (body.model !== undefined && body.model !== behaviour.model) {
+      return sendJson(res, 404, openAIError(`The model \`${body.model}\` does not exist.`, 'NotFoundError', 404));
+    }
+    const results = (body.documents as string[])
+      .map((text, index) => ({ index, document: { text }, relevance_score: behaviour.score(body.query as string, text) }))
+      .sort((a, b) => b.relevance_score - a.relevance_score || a.index - b.index)
+      .slice(0, body.top_n ?? body.documents.length);
+    sendJson(res, 200, { id: `rerank-${Date.now()}`, model: behaviour.model, usage: { total_tokens: 0 }, results });
+  });
+  return behaviour;
+}

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
 import { silentLogger, createLogger } from '../../src/observability/logger.js';
 import type { Role } from '../../src/queue/names.js';
+import type { Sink } from '../../src/sinks/port.js';
 import { serve, type Server } from '../../src/server/serve.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
 
@@ -54,11 +55,13 @@ export async function testEnv(extra: Record<string, string> = {}): Promise<{ env
 }
 
 /** API + every worker role in this process, as `codeintel serve` runs them. */
-export async function startStack(opts: { env?: Record<string, string>; roles?: Role[]; api?: boolean } = {}): Promise<TestStack> {
+export async function startStack(
+  opts: { env?: Record<string, string>; roles?: Role[]; api?: boolean; /** optional sinks written after Parquet */ extraSinks?: Sink[] } = {},
+): Promise<TestStack> {
   const { env, dataDir, prefix } = await testEnv(opts.env);
   const config = loadConfig(env);
   const logger = env.LOG_LEVEL === 'silent' ? silentLogger() : createLogger({ level: env.LOG_LEVEL });
-  const server = await serve(config, logger, { roles: opts.roles, api: opts.api });
+  const server = await serve(config, logger, { roles: opts.roles, api: opts.api, extraSinks: opts.extraSinks });
   return {
     config,
     server,

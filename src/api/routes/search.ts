@@ -30,6 +30,7 @@ export function searchRoutes(deps: { search: SearchService }) {
         hits: result.hits.map(({ content: _content, ...hit }) => hit),
         timingsMs: result.timingsMs,
         ...(result.dropped.length ? { dropped: result.dropped } : {}),
+        ...(result.fallbacks?.length ? { fallbacks: result.fallbacks } : {}),
         manifestVersion: result.manifestVersion,
       });
     } catch (err) {

@@ -1,0 +1,250 @@
+/**
+ * bench:encode — the encode stage on ≥ 2,000 chunks, two ways, in one run:
+ *
+ *   queued  real BullMQ flows sink.batch{encode.dense}, one per staged batch of
+ *           chunk artifacts, consumed by the real gpu and sink roles
+ *           (startRoles: encode processor with halving + Redis safe size, Parquet
+ *           sink). The embedder is the ONNX embedder on a fixture model (real
+ *           onnxruntime) behind a fault injector that throws OutOfMemoryError
+ *           for any call above 8 texts: the only fake.
+ *   direct  the same ONNX embedder (no injector) called in one loop over the
+ *           same chunks, in the same slices, at the batch size the queued run
+ *           settled on.
+ *
+ * chunks_written is counted from the Parquet parts (distinct chunk ids; rows_written is
+ * every row). Last line: {"chunks", "chunks_written", "queue_chunks_per_s",
+ * "direct_chunks_per_s", "ratio", "oom_halvings", "learned_batch_size", ...}
+ *
+ * Settings (env): BENCH_CHUNKS (2048), BENCH_JOB_CHUNKS (64 chunks per encode.dense job),
+ * BENCH_MAX_BATCH (64: the configured ceiling the first job starts at), BENCH_OOM_ABOVE (8),
+ * BENCH_HIDDEN (256: the fixture model's width), BENCH_ROUNDS (3: best of, for each way).
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { QueueEvents, type FlowJob } from 'bullmq';
+import { artifactKeys, childJobIds } from '../jobs/artifactKeys.js';
+import { JOBS } from '../jobs/catalog.js';
+import { denseDocumentText } from '../jobs/encodeDense.js';
+import { createDuckDb } from '../src/catalog/duckdb.js';
+import { createChunker } from '../src/chunking/index.js';
+import type { Chunk } from '../src/chunking/chunk.js';
+import { loadConfig } from '../src/config.js';
+import { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
+import { createOnnxEmbedder } from '../src/embedding/onnx.js';
+import type { Embedder } from '../src/embedding/port.js';
+import { createLogger } from '../src/observability/logger.js';
+import { QUEUES } from '../src/queue/names.js';
+import { detectLanguage } from '../src/repo/language.js';
+import { createRuntime } from '../src/runtime/runtime.js';
+import { partsDir } from '../src/sinks/parquetSink.js';
+import { startRoles } from '../workers/roles.js';
+import { makeTmpDir, removeDir } from '../test/fixtures/repoHelpers.js';
+import { codeVocab, writeTinyEmbeddingModel } from '../test/support/onnxModels.js';
+import { injectOomAbove } from '../test/support/oomInjector.js';
+import { countChunkRows } from '../test/support/parquetRows.js';
+import { dropPrefix } from '../test/support/stack.js';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const envInt = (name: string, fallback: number) => {
+  const n = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
+  return n;
+};
+const WANT = envInt('BENCH_CHUNKS', 2048);
+const JOB_CHUNKS = envInt('BENCH_JOB_CHUNKS', 64);
+const MAX_BATCH = envInt('BENCH_MAX_BATCH', 64);
+const OOM_ABOVE = envInt('BENCH_OOM_ABOVE', 8);
+const HIDDEN = envInt('BENCH_HIDDEN', 256);
+const ROUNDS = envInt('BENCH_ROUNDS', 3);
+const REPO = 'bench-encode';
+const log = (msg: string) => process.stderr.write(`[bench:encode] ${msg}\n`);
+
+/** Real code to embed: this repository's sources, then packages from node_modules, chunked by the real chunker. */
+async function collectChunks(want: number): Promise<Chunk[]> {
+  const chunker = createChunker({ maxTokens: 400, windowLines: 60, overlapLines: 10 });
+  const exts = new Set(['.ts', '.js', '.mjs', '.py', '.md']);
+  const roots = ['src', 'jobs', 'workers', 'test', 'node_modules/bullmq/dist/esm', 'node_modules/ioredis/built', 'node_modules/zod/lib', 'node_modules/undici/lib', 'node_modules/express/lib', 'node_modules/pino/lib'];
+  const seen = new Set<string>();
+  const chunks: Chunk[] = [];
+  async function walk(dir: string): Promise<void> {
+    const entries = await fs.readdir(path.join(ROOT, dir), { withFileTypes: true }).catch(() => []);
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (chunks.length >= want) return;
+      const rel = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(rel);
+      else if (e.isFile() && exts.has(path.extname(e.name)) && !e.name.endsWith('.d.ts')) {
+        const text = await fs.readFile(path.join(ROOT, rel), 'utf8');
+        if (text.length > 200_000) continue;
+        for (const c of chunker.chunkFile(rel, text, detectLanguage(rel))) {
+          if (seen.has(c.id)) continue;
+          seen.add(c.id);
+          chunks.push(c);
+        }
+      }
+    }
+  }
+  for (const r of roots) if (chunks.length < want) await walk(r);
+  if (chunks.length < want) throw new Error(`found only ${chunks.length} chunks; wanted ${want}`);
+  return chunks.slice(0, want);
+}
+
+const batchesOf = <T>(items: T[], n: number): T[][] => Array.from({ length: Math.ceil(items.length / n) }, (_, i) => items.slice(i * n, (i + 1) * n));
+
+/** The direct loop: the same embedder over the same batches, sliced at `size`, nothing else. */
+async function direct(embedder: Embedder, batches: Chunk[][], size: number): Promise<number> {
+  const t = performance.now();
+  for (const batch of batches) {
+    for (let i = 0; i < batch.length; i += size) await embedder.embedDocuments(batch.slice(i, i + size).map(denseDocumentText));
+  }
+  return (performance.now() - t) / 1000;
+}
+
+async function main() {
+  const tmp = await makeTmpDir('codeintel-bench-encode-');
+  const prefix = `bench-encode-${randomBytes(4).toString('hex')}`;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    const modelDir = path.join(tmp, 'model');
+    await writeTinyEmbeddingModel(modelDir, { vocab: codeVocab(), hidden: HIDDEN, projection: identityPlusNoise(HIDDEN), modelId: `bench/embed-${HIDDEN}d` });
+    const chunks = await collectChunks(WANT);
+    const batches = batchesOf(chunks, JOB_CHUNKS);
+    log(`${chunks.length} chunks in ${batches.length} batches of ≤ ${JOB_CHUNKS}; fixture model ${HIDDEN}-d (onnxruntime, CPU); OOM injected above ${OOM_ABOVE}`);
+
+    const config = loadConfig({
+      REDIS_URL: process.env.REDIS_URL,
+      REDIS_PREFIX: prefix,
+      DATA_DIR: path.join(tmp, 'data'),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      EMBEDDER: 'onnx',
+      EMBEDDING_MODEL_DIR: modelDir,
+      VLLM_BATCH_SIZE: String(MAX_BATCH),
+      BATCH_SIZE: String(JOB_CHUNKS),
+      GPU_CONCURRENCY: '1',
+    });
+    const logger = createLogger({ level: config.logLevel, name: 'bench-encode' });
+    const model = await createOnnxEmbedder({ modelDir, pooling: 'mean', normalize: true, maxTokens: 512 });
+    cleanups.push(() => model.close());
+    const faulty = injectOomAbove(model, OOM_ABOVE);
+    const rt = createRuntime(config, logger, { embedder: async () => faulty });
+    cleanups.push(() => rt.close());
+    const workers = await startRoles(rt, ['gpu', 'sink']);
+    cleanups.push(() => workers.close());
+    const events = new QueueEvents(QUEUES.sink, { connection: { url: config.redisUrl }, prefix });
+    cleanups.push(() => events.close());
+    await events.waitUntilReady();
+
+    // warm both code paths once (JIT, onnxruntime arenas), outside any timing
+    await model.embedDocuments(chunks.slice(0, OOM_ABOVE).map(denseDocumentText));
+
+    // queued runs: each round is a fresh run id (fresh jobs, fresh parts); the safe size stays learned in Redis
+    const memoryKey = BatchSizeMemory.key(prefix, os.hostname(), config.gpu.device, faulty.contract.model);
+    const queueSecs: number[] = [];
+    const oomBefore = () => rt.metrics.gpuOomTotal.get().then((m) => m.values.reduce((n, v) => n + v.value, 0));
+    const runIds: string[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const runId = `bench${round}-${randomBytes(3).toString('hex')}`;
+      runIds.push(runId);
+      for (let b = 0; b < batches.length; b++) await rt.artifacts.putJson(artifactKeys.chunks(runId, b), batches[b]);
+      const want = new Set(batches.map((_, b) => childJobIds.sink(runId, b)));
+      let failed: string | null = null;
+      const done = new Promise<void>((resolve) => {
+        const onCompleted = ({ jobId }: { jobId: string }) => {
+          if (want.delete(jobId) && want.size === 0) finish();
+        };
+        const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => {
+          if (want.has(jobId)) {
+            failed = `${jobId}: ${failedReason}`;
+            finish();
+          }
+        };
+        const finish = () => {
+          events.off('completed', onCompleted);
+          events.off('failed', onFailed);
+          resolve();
+        };
+        events.on('completed', onCompleted);
+        events.on('failed', onFailed);
+      });
+      const flows: FlowJob[] = batches.map((_, b) => {
+        const ref = { runId, repo: REPO, batchIndex: b };
+        return {
+          name: 'sink.batch',
+          queueName: QUEUES.sink,
+          data: { ...ref, sparse: false },
+          opts: { ...JOBS['sink.batch'].options, jobId: childJobIds.sink(runId, b) },
+          children: [
+            { name: 'encode.dense', queueName: QUEUES.gpu, data: ref, opts: { ...JOBS['encode.dense'].options, jobId: childJobIds.dense(runId, b), failParentOnFailure: true } },
+          ],
+        };
+      });
+      const t0 = performance.now();
+      await rt.flows.addBulk(flows);
+      await done;
+      const secs = (performance.now() - t0) / 1000;
+      if (failed) throw new Error(`a sink.batch job failed: ${failed}`);
+      queueSecs.push(secs);
+      log(`queued round ${round + 1}: ${chunks.length} chunks in ${secs.toFixed(2)} s (${(chunks.length / secs).toFixed(0)}/s), safe size now ${await rt.redis.get(memoryKey)}`);
+    }
+    const oomHalvings = await oomBefore();
+    const learned = Number(await rt.redis.get(memoryKey));
+    if (!Number.isInteger(learned) || learned < 1) throw new Error(`no learned batch size under ${memoryKey}`);
+
+    // direct loop: same model, no injector, the learned size, same batches
+    const directSecs: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const secs = await direct(model, batches, learned);
+      directSecs.push(secs);
+      log(`direct round ${round + 1}: ${chunks.length} chunks in ${secs.toFixed(2)} s (${(chunks.length / secs).toFixed(0)}/s) at batch size ${learned}`);
+    }
+
+    // what the queued runs wrote: the parts of the first run (each round wrote its own run's parts)
+    const db = await rt.duckdb();
+    const dir = partsDir(config.dataDir, REPO);
+    const firstRunDir = path.join(tmp, 'first-run-parts');
+    await fs.mkdir(firstRunDir);
+    for (const f of await fs.readdir(dir)) if (f.startsWith(`part-${runIds[0]}-`)) await fs.link(path.join(dir, f), path.join(firstRunDir, f));
+    const firstRun = await countChunkRows(db, firstRunDir);
+    const all = await countChunkRows(db, dir);
+    const exactlyOnce = firstRun.rows === chunks.length && firstRun.distinct === chunks.length && all.rows === chunks.length * ROUNDS && all.distinct === chunks.length;
+    if (!exactlyOnce) log(`NOT exactly once: first run ${JSON.stringify(firstRun)}, all rounds ${JSON.stringify({ rows: all.rows, distinct: all.distinct })}`);
+
+    const queueRate = chunks.length / Math.min(...queueSecs);
+    const directRate = chunks.length / Math.min(...directSecs);
+    const result = {
+      chunks: chunks.length,
+      chunks_written: firstRun.distinct,
+      rows_written: firstRun.rows,
+      queue_chunks_per_s: round1(queueRate),
+      direct_chunks_per_s: round1(directRate),
+      ratio: Math.round((queueRate / directRate) * 1000) / 1000,
+      oom_halvings: oomHalvings,
+      learned_batch_size: learned,
+      jobs: batches.length,
+      rounds: ROUNDS,
+      injected_faults: faulty.faults,
+      exactly_once: exactlyOnce,
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (!exactlyOnce) process.exitCode = 1;
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch((err) => log(`cleanup: ${(err as Error).message}`));
+    await dropPrefix(prefix, process.env.REDIS_URL).catch(() => {});
+    await removeDir(tmp);
+  }
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** A dense [hidden][hidden] projection (identity plus small noise): gives the fixture model real per-token compute. */
+function identityPlusNoise(hidden: number): number[][] {
+  let s = 12345;
+  const rand = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 0.1;
+  return Array.from({ length: hidden }, (_, i) => Array.from({ length: hidden }, (_, j) => (i === j ? 1 : 0) + rand()));
+}
+
+main().catch((err) => {
+  process.stderr.write(`[bench:encode] failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
