@@ -14,6 +14,9 @@
  * The index is written through the real sink/planner/ManifestStore code
  * (bench/syntheticCodeIndex.ts), not through the queue, to keep the build short.
  *
+ * BENCH_DATA_DIR=<dir> keeps the built index there and reuses it next time;
+ * BENCH_CHUNKS, BENCH_SEARCHES, BENCH_ANSWERS change the sizes.
+ *
  * Last line: {"chunks", "search_p50_ms", "search_p95_ms", "relay_p50_ms", "relay_p95_ms"}
  */
 import { createDuckDb } from '../src/catalog/duckdb.js';
@@ -43,7 +46,14 @@ async function main() {
   const fake = await startFakeOpenAIServer();
   const reply = Array.from({ length: 24 }, (_, i) => (i === 5 ? '[1] ' : `word${i} `));
   const chat = registerChatCompletions(fake, { model: 'bench-chat', reply, firstTokenDelayMs: 15, tokenDelayMs: 1 });
-  const { env, dataDir, prefix } = await testEnv({ LOG_LEVEL: 'warn', LLM_URL: fake.baseUrl, LLM_MODEL: 'bench-chat', LLM_MAX_TOKENS: '64' });
+  const { env, dataDir, prefix } = await testEnv({
+    LOG_LEVEL: 'warn',
+    LLM_URL: fake.baseUrl,
+    LLM_MODEL: 'bench-chat',
+    LLM_MAX_TOKENS: '64',
+    // BENCH_DATA_DIR: build the index there once and reuse it on later runs
+    ...(process.env.BENCH_DATA_DIR ? { DATA_DIR: process.env.BENCH_DATA_DIR } : {}),
+  });
   const config = loadConfig(env);
   let serve: ServeProcess | null = null;
   try {
@@ -53,7 +63,7 @@ async function main() {
     const embedder = createHashingEmbedder({ dim: config.embedding.dim });
     let built;
     try {
-      built = await buildSyntheticIndex({ config, db, embedder, repo: REPO, chunks: CHUNKS, log });
+      built = await buildSyntheticIndex({ config, db, embedder, repo: REPO, chunks: CHUNKS, log, reuse: !!process.env.BENCH_DATA_DIR });
     } finally {
       await db.close();
     }
@@ -152,8 +162,9 @@ async function main() {
     if (serve) await serve.stop();
     await fake.close();
     await dropPrefix(prefix);
-    if (!process.env.BENCH_KEEP) await removeDir(dataDir);
-    else log(`data kept in ${dataDir}`);
+    await removeDir(dataDir);
+    if (process.env.BENCH_DATA_DIR) log(`index kept in ${config.dataDir} for the next run`);
+    else await removeDir(config.dataDir);
   }
 }
 

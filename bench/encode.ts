@@ -2,23 +2,30 @@
  * bench:encode — the encode stage on ≥ 2,000 chunks, two ways, in one run:
  *
  *   queued  real BullMQ flows sink.batch{encode.dense}, one per staged batch of
- *           chunk artifacts, consumed by the real gpu and sink roles
- *           (startRoles: encode processor with halving + Redis safe size, Parquet
- *           sink). The embedder is the ONNX embedder on a fixture model (real
- *           onnxruntime) behind a fault injector that throws OutOfMemoryError
- *           for any call above 8 texts: the only fake.
+ *           chunk artifacts (256 chunks per job), consumed by the real gpu role
+ *           (startRoles: encode processor with OOM halving + the Redis safe size)
+ *           and the real sink role writing Parquet parts — in its own process
+ *           (`codeintel worker --role sink`, as deployed) or in this one
+ *           (BENCH_SINK=inline). The embedder is the ONNX embedder built by the
+ *           production factory on a fixture model (real onnxruntime, CPU) behind
+ *           a fault injector that throws OutOfMemoryError for any call above 8
+ *           texts: the only fake.
  *   direct  the same ONNX embedder (no injector) called in one loop over the
  *           same chunks, in the same slices, at the batch size the queued run
- *           settled on.
+ *           settled on (read from Redis).
  *
- * chunks_written is counted from the Parquet parts (distinct chunk ids; rows_written is
- * every row). Last line: {"chunks", "chunks_written", "queue_chunks_per_s",
- * "direct_chunks_per_s", "ratio", "oom_halvings", "learned_batch_size", ...}
+ * Rounds alternate queued/direct so both see the same machine load; each rate is
+ * the best round. chunks_written is counted from the first queued round's Parquet
+ * parts (distinct chunk ids; rows_written counts every row).
+ * Last line: {"chunks", "chunks_written", "queue_chunks_per_s", "direct_chunks_per_s",
+ * "ratio", "oom_halvings", "learned_batch_size", ...}
  *
- * Settings (env): BENCH_CHUNKS (2048), BENCH_JOB_CHUNKS (64 chunks per encode.dense job),
- * BENCH_MAX_BATCH (64: the configured ceiling the first job starts at), BENCH_OOM_ABOVE (8),
- * BENCH_HIDDEN (256: the fixture model's width), BENCH_ROUNDS (3: best of, for each way).
+ * Settings (env): BENCH_CHUNKS (2048), BENCH_JOB_CHUNKS (256 chunks per encode.dense job),
+ * BENCH_MAX_BATCH (256: the configured ceiling the first job starts at), BENCH_OOM_ABOVE (8),
+ * BENCH_HIDDEN (768: the fixture model's width; one 768x768 projection per token), BENCH_ROUNDS (3), BENCH_SINK (process|inline),
+ * ONNX_THREADS (1), ONNX_ALLOW_SPINNING.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -27,12 +34,11 @@ import { QueueEvents, type FlowJob } from 'bullmq';
 import { artifactKeys, childJobIds } from '../jobs/artifactKeys.js';
 import { JOBS } from '../jobs/catalog.js';
 import { denseDocumentText } from '../jobs/encodeDense.js';
-import { createDuckDb } from '../src/catalog/duckdb.js';
 import { createChunker } from '../src/chunking/index.js';
 import type { Chunk } from '../src/chunking/chunk.js';
 import { loadConfig } from '../src/config.js';
 import { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
-import { createOnnxEmbedder } from '../src/embedding/onnx.js';
+import { createEmbedder } from '../src/embedding/factory.js';
 import type { Embedder } from '../src/embedding/port.js';
 import { createLogger } from '../src/observability/logger.js';
 import { QUEUES } from '../src/queue/names.js';
@@ -53,11 +59,13 @@ const envInt = (name: string, fallback: number) => {
   return n;
 };
 const WANT = envInt('BENCH_CHUNKS', 2048);
-const JOB_CHUNKS = envInt('BENCH_JOB_CHUNKS', 64);
-const MAX_BATCH = envInt('BENCH_MAX_BATCH', 64);
+const JOB_CHUNKS = envInt('BENCH_JOB_CHUNKS', 256); // BATCH_SIZE's default
+const MAX_BATCH = envInt('BENCH_MAX_BATCH', 256); // VLLM_BATCH_SIZE's default
 const OOM_ABOVE = envInt('BENCH_OOM_ABOVE', 8);
-const HIDDEN = envInt('BENCH_HIDDEN', 256);
+const HIDDEN = envInt('BENCH_HIDDEN', 768); // ~5 ms per chunk on one CPU thread: a real encoder's share of the work, if a light one
 const ROUNDS = envInt('BENCH_ROUNDS', 3);
+const SINK = (process.env.BENCH_SINK ?? 'process') as 'process' | 'inline';
+if (SINK !== 'process' && SINK !== 'inline') throw new Error('BENCH_SINK must be "process" or "inline"');
 const REPO = 'bench-encode';
 const log = (msg: string) => process.stderr.write(`[bench:encode] ${msg}\n`);
 
@@ -122,15 +130,43 @@ async function main() {
       VLLM_BATCH_SIZE: String(MAX_BATCH),
       BATCH_SIZE: String(JOB_CHUNKS),
       GPU_CONCURRENCY: '1',
+      // one intra-op thread: the encoder keeps to one core, as a GPU would leave the CPUs to the rest;
+      // both runs use the same setting (ONNX_THREADS=0 gives onnxruntime's own choice)
+      ONNX_THREADS: process.env.ONNX_THREADS ?? '1',
+      ONNX_ALLOW_SPINNING: process.env.ONNX_ALLOW_SPINNING,
     });
     const logger = createLogger({ level: config.logLevel, name: 'bench-encode' });
-    const model = await createOnnxEmbedder({ modelDir, pooling: 'mean', normalize: true, maxTokens: 512 });
+    // the production factory builds the model: EMBEDDER=onnx, ONNX_THREADS / ONNX_ALLOW_SPINNING as configured
+    const model = await createEmbedder(config, logger);
     cleanups.push(() => model.close());
-    const faulty = injectOomAbove(model, OOM_ABOVE);
+    // time spent inside the model during the queued runs, to tell queue overhead from a slower model (CPU contention)
+    let modelMs = 0;
+    const timed: Embedder = {
+      get contract() {
+        return model.contract;
+      },
+      async embedDocuments(texts, signal) {
+        const t = performance.now();
+        try {
+          return await model.embedDocuments(texts, signal);
+        } finally {
+          modelMs += performance.now() - t;
+        }
+      },
+      embedQuery: (t, s) => model.embedQuery(t, s),
+      health: () => model.health(),
+      close: async () => {},
+    };
+    const faulty = injectOomAbove(timed, OOM_ABOVE);
     const rt = createRuntime(config, logger, { embedder: async () => faulty });
     cleanups.push(() => rt.close());
-    const workers = await startRoles(rt, ['gpu', 'sink']);
+    // the sink role runs as deployed: its own process (`codeintel worker --role sink`), or in this one (BENCH_SINK=inline)
+    const workers = await startRoles(rt, SINK === 'inline' ? ['gpu', 'sink'] : ['gpu']);
     cleanups.push(() => workers.close());
+    if (SINK === 'process') {
+      const sink = await startSinkProcess({ REDIS_URL: config.redisUrl, REDIS_PREFIX: prefix, DATA_DIR: config.dataDir });
+      cleanups.push(() => sink.stop());
+    }
     const events = new QueueEvents(QUEUES.sink, { connection: { url: config.redisUrl }, prefix });
     cleanups.push(() => events.close());
     await events.waitUntilReady();
@@ -141,6 +177,8 @@ async function main() {
     // queued runs: each round is a fresh run id (fresh jobs, fresh parts); the safe size stays learned in Redis
     const memoryKey = BatchSizeMemory.key(prefix, os.hostname(), config.gpu.device, faulty.contract.model);
     const queueSecs: number[] = [];
+    const directSecs: number[] = [];
+    const oomPerRound: number[] = [];
     const oomBefore = () => rt.metrics.gpuOomTotal.get().then((m) => m.values.reduce((n, v) => n + v.value, 0));
     const runIds: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -185,19 +223,22 @@ async function main() {
       const secs = (performance.now() - t0) / 1000;
       if (failed) throw new Error(`a sink.batch job failed: ${failed}`);
       queueSecs.push(secs);
+      oomPerRound.push((await oomBefore()) - oomPerRound.reduce((x, y) => x + y, 0));
       log(`queued round ${round + 1}: ${chunks.length} chunks in ${secs.toFixed(2)} s (${(chunks.length / secs).toFixed(0)}/s), safe size now ${await rt.redis.get(memoryKey)}`);
+      log(`  inside the model: ${(modelMs / 1000).toFixed(2)} s; job time so far (s): ${await jobSeconds(rt.metrics)}`);
+      modelMs = 0;
+
+      // direct loop, interleaved with the queued rounds so both see the same machine load:
+      // same model, no injector, the size the queued run settled on, same batches
+      const size = Number(await rt.redis.get(memoryKey));
+      const dsecs = await direct(model, batches, size);
+      directSecs.push(dsecs);
+      log(`direct round ${round + 1}: ${chunks.length} chunks in ${dsecs.toFixed(2)} s (${(chunks.length / dsecs).toFixed(0)}/s) at batch size ${size}`);
     }
     const oomHalvings = await oomBefore();
     const learned = Number(await rt.redis.get(memoryKey));
     if (!Number.isInteger(learned) || learned < 1) throw new Error(`no learned batch size under ${memoryKey}`);
 
-    // direct loop: same model, no injector, the learned size, same batches
-    const directSecs: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const secs = await direct(model, batches, learned);
-      directSecs.push(secs);
-      log(`direct round ${round + 1}: ${chunks.length} chunks in ${secs.toFixed(2)} s (${(chunks.length / secs).toFixed(0)}/s) at batch size ${learned}`);
-    }
 
     // what the queued runs wrote: the parts of the first run (each round wrote its own run's parts)
     const db = await rt.duckdb();
@@ -219,12 +260,17 @@ async function main() {
       queue_chunks_per_s: round1(queueRate),
       direct_chunks_per_s: round1(directRate),
       ratio: Math.round((queueRate / directRate) * 1000) / 1000,
+      queue_overhead_ms_per_chunk: Math.round((1 / queueRate - 1 / directRate) * 1e6) / 1000,
       oom_halvings: oomHalvings,
+      oom_halvings_per_round: oomPerRound,
       learned_batch_size: learned,
       jobs: batches.length,
       rounds: ROUNDS,
       injected_faults: faulty.faults,
       exactly_once: exactlyOnce,
+      onnx_threads: config.onnx.threads || 'auto',
+      sink: SINK,
+      model_hidden: HIDDEN,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
     if (!exactlyOnce) process.exitCode = 1;
@@ -235,7 +281,46 @@ async function main() {
   }
 }
 
+/** `codeintel worker --role sink` in a child process, ready once it logs that its workers started. */
+async function startSinkProcess(env: Record<string, string>): Promise<{ stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'codeintel.mjs'), 'worker', '--role', 'sink'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sink worker did not start:\n${stderr}`)), 60_000);
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+      if (stderr.includes('"workers started"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`sink worker exited with ${code}:\n${stderr}`)));
+  });
+  child.stderr!.resume();
+  return {
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** Processing time summed per job name, from job_duration_ms (where a queued run spends its time). */
+async function jobSeconds(metrics: { jobDurationMs: { get(): Promise<{ values: { metricName?: string; labels: Record<string, string | number>; value: number }[] }> } }): Promise<string> {
+  const { values } = await metrics.jobDurationMs.get();
+  return values
+    .filter((v) => v.metricName === 'job_duration_ms_sum')
+    .map((v) => `${v.labels.name}=${(v.value / 1000).toFixed(2)}`)
+    .join(' ');
+}
 
 /** A dense [hidden][hidden] projection (identity plus small noise): gives the fixture model real per-token compute. */
 function identityPlusNoise(hidden: number): number[][] {

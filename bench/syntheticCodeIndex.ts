@@ -19,16 +19,29 @@ import { primaryIndexPolicy } from '../src/vector/policy.js';
 import { denseDocumentText } from '../jobs/encodeDense.js';
 import { rng } from './syntheticVectors.js';
 
-const SYLLABLES = ['ac', 'count', 'bal', 'ance', 'rate', 'lim', 'it', 'er', 'parse', 'conf', 'ig', 'load', 'save', 'user', 'order', 'item', 'cache', 'key', 'val', 'ue', 'tok', 'en', 'buf', 'fer', 'read', 'write', 'node', 'tree', 'index', 'query', 'match', 'score', 'rank', 'fuse', 'hash', 'map', 'list', 'queue', 'job', 'work', 'task', 'run', 'step', 'plan', 'file', 'path', 'line', 'chunk', 'text', 'span', 'time', 'date', 'zone', 'net', 'sock', 'http', 'route', 'auth', 'sess', 'ion', 'log', 'trace', 'metric', 'gauge', 'event', 'stream', 'pub', 'sub', 'lock', 'sync'];
-
-/** A vocabulary of `n` distinct snake_case identifiers. */
-export function vocabulary(n: number, seed = 7): string[] {
+/**
+ * Identifiers made of 1-3 base words (snake_case or camelCase), the base
+ * words themselves Zipf-distributed: a few parts ("get", "value") are in most
+ * chunks, most are rare, as in real code. Deterministic for a seed.
+ */
+export function vocabulary(n: number, seed = 7, baseWords = 4_000): string[] {
   const next = rng(seed);
+  const C = 'bcdfghjklmnprstvwz';
+  const V = 'aeiou';
+  const words = new Set<string>();
+  while (words.size < baseWords) {
+    const syllables = 1 + Math.floor(next() * 3);
+    let w = '';
+    for (let i = 0; i < syllables; i++) w += C[Math.floor(next() * C.length)] + V[Math.floor(next() * V.length)] + (next() < 0.3 ? C[Math.floor(next() * C.length)] : '');
+    words.add(w);
+  }
+  const base = [...words];
+  const pickBase = zipf(base.length, next);
   const out = new Set<string>();
   while (out.size < n) {
-    const parts = 1 + Math.floor(next() * 3);
-    const word = Array.from({ length: parts }, () => SYLLABLES[Math.floor(next() * SYLLABLES.length)]).join('_');
-    out.add(`${word}${next() < 0.3 ? Math.floor(next() * 100) : ''}`);
+    const parts = Array.from({ length: 1 + Math.floor(next() * 3) }, () => base[pickBase()]);
+    const camel = next() < 0.4;
+    out.add(camel ? parts.map((p, i) => (i ? p[0].toUpperCase() + p.slice(1) : p)).join('') : parts.join('_'));
   }
   return [...out];
 }
@@ -62,6 +75,8 @@ export interface SyntheticIndexOptions {
   vocabSize?: number;
   seed?: number;
   log?: (msg: string) => void;
+  /** keep an index this function built before (same repo, same size) instead of building again */
+  reuse?: boolean;
 }
 
 /** Build and commit version 1 of `repo`; returns the vocabulary (for queries) and the chunk count. */
@@ -75,6 +90,13 @@ export async function buildSyntheticIndex(opts: SyntheticIndexOptions): Promise<
   const log = opts.log ?? (() => {});
   const manifests = new ManifestStore(opts.config.dataDir);
   const repoDir = manifests.repoDir(opts.repo);
+  if (opts.reuse) {
+    const existing = await manifests.current(opts.repo);
+    if (existing && existing.stats.chunks === opts.chunks && existing.embedding.model === opts.embedder.contract.model) {
+      log(`reusing the index of ${existing.stats.chunks} chunks in ${opts.config.dataDir}`);
+      return { vocab, chunks: existing.stats.chunks, manifest: existing };
+    }
+  }
   const sink = createParquetSink({ db: opts.db, dataDir: opts.config.dataDir, durable: false });
   await sink.init(opts.embedder.contract);
 

@@ -13,6 +13,9 @@ import { JOBS, parsePayload } from './catalog.js';
 import type { EncodeDenseResult, IndexRunPayload, IndexRunResult, SinkBatchResult } from './payloads.js';
 import { diffFiles, type FileDiff } from '../src/indexing/diff.js';
 import type { VectorIndexPlanner } from '../src/vector/planner.js';
+import type { EmbeddingContract } from '../src/embedding/port.js';
+import type { RepoLease, RepoLock } from '../src/manifest/repoLock.js';
+import { contractChange, fileTableDigest } from '../src/indexing/versioning.js';
 
 /** What the plan step found: stored as an artifact, read by later steps. */
 export interface RunPlan {
@@ -21,6 +24,10 @@ export interface RunPlan {
   skipped: Record<string, number>;
   previousVersion: number | null;
   full: boolean;
+  /** digest of the previous version's file table: a compaction may commit meanwhile, an index run may not */
+  baseDigest?: string;
+  /** why a run that did not ask for it rebuilds everything (e.g. the embedding model changed) */
+  rebuild?: string;
 }
 export interface PlannedFile {
   path: string;
@@ -59,8 +66,16 @@ export interface IndexRunDeps {
   openSnapshot(source: IndexRunPayload['source']): Promise<SnapshotPort>;
   createChunker(): ChunkerPort;
   vectorPlanner: VectorIndexPlanner;
-  /** called after a commit; may enqueue faiss.compact */
+  /** called after a commit, still holding the repo's write lease; may enqueue faiss.compact and collect garbage */
   afterCommit?(manifest: Manifest): Promise<void>;
+  /** the per-repo write lease faiss.compact also takes: finalize commits while holding it */
+  repoLock?: RepoLock;
+  /**
+   * The embedding contract the GPU workers serve now (published in Redis at
+   * their start), or null when unknown. When it differs from the current
+   * version's, the run becomes a full rebuild into a new version.
+   */
+  embeddingContract?(): Promise<EmbeddingContract | null>;
   /**
    * Delete chunks that left the repo from the optional sinks (Neo4j,
    * OpenSearch), after the commit. Resolves with each sink's status; a sink
@@ -127,7 +142,9 @@ export function createIndexRunProcessor(deps: IndexRunDeps) {
         case 'finalize': {
           const live = await deps.progress.read(data.runId);
           await report({ phase: 'finalize', chunks: { ...progress.chunks, ...live } });
-          const result = await finalizeRun(deps, job, data, started, log);
+          const result = deps.repoLock
+            ? await deps.repoLock.withLock(data.repo, (lease) => finalizeRun(deps, job, data, started, log, lease))
+            : await finalizeRun(deps, job, data, started, log);
           await advance({ step: 'done' });
           await report({ phase: 'done', files: { total: progress.files.total, done: progress.files.total } });
           await cleanupRun(deps, data);
@@ -136,8 +153,9 @@ export function createIndexRunProcessor(deps: IndexRunDeps) {
         }
         case 'done': {
           // a crash after commit but before completion: the committed manifest is the result
+          // (a compaction may have committed after it, and a run that changed nothing commits no version)
           const manifest = await deps.manifests.current(data.repo);
-          if (manifest?.runId !== data.runId) throw new UnrecoverableError(`run ${data.runId} was marked done but its manifest is not current`);
+          if (!manifest) throw new UnrecoverableError(`run ${data.runId} was marked done but repo ${data.repo} has no committed version`);
           return resultFromManifest(manifest, started, await deps.artifacts.getJson<RunPlan>(artifactKeys.plan(data.runId)).catch(() => null));
         }
       }
@@ -157,8 +175,21 @@ async function planRun(deps: IndexRunDeps, data: IndexRunPayload, log: Logger): 
       : 'the repository has no files';
     throw new UnrecoverableError(`nothing to index in ${data.source.location}: ${why}`);
   }
-  const diff = diffFiles(previous?.files ?? {}, files);
-  const plan: RunPlan = { files, diff, skipped: skippedCounts, previousVersion: previous?.version ?? null, full: data.full || !previous };
+  // a new embedding model: rebuild everything into a new version; the current one serves until it commits
+  const serving = previous && deps.embeddingContract ? await deps.embeddingContract().catch(() => null) : null;
+  const rebuild = previous && serving ? contractChange(previous.embedding, serving) : null;
+  const base = rebuild ? null : previous;
+  const diff = diffFiles(base?.files ?? {}, files);
+  const plan: RunPlan = {
+    files,
+    diff,
+    skipped: skippedCounts,
+    previousVersion: base?.version ?? null,
+    full: data.full || !base,
+    ...(base ? { baseDigest: fileTableDigest(base.files) } : {}),
+    ...(rebuild ? { rebuild: `${rebuild}: full rebuild` } : {}),
+  };
+  if (rebuild) log.warn({ previous: previous!.embedding, serving }, `${rebuild}; this run rebuilds the whole index`);
   await deps.artifacts.putJson(artifactKeys.plan(data.runId), plan);
   log.info(
     { files: files.length, added: diff.added.length, changed: diff.changed.length, deleted: diff.deleted.length, unchanged: diff.unchanged.length, skipped: skippedCounts },
@@ -207,11 +238,10 @@ async function stageChunks(
     }
     fileChunks[rel] = chunks.map((c) => c.id);
     for (const c of chunks) {
-      // a chunk that a changed file kept verbatim is already embedded and stored
-      if (alreadyLive.has(c.id)) {
-        reused++;
-        continue;
-      }
+      // A chunk a changed file kept verbatim is written again: its id is
+      // content-derived but its line numbers (and enclosing symbols) move
+      // when lines above it change, and the catalog takes the newest part's row.
+      if (alreadyLive.has(c.id)) reused++;
       pending.push(c);
       if (pending.length >= deps.batchSize) await flush();
     }
@@ -267,6 +297,7 @@ async function finalizeRun(
   data: IndexRunPayload,
   started: number,
   log: Logger,
+  lease?: RepoLease,
 ): Promise<IndexRunResult> {
   const current = await deps.manifests.current(data.repo);
   const plan = await deps.artifacts.getJson<RunPlan>(artifactKeys.plan(data.runId));
@@ -274,10 +305,18 @@ async function finalizeRun(
   const staged = await deps.artifacts.getJson<StagedChunks>(`${artifactKeys.run(data.runId)}/staged.json`);
   const batches = staged.batchSizes.length;
   const previous = plan.full ? null : current;
-  if (!plan.full && (current?.version ?? null) !== plan.previousVersion) {
+  // a compaction may have committed since the plan (same files, new FAISS layout): build on it
+  const rebased = !plan.full && !!current && current.version !== plan.previousVersion && !!plan.baseDigest && fileTableDigest(current.files) === plan.baseDigest;
+  if (!plan.full && (current?.version ?? null) !== plan.previousVersion && !rebased) {
     throw new UnrecoverableError(
       `repo ${data.repo} moved from version ${plan.previousVersion} to ${current?.version} during this run; start a new run`,
     );
+  }
+
+  const d = plan.diff;
+  if (previous && batches === 0 && d.added.length + d.changed.length + d.deleted.length === 0 && sameSource(previous.source, data.source)) {
+    log.info({ version: previous.version }, 'nothing changed: the current version stays');
+    return resultFromManifest(previous, started, plan);
   }
 
   // children results: the Parquet part and sink statuses per batch
@@ -369,7 +408,14 @@ async function finalizeRun(
     deletedChunkIds: [...deleted],
     vectors,
     stats: { files: Object.keys(files).length, chunks: newLive.size },
+    kind: 'index',
+    previousVersion: current?.version ?? null,
   };
+  // the lease may have expired while the vectors were written: then another writer may be at work
+  lease?.assertHeld();
+  if ((await deps.manifests.currentVersion(data.repo)) !== (current?.version ?? null)) {
+    throw new Error(`repo ${data.repo} moved past version ${current?.version} while this run was committing; the run will retry`);
+  }
   await deps.manifests.commit(manifest);
   log.info({ version, chunks: newLive.size, newVectors: ids.length, deleted: deleted.size }, 'manifest committed');
   await deps.afterCommit?.(manifest).catch((err) => log.warn({ err: (err as Error).message }, 'post-commit hook failed'));
@@ -398,6 +444,10 @@ async function finalizeRun(
   return { ...resultFromManifest(manifest, started, plan), sinks };
 }
 
+/** Same place and ref (a git source is cloned afresh into a new directory by every run). */
+const sameSource = (a: Manifest['source'], b: Manifest['source']) =>
+  a.kind === b.kind && a.location === b.location && (a.ref ?? null) === (b.ref ?? null) && (a.kind === 'git' || a.root === b.root);
+
 async function readSparseContract(deps: IndexRunDeps, runId: string, batches: number) {
   if (!deps.sparseEnabled || batches === 0) return null;
   const first = await deps.artifacts.getJson<{ contract: Manifest['sparse'] }>(artifactKeys.sparse(runId, 0)).catch(() => null);
@@ -419,7 +469,7 @@ function resultFromManifest(manifest: Manifest, started: number, plan: RunPlan |
     embedding: { model: manifest.embedding.model, dim: manifest.embedding.dim },
     skipped: plan?.skipped ?? {},
     sinks: {},
-    ...(changedNothing ? { note: 'nothing changed since the previous version' } : {}),
+    ...(plan?.rebuild ? { note: plan.rebuild } : changedNothing ? { note: 'nothing changed since the previous version' } : {}),
   };
 }
 

@@ -161,6 +161,9 @@ const envSchema = z.object({
   REQUIRE_GPU: bool(false),
   GPU_DEVICE: int(-1, -1, 64),
   GPU_CONCURRENCY: int(1, 1, 64),
+  // in-process ONNX models (dense and SPLADE): intra-op threads (0 = onnxruntime's choice) and spin-waiting (off: workers share CPUs)
+  ONNX_THREADS: int(0, 0, 256),
+  ONNX_ALLOW_SPINNING: bool(false),
 
   // sparse (seed 003 §4-5)
   SPLADE_MODEL_DIR: str(),
@@ -264,6 +267,7 @@ export interface Config {
     allowInprocessFallback: boolean;
   };
   gpu: { require: boolean; device: number; concurrency: number };
+  onnx: { threads: number; allowSpinning: boolean };
   splade: {
     modelDir?: string;
     modelId: string;
@@ -416,6 +420,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowInprocessFallback: e.VLLM_ALLOW_INPROCESS_FALLBACK,
     },
     gpu: { require: e.REQUIRE_GPU, device: e.GPU_DEVICE, concurrency: e.GPU_CONCURRENCY },
+    onnx: { threads: e.ONNX_THREADS, allowSpinning: e.ONNX_ALLOW_SPINNING },
     splade: {
       modelDir: e.SPLADE_MODEL_DIR,
       modelId: e.SPLADE_MODEL_ID!,

@@ -1,6 +1,8 @@
 import os from 'node:os';
 import { Worker, type Job, type Processor } from 'bullmq';
 import { createIndexRunProcessor } from '../jobs/indexRun.js';
+import { createIndexLifecycle } from './indexLifecycle.js';
+import { publishEmbeddingContract } from '../src/embedding/contractRegistry.js';
 import { createEncodeDenseProcessor } from '../jobs/encodeDense.js';
 import { createEncodeSparseProcessor } from '../jobs/encodeSparse.js';
 import { createSinkBatchProcessor } from '../jobs/sinkBatch.js';
@@ -32,6 +34,7 @@ type Handlers = Record<string, Processor>;
 /** One BullMQ Worker per queue, dispatching by job name to processors built from the runtime. */
 function startWorker(rt: Runtime, queue: string, handlers: Handlers, concurrency: number): Worker {
   const log = rt.logger.child({ queue });
+  const connection = createRedis(rt.config.redisUrl, 'worker');
   const worker = new Worker(
     queue,
     async (job: Job, token?: string) => {
@@ -40,7 +43,7 @@ function startWorker(rt: Runtime, queue: string, handlers: Handlers, concurrency
       return handler(job, token);
     },
     {
-      connection: createRedis(rt.config.redisUrl, 'worker'),
+      connection,
       prefix: rt.config.redisPrefix,
       concurrency,
       lockDuration: rt.config.workers.lockMs,
@@ -60,6 +63,8 @@ function startWorker(rt: Runtime, queue: string, handlers: Handlers, concurrency
     log.warn({ jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade, err: err?.message }, 'job failed');
   });
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  // BullMQ leaves open a connection it was handed: close it with the worker, or the process never exits
+  worker.once('closed', () => connection.disconnect());
   return worker;
 }
 
@@ -70,7 +75,10 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
 
   if (roles.includes('index')) {
     const planner = createVectorIndexPlanner(primaryIndexPolicy(config.faiss));
+    // write lease, garbage collection, compaction, model-change detection (issue 5)
+    const lifecycle = createIndexLifecycle(rt);
     const indexRun = createIndexRunProcessor({
+      ...lifecycle.runDeps,
       logger,
       artifacts: rt.artifacts,
       manifests: rt.manifests,
@@ -103,7 +111,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
         });
       },
     });
-    workers.push(startWorker(rt, QUEUES.index, { 'index.run': indexRun }, config.workers.indexConcurrency));
+    workers.push(startWorker(rt, QUEUES.index, { 'index.run': indexRun, 'faiss.compact': lifecycle.compact }, config.workers.indexConcurrency));
   }
 
   if (roles.includes('gpu')) {
@@ -134,6 +142,11 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
       });
     }
     workers.push(startWorker(rt, QUEUES.gpu, handlers, config.gpu.concurrency));
+    // say which model this fleet embeds with: index runs rebuild in full when it changes
+    void rt
+      .embedder()
+      .then((e) => publishEmbeddingContract(rt.redis, config.redisPrefix, e.contract))
+      .catch((err) => logger.warn({ err: (err as Error).message }, 'could not publish the embedding contract'));
   }
 
   if (roles.includes('sink')) {

@@ -12,6 +12,7 @@ import { problem, problemErrorHandler, sendProblem } from './problem.js';
 import { healthRoutes } from './routes/health.js';
 import { indexJobRoutes } from './routes/indexJobs.js';
 import { repoRoutes } from './routes/repos.js';
+import { compactRoutes } from './routes/compact.js';
 import { searchRoutes } from './routes/search.js';
 
 export interface ApiDeps {
@@ -60,6 +61,7 @@ export function createApiApp(deps: ApiDeps): Express {
   app.use(healthRoutes(deps));
   app.use(indexJobRoutes({ indexQueue: deps.indexQueue, manifests: deps.manifests, repoRoots: deps.config.repoRoots, dataDir: deps.config.dataDir, progress: deps.progress }));
   app.use(repoRoutes(deps));
+  app.use(compactRoutes({ indexQueue: deps.indexQueue, manifests: deps.manifests }));
   app.use(searchRoutes(deps));
   for (const r of deps.extraRoutes ?? []) app.use(r);
   app.use(bullBoardRouter(deps.queues, deps.config.adminTokens));

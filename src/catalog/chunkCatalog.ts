@@ -68,6 +68,9 @@ export interface LoadCatalogOptions {
 const K1 = 1.2;
 const B = 0.75;
 
+/** perfect_ht_threshold already raised on a pooled connection (a session setting), by value */
+const perfectHashSet = new WeakMap<DuckDBConnection, number>();
+
 export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise<ChunkCatalog> {
   const prefix = `catalog_${randomBytes(6).toString('hex')}`;
   const t: Tables = {
@@ -79,6 +82,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
     spladeVocab: sqlIdent(`${prefix}_splade_vocab`),
     splade: sqlIdent(`${prefix}_splade`),
     bm25Raw: sqlIdent(`${prefix}_bm25_raw`),
+    idHashIndex: sqlIdent(`${prefix}_chunks_id_hash`),
     spladeRaw: sqlIdent(`${prefix}_splade_raw`),
   };
 
@@ -102,6 +106,18 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   async function read<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     if (disposed) throw new Error('chunk catalog is disposed');
     return db.withConnection(fn);
+  }
+
+  // GROUP BY doc over tens of thousands of postings is the cost of a query. doc
+  // is dense in [0, N), so a perfect hash table (an array indexed by doc) can
+  // aggregate it; DuckDB only uses one when the key range fits in
+  // perfect_ht_threshold bits (default 12, i.e. 4096 docs). Raise it to cover
+  // N, within a bound that keeps the table small (2^20 slots).
+  const perfectBits = Math.min(20, Math.max(12, Math.ceil(Math.log2(stats.chunks + 1))));
+  async function withPerfectHash(conn: DuckDBConnection): Promise<void> {
+    if ((perfectHashSet.get(conn) ?? 12) >= perfectBits) return;
+    await conn.run(`SET perfect_ht_threshold = ${perfectBits}`);
+    perfectHashSet.set(conn, perfectBits);
   }
 
   /** ` AND <docExpr> IN (...)` restricting to the filters, or '' when there are none. */
@@ -133,6 +149,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
     q: Query,
     extraFrom = '',
   ): Promise<ChannelHit[]> {
+    await withPerfectHash(conn);
     const r = await conn.runAndReadAll(
       `SELECT c.chunk_id, s.score FROM (
          SELECT p.doc, sum(${scoreExpr}) AS score FROM ${table} p${extraFrom}
@@ -223,7 +240,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   };
 }
 
-type Tables = Record<'keys' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'spladeRaw', string>;
+type Tables = Record<'keys' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'spladeRaw' | 'idHashIndex', string>;
 
 /**
  * Build the tables from the parts. Dedup and doc numbering run on a narrow
@@ -275,6 +292,10 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
            r.language, r.symbols, r.content, r.doc_len
     FROM ${live(['chunk_id', 'path', 'start_line', 'end_line', 'language', 'symbols', 'content', 'doc_len'])}
     JOIN ${t.files} f ON f.path = r.path AND f.language = r.language`);
+  // Hydration looks up a handful of ids: an ART index turns that into an index
+  // scan that fetches just those rows, instead of a scan that decompresses the
+  // content of every vector holding a match (4-5x faster at 100k chunks).
+  await conn.run(`CREATE INDEX ${t.idHashIndex} ON ${t.chunks} (id_hash)`);
 
   // unnest(map_entries(...), recursive) is cheaper than zipping map_keys/map_values unnests.
   await readParts(`CREATE TABLE ${t.bm25Raw} AS
@@ -305,7 +326,8 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
 }
 
 async function dropTables(conn: DuckDBConnection, t: Tables): Promise<void> {
-  for (const table of Object.values(t)) await conn.run(`DROP TABLE IF EXISTS ${table}`);
+  // the index goes with its table
+  for (const [name, table] of Object.entries(t)) if (name !== 'idHashIndex') await conn.run(`DROP TABLE IF EXISTS ${table}`);
 }
 
 /** Named parameters for one statement: `bind` returns the `$pN` placeholder. */

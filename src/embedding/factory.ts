@@ -26,6 +26,8 @@ export async function createEmbedder(config: Config, logger: Logger, hooks: { on
       normalize: config.embedding.normalize,
       maxTokens: 512,
       device: onnxDevice(config.gpu),
+      threads: config.onnx.threads,
+      allowSpinning: config.onnx.allowSpinning,
     });
   let embedder: Embedder;
   if (choice === 'hashing') {

@@ -26,6 +26,9 @@ export interface OnnxEmbedderOptions {
   maxTokens: number;
   /** ≥ 0: CUDA execution provider on this device; otherwise CPU */
   device?: number;
+  /** onnxruntime intra-op threads (0/undefined: onnxruntime's choice) and spin-waiting (default off): see OnnxSessionOptions */
+  threads?: number;
+  allowSpinning?: boolean;
   /** split larger calls into runs of at most this many texts (default: one run per call) */
   batchSize?: number;
   /** prefixed verbatim to queries (e.g. "query: "); overrides codeintel.json */
@@ -55,7 +58,7 @@ export async function createOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Emb
   const card = await readModelCard(modelDir);
   const tokenizer = await loadHfTokenizer(modelDir);
   const modelPath = path.join(modelDir, MODEL_FILE);
-  let session: OnnxSession | undefined = await (opts.createSession ?? openOnnxSession)(modelPath, { device: opts.device });
+  let session: OnnxSession | undefined = await (opts.createSession ?? openOnnxSession)(modelPath, { device: opts.device, threads: opts.threads, allowSpinning: opts.allowSpinning });
   checkEncoderInputs(session, modelPath);
   const output = pickOutputName(session, ['last_hidden_state', 'token_embeddings']);
   const queryInstruction = opts.queryInstruction ?? card.query_instruction ?? '';

@@ -20,15 +20,38 @@ export interface OnnxSession {
   release(): Promise<void>;
 }
 
-/** device ≥ 0 selects the CUDA execution provider on that device; otherwise CPU. */
-export type OnnxSessionFactory = (modelPath: string, opts: { device?: number }) => Promise<OnnxSession>;
+export interface OnnxSessionOptions {
+  /** ≥ 0 selects the CUDA execution provider on that device; otherwise CPU */
+  device?: number;
+  /** onnxruntime intra-op threads; 0 or undefined: onnxruntime's choice (one per core) */
+  threads?: number;
+  /**
+   * Let idle intra-op threads spin-wait for work (onnxruntime's default). Off
+   * by default here: a worker shares its CPUs with BullMQ, DuckDB and other
+   * workers, and spinning threads then burn the cores those need (measured on
+   * a shared 2-core host: 3x slower wall time, 4x the CPU).
+   */
+  allowSpinning?: boolean;
+}
+
+export type OnnxSessionFactory = (modelPath: string, opts: OnnxSessionOptions) => Promise<OnnxSession>;
+
+/** The onnxruntime session options for these settings. */
+export function sessionOptions(opts: OnnxSessionOptions): ort.InferenceSession.SessionOptions {
+  const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
+  if (opts.device !== undefined && opts.device >= 0) options.executionProviders = [{ name: 'cuda', deviceId: opts.device }];
+  if (opts.threads && opts.threads > 0) options.intraOpNumThreads = opts.threads;
+  // flattened by onnxruntime-node into the session config entry "session.intra_op.allow_spinning"
+  options.extra = { session: { intra_op: { allow_spinning: opts.allowSpinning ? '1' : '0' } } };
+  return options;
+}
 
 export const MODEL_FILE = 'model.onnx';
 
-export const openOnnxSession: OnnxSessionFactory = async (modelPath, { device }) => {
-  const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
+export const openOnnxSession: OnnxSessionFactory = async (modelPath, opts) => {
+  const { device } = opts;
+  const options = sessionOptions(opts);
   const gpu = device !== undefined && device >= 0;
-  if (gpu) options.executionProviders = [{ name: 'cuda', deviceId: device }];
   try {
     return await ort.InferenceSession.create(modelPath, options);
   } catch (err) {

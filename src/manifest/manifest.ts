@@ -54,6 +54,21 @@ export interface Manifest {
   deletedChunkIds: string[];
   vectors: { primary: VectorIndexRef | null; secondary: VectorIndexRef | null };
   stats: { files: number; chunks: number };
+  /** what wrote this version: an index run or faiss.compact (absent on versions written before it existed) */
+  kind?: 'index' | 'compaction';
+  /**
+   * The version that was current when this one was committed (null for a
+   * repo's first). Garbage collection follows this chain: a version stays
+   * on disk while it is current or was superseded less than the grace ago.
+   */
+  previousVersion?: number | null;
+}
+
+/** Every file (relative to the repo directory) a version names: it must outlive the version. */
+export function referencedFiles(manifest: Pick<Manifest, 'parts' | 'vectors'>): string[] {
+  const out = [...manifest.parts];
+  for (const ref of [manifest.vectors.primary, manifest.vectors.secondary]) if (ref) out.push(ref.file, ref.idsFile);
+  return out;
 }
 
 export function liveChunkIds(manifest: Pick<Manifest, 'files'>): Set<string> {

@@ -2,6 +2,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { chooseEmbedder } from '../embedding/factory.js';
 import { faissVersion } from '../vector/faissNative.js';
 import { evaluateReadiness, type Readiness, type ReadinessCheck } from './readiness.js';
+import { createContractCheck } from './contractCheck.js';
 
 /** The readiness checks of a process (seed 001 §G): Redis, embedder, SPLADE, FAISS, DuckDB. */
 export function createReadiness(rt: Runtime): () => Promise<Readiness> {
@@ -42,6 +43,8 @@ export function createReadiness(rt: Runtime): () => Promise<Readiness> {
       await db.withConnection((c) => c.run('SELECT 1'));
       return { ok: true, required: true };
     },
+    // embedder dimension = FAISS dimension = Parquet FLOAT[dim] width, per indexed repo (seed 001 §E)
+    embedding_contract: createContractCheck({ manifests: rt.manifests, embedder: rt.embedder, duckdb: rt.duckdb }),
   };
   // one non-required check per optional sink (neo4j, opensearch, ...): a sink that is down makes the service degraded
   return async () => {

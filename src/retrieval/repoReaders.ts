@@ -7,6 +7,13 @@ import type { ManifestStore } from '../manifest/store.js';
 import type { Logger } from '../observability/logger.js';
 import { LoadedVectorIndex } from '../vector/loadedIndex.js';
 
+interface ReaderEntry {
+  version: number;
+  reader: Promise<RepoReader>;
+  /** set when this version failed to load and the previous reader stands in: try again after */
+  retryAt?: number;
+}
+
 /** Everything search needs for one committed version of a repo. */
 export interface RepoReader {
   manifest: Manifest;
@@ -24,38 +31,60 @@ export interface RepoReader {
  * period so in-flight searches finish on it.
  */
 export class RepoReaders {
-  private readonly readers = new Map<string, { version: number; reader: Promise<RepoReader> }>();
+  private readonly readers = new Map<string, ReaderEntry>();
   /** superseded readers waiting out their grace period */
   private readonly retiring = new Map<Promise<RepoReader>, NodeJS.Timeout>();
 
   constructor(
-    private readonly deps: { manifests: ManifestStore; db: DuckDb; logger: Logger; faissParams?: Record<string, number>; releaseAfterMs?: number },
+    private readonly deps: {
+      manifests: ManifestStore;
+      db: DuckDb;
+      logger: Logger;
+      faissParams?: Record<string, number>;
+      releaseAfterMs?: number;
+      /** after a version failed to load, how long the previous one serves before it is tried again */
+      retryFailedAfterMs?: number;
+    },
   ) {}
 
   async get(repo: string): Promise<RepoReader | null> {
     const version = await this.deps.manifests.currentVersion(repo);
     if (version === null) return null;
     const cached = this.readers.get(repo);
-    if (cached && cached.version === version) return cached.reader;
-    const reader = this.load(repo, version);
-    this.readers.set(repo, { version, reader });
-    reader.catch(() => {
-      if (this.readers.get(repo)?.reader === reader) this.readers.delete(repo);
-    });
-    if (cached) {
-      const old = cached.reader;
-      reader
-        .then(() => {
-          const timer = setTimeout(() => {
-            this.retiring.delete(old);
-            void old.then(release, () => {});
-          }, this.deps.releaseAfterMs ?? 30_000);
-          timer.unref();
-          this.retiring.set(old, timer);
-        })
-        .catch(() => {});
-    }
-    return reader;
+    if (cached && cached.version === version && !(cached.retryAt !== undefined && Date.now() >= cached.retryAt)) return cached.reader;
+    const entry: ReaderEntry = { version, reader: Promise.resolve(null as unknown as RepoReader) };
+    entry.reader = this.load(repo, version).then(
+      (reader) => {
+        if (cached) this.retire(cached.reader);
+        return reader;
+      },
+      async (err: Error) => {
+        // a version whose files cannot be loaded: the previous one keeps serving, and is retried later
+        const previous = cached ? await cached.reader.catch(() => null) : null;
+        if (!previous) {
+          if (this.readers.get(repo) === entry) this.readers.delete(repo);
+          throw err;
+        }
+        entry.retryAt = Date.now() + (this.deps.retryFailedAfterMs ?? 10_000);
+        this.deps.logger.error(
+          { repo, version, serving: previous.manifest.version, err: err.message },
+          'a new index version failed to load; the previous version keeps serving',
+        );
+        return previous;
+      },
+    );
+    this.readers.set(repo, entry);
+    return entry.reader;
+  }
+
+  private retire(old: Promise<RepoReader>): void {
+    if (this.retiring.has(old)) return;
+    const timer = setTimeout(() => {
+      this.retiring.delete(old);
+      void old.then(release, () => {});
+    }, this.deps.releaseAfterMs ?? 30_000);
+    timer.unref();
+    this.retiring.set(old, timer);
   }
 
   private async load(repo: string, version: number): Promise<RepoReader> {

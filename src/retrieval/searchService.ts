@@ -4,6 +4,7 @@ import type { SparseVector } from '../sparse/port.js';
 import type { ChannelHit, RetrievalChannel, SearchFilters } from './channel.js';
 import type { RepoReader, RepoReaders } from './repoReaders.js';
 import { reciprocalRankFusion, type FusedHit } from './rrf.js';
+import { searchLive } from '../vector/searchLive.js';
 
 export const CHANNELS = ['dense', 'bm25', 'splade'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
@@ -96,9 +97,14 @@ export function createSearchService(deps: SearchDeps) {
       );
     }
     const filtered = !!(filters?.paths?.length || filters?.languages?.length);
-    const want = (filtered ? k * 10 : k * 2) + Math.min(reader.deleted.size, 1000);
+    const want = filtered ? k * 10 : k * 2;
     const t1 = performance.now();
-    const lists = await Promise.all([reader.primary?.search(vector, want) ?? [], reader.secondary?.search(vector, want) ?? []]);
+    // each index asked until it yields `want` live chunks: deleted ones stay in FAISS until compaction
+    const dead = (id: string) => reader.deleted.has(id);
+    const lists = await Promise.all([
+      reader.primary ? searchLive(reader.primary, vector, want, dead) : [],
+      reader.secondary ? searchLive(reader.secondary, vector, want, dead) : [],
+    ]);
     timings.faiss = round(performance.now() - t1);
     const best = new Map<string, number>();
     for (const list of lists) {

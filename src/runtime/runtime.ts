@@ -104,6 +104,8 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
           minWeight: config.splade.minWeight,
           maxTokens: config.splade.maxTokens,
           device: onnxDevice(config.gpu),
+          threads: config.onnx.threads,
+          allowSpinning: config.onnx.allowSpinning,
         }),
       )
     : null;

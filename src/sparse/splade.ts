@@ -24,6 +24,9 @@ export interface SpladeEncoderOptions {
   maxTokens: number;
   /** ≥ 0: CUDA execution provider on this device; otherwise CPU */
   device?: number;
+  /** onnxruntime intra-op threads (0/undefined: onnxruntime's choice) and spin-waiting (default off): see OnnxSessionOptions */
+  threads?: number;
+  allowSpinning?: boolean;
   /** split larger calls into runs of at most this many texts (default: one run per call) */
   batchSize?: number;
   /** injectable for tests; defaults to onnxruntime-node */
@@ -42,7 +45,7 @@ export async function createSpladeEncoder(opts: SpladeEncoderOptions): Promise<S
   await checkModelDir(modelDir, [MODEL_FILE, TOKENIZER_FILE], 'SPLADE');
   const tokenizer = await loadHfTokenizer(modelDir);
   const modelPath = path.join(modelDir, MODEL_FILE);
-  let session: OnnxSession | undefined = await (opts.createSession ?? openOnnxSession)(modelPath, { device: opts.device });
+  let session: OnnxSession | undefined = await (opts.createSession ?? openOnnxSession)(modelPath, { device: opts.device, threads: opts.threads, allowSpinning: opts.allowSpinning });
   checkEncoderInputs(session, modelPath);
   const output = pickOutputName(session, ['logits']);
   const excluded = excludedTermIds(tokenizer.vocab, tokenizer.specialIds);

@@ -56,7 +56,7 @@ export async function buildIndexFileInWorker(input: WorkerBuildInput): Promise<W
       settled = true;
       if (msg.ok) resolve(msg);
       else reject(new Error(`building ${input.factory} index: ${msg.error}`));
-      void worker.terminate();
+      // no terminate(): the worker frees the index and exits by itself; terminating it mid-teardown aborts the process (Napi::Error in a finalizer)
     });
     worker.once('error', (err) => {
       if (!settled) reject(new Error(`FAISS build worker failed: ${err.message}`, { cause: err }));

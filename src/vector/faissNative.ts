@@ -76,7 +76,11 @@ export function loadFaissAddon(): FaissAddon {
 export class FaissIndex {
   private constructor(private readonly native: NativeIndex) {}
 
-  /** factory as in faiss::index_factory: "Flat", "IDMap2,Flat", "IVF1024,Flat", "IVF1024,PQ48", "HNSW32", ... */
+  /**
+   * factory as in faiss::index_factory: "Flat", "IDMap2,Flat", "IVF1024,Flat", "IVF1024,PQ48np", "HNSW32", ...
+   * Write PQ as "PQ48np": plain "PQ48" also runs polysemous training, which takes minutes
+   * and only helps polysemous (Hamming) search, which we do not use.
+   */
   static create(dim: number, factory: string, metric: Metric): FaissIndex {
     return new FaissIndex(loadFaissAddon().FaissIndex.create(dim, factory, metric));
   }

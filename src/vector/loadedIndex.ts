@@ -33,6 +33,11 @@ export class LoadedVectorIndex {
     return this.index.dim;
   }
 
+  /** vectors in the index (deleted and repeated chunks included) */
+  get size(): number {
+    return this.ids.length;
+  }
+
   async search(query: Float32Array, k: number): Promise<ChannelHit[]> {
     if (this.ids.length === 0) return [];
     const { distances, labels } = await this.index.searchAsync(query, Math.min(k, this.ids.length));

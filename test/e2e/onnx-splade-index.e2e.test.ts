@@ -165,7 +165,7 @@ describe('codeintel index of this repository with an ONNX embedder and a SPLADE 
   });
 
   it('says in /readyz which SPLADE model serves the sparse channel', async () => {
-    const ready = await (await fetch(`${serve.url}/readyz`)).json();
+    const ready = (await (await fetch(`${serve.url}/readyz`)).json()) as { checks: Record<string, unknown> };
     expect(ready.checks.splade).toMatchObject({ ok: true, configured: true, model: 'codeintel-test/splade-code' });
     expect(ready.checks.embedder).toMatchObject({ ok: true, provider: 'onnx', dim: HIDDEN });
   });

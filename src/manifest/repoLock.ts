@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * One manifest writer per repo, across processes: a Redis lease
+ * (`SET key token NX PX ttl`), renewed while held and released only by its
+ * owner. Index runs hold it while they commit; faiss.compact holds it for its
+ * whole rebuild, so the two never commit over each other. A crashed holder's
+ * lease simply expires.
+ */
+export interface RepoLease {
+  /** false once renewal found the lease gone (expired or taken): do not commit then */
+  readonly held: boolean;
+  /** throws LeaseLostError when the lease is no longer held */
+  assertHeld(): void;
+}
+
+export interface RepoLock {
+  /** Run fn while holding the repo's lease; waits up to waitMs for it. */
+  withLock<T>(repo: string, fn: (lease: RepoLease) => Promise<T>, opts?: { waitMs?: number }): Promise<T>;
+}
+
+export class LockTimeoutError extends Error {
+  constructor(readonly repo: string, readonly waitedMs: number) {
+    super(`repo ${repo} is being written by another job (index run or compaction) for over ${Math.round(waitedMs / 1000)} s; retry later`);
+    this.name = 'LockTimeoutError';
+  }
+}
+
+export class LeaseLostError extends Error {
+  constructor(readonly repo: string) {
+    super(`lost the write lease on repo ${repo} (expired while working); nothing was committed`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export interface RepoLockOptions {
+  redis: Redis;
+  prefix: string;
+  /** lease time; renewed every ttl/3 */
+  ttlMs?: number;
+  /** default wait for a busy lease */
+  waitMs?: number;
+  /** poll interval while waiting (jittered) */
+  pollMs?: number;
+}
+
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+export const repoLockKey = (prefix: string, repo: string) => `${prefix}:repo-lock:${repo}`;
+
+export function createRepoLock(opts: RepoLockOptions): RepoLock {
+  const ttlMs = opts.ttlMs ?? 30_000;
+  const pollMs = opts.pollMs ?? 200;
+  const { redis } = opts;
+  return {
+    async withLock(repo, fn, call = {}) {
+      const key = repoLockKey(opts.prefix, repo);
+      const token = randomBytes(12).toString('hex');
+      const waitMs = call.waitMs ?? opts.waitMs ?? 15 * 60_000;
+      const started = Date.now();
+      while ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') {
+        if (Date.now() - started >= waitMs) throw new LockTimeoutError(repo, Date.now() - started);
+        await new Promise((r) => setTimeout(r, pollMs * (0.5 + Math.random())));
+      }
+      let held = true;
+      const renew = setInterval(() => {
+        redis.eval(RENEW, 1, key, token, String(ttlMs)).then(
+          (ok) => {
+            if (ok !== 1) held = false;
+          },
+          () => {
+            // a Redis hiccup: the next renewal tries again; the ttl covers two misses
+          },
+        );
+      }, Math.max(50, Math.floor(ttlMs / 3)));
+      renew.unref();
+      const lease: RepoLease = {
+        get held() {
+          return held;
+        },
+        assertHeld() {
+          if (!held) throw new LeaseLostError(repo);
+        },
+      };
+      try {
+        return await fn(lease);
+      } finally {
+        clearInterval(renew);
+        await redis.eval(RELEASE, 1, key, token).catch(() => {});
+      }
+    },
+  };
+}

@@ -1,0 +1,170 @@
+import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitAll, git, initRepo, makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
+import { compactRepo, indexRepo, liveIds, search } from '../support/indexing.js';
+import { postJson, startStack, type TestStack } from '../support/stack.js';
+
+/** A repo of small modules, each with a distinctive function. */
+function modules(from: number, to: number, tag = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = from; i < to; i++) {
+    out[`mod/m${i}.py`] =
+      `"""Module ${i}${tag}: invoices, payments and refunds, part ${i}."""\n\n\n` +
+      `def settle_invoice_${i}(invoice, payments):\n    """Settle invoice ${i} against the payments received${tag}."""\n    return sum(p.amount for p in payments) - invoice.total + ${i}\n\n\n` +
+      `def refund_payment_${i}(payment):\n    """Refund payment ${i}${tag} to the customer."""\n    return -payment.amount\n`;
+  }
+  return out;
+}
+
+const QUERIES = ['settle the invoice against payments', 'refund a payment to the customer', 'module 3 invoices', 'settle_invoice_12', 'refund_payment_25 revised'];
+
+const view = (r: Awaited<ReturnType<typeof search>>) => r.hits.map((h) => `${h.chunkId}@${h.path}:${h.startLine}-${h.endLine}`);
+
+describe('faiss.compact while searches run', () => {
+  let stack: TestStack;
+  let repo: string;
+
+  beforeAll(async () => {
+    repo = await makeTmpDir('codeintel-compact-repo-');
+    await writeTree(repo, modules(0, 40));
+    initRepo(repo);
+    commitAll(repo);
+    stack = await startStack({
+      env: {
+        BATCH_SIZE: '16',
+        FAISS_FLAT_MAX: '20', // the rebuilt primary is an IVF index, trained on a worker thread
+        FAISS_COMPACT_MIN_SECONDARY: '1000000',
+        FAISS_COMPACT_FRACTION: '0',
+        MANIFEST_GC_GRACE_S: '0',
+      },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.close();
+    await removeDir(repo);
+  });
+
+  it('answers 404 for a repo that was never indexed', async () => {
+    const res = await postJson(`${stack.url}/v1/repos/no-such-repo/compact`, {});
+    expect(res.status).toBe(404);
+    expect(res.contentType).toContain('application/problem+json');
+    expect((await fetch(`${stack.url}/v1/compact-jobs/nope`)).status).toBe(404);
+  });
+
+  it('loses no result and never serves a deleted chunk, before, during and after the swap', async () => {
+    await indexRepo(stack, { repo, name: 'busy' });
+    // edits, deletions and additions: a secondary index and deleted ids in the primary
+    await writeTree(repo, { ...modules(20, 30, ' revised'), ...modules(40, 50) });
+    for (let i = 0; i < 8; i++) git(repo, 'rm', '-q', `mod/m${i}.py`);
+    commitAll(repo, 'churn');
+    await indexRepo(stack, { repo, name: 'busy' });
+    const before = (await stack.server.runtime.manifests.current('busy'))!;
+    expect(before.vectors.secondary!.count).toBeGreaterThan(0);
+    const deleted = new Set(before.deletedChunkIds);
+    expect(deleted.size).toBeGreaterThan(0);
+
+    const expected = new Map<string, string[]>();
+    for (const q of QUERIES) expected.set(q, view(await search(stack, 'busy', q, 20)));
+    if (process.env.DEBUG_COMPACT) console.log(JSON.stringify((await search(stack, 'busy', QUERIES[0], 20)).hits.map((h) => [h.path, h.channels, h.score])));
+
+    let stop = false;
+    const seen: { q: string; version: number; hits: string[] }[] = [];
+    const failures: string[] = [];
+    const loop = async (offset: number) => {
+      for (let i = offset; !stop; i++) {
+        const q = QUERIES[i % QUERIES.length];
+        const res = await postJson(`${stack.url}/v1/search`, { repo: 'busy', query: q, k: 20 });
+        if (res.status !== 200) failures.push(`${res.status} ${JSON.stringify(res.body)}`);
+        else seen.push({ q, version: res.body.manifestVersion, hits: view(res.body) });
+      }
+    };
+    const loops = [0, 1, 2].map(loop);
+    await new Promise((r) => setTimeout(r, 200));
+    const result = await compactRepo(stack, 'busy');
+    if (process.env.DEBUG_COMPACT) {
+      const a = await search(stack, 'busy', QUERIES[0], 20);
+      console.log(JSON.stringify(a.hits.map((h) => [h.path, h.channels, h.score])));
+      console.log(JSON.stringify(expected.get(QUERIES[0])));
+      const { readPartVectors } = await import('../../src/vector/readPartVectors.js');
+      const db = await stack.server.runtime.duckdb();
+      const dir = stack.server.runtime.manifests.repoDir('busy');
+      const after = (await stack.server.runtime.manifests.current('busy'))!;
+      const oldV = await readPartVectors(db, before.parts.map((p) => path.join(dir, p)).filter((p) => require('node:fs').existsSync(p)), 384);
+      const newV = await readPartVectors(db, after.parts.map((p) => path.join(dir, p)), 384);
+      const emb = await (await stack.server.runtime.embedder()).embedDocuments(['x']);
+      console.log('OLDPARTS', before.parts.length, oldV.ids.length, 'NEW', newV.ids.length, emb.length);
+      const oldMap = new Map(oldV.ids.map((id, i) => [id, oldV.vectors.subarray(i * 384, (i + 1) * 384)]));
+      let diff = 0;
+      newV.ids.forEach((id, i) => { const o = oldMap.get(id); const n = newV.vectors.subarray(i * 384, (i + 1) * 384); if (!o) { console.log('MISSING', id); return; } for (let j = 0; j < 384; j++) if (o[j] !== n[j]) { diff++; break; } });
+      console.log('DIFFROWS', diff);
+    }
+    // keep searching until the new version has answered a few times
+    for (let i = 0; i < 200 && seen.filter((s) => s.version === result.version).length < 10; i++) await new Promise((r) => setTimeout(r, 50));
+    stop = true;
+    await Promise.all(loops);
+
+    expect(result).toMatchObject({ compacted: true, fromVersion: before.version, primary: { type: expect.stringMatching(/^IVF\d+,Flat$/) } });
+    expect(failures).toEqual([]);
+    expect(seen.some((s) => s.version === before.version)).toBe(true);
+    expect(seen.some((s) => s.version === result.version)).toBe(true);
+    for (const s of seen) {
+      for (const h of s.hits) expect(deleted.has(h.split('@')[0]), `${s.q} v${s.version} served deleted ${h}`).toBe(false);
+      expect(s.hits, `${s.q} at v${s.version}`).toEqual(expected.get(s.q));
+    }
+    const after = (await stack.server.runtime.manifests.current('busy'))!;
+    expect(after.vectors.primary!.count).toBe((await liveIds(stack, 'busy')).size);
+  });
+
+  it('runs one compaction per repo at a time and says when there is nothing to do', async () => {
+    const [a, b] = await Promise.all([postJson(`${stack.url}/v1/repos/busy/compact`, {}), postJson(`${stack.url}/v1/repos/busy/compact`, {})]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    // the second request joined the first one's job
+    expect(b.body.jobId).toBe(a.body.jobId);
+    expect(a.body.alreadyQueued || b.body.alreadyQueued).toBe(true);
+    const done = await compactRepo(stack, 'busy');
+    expect(done).toMatchObject({ compacted: false, note: expect.stringMatching(/nothing to compact/) });
+  });
+});
+
+describe('compaction triggered by the secondary growing', () => {
+  let stack: TestStack;
+  let repo: string;
+  beforeAll(async () => {
+    repo = await makeTmpDir('codeintel-compact-auto-');
+    await writeTree(repo, modules(0, 20));
+    initRepo(repo);
+    commitAll(repo);
+    stack = await startStack({ env: { FAISS_COMPACT_MIN_SECONDARY: '1000000', FAISS_COMPACT_FRACTION: '0.3', MANIFEST_GC_GRACE_S: '0' } });
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.close();
+    await removeDir(repo);
+  });
+
+  it('queues faiss.compact after the commit that pushes the secondary past FAISS_COMPACT_FRACTION', async () => {
+    await indexRepo(stack, { repo, name: 'auto' });
+    // a small edit stays below the threshold
+    await writeTree(repo, modules(0, 1, ' small'));
+    commitAll(repo, 'small');
+    const small = await indexRepo(stack, { repo, name: 'auto' });
+    expect((await stack.server.runtime.manifests.current('auto'))!.kind).toBe('index');
+    // a large one passes it: the next version is a compaction's
+    await writeTree(repo, modules(0, 12, ' large'));
+    commitAll(repo, 'large');
+    const large = await indexRepo(stack, { repo, name: 'auto' });
+    expect(large.manifestVersion).toBe(small.manifestVersion + 1);
+    const deadline = Date.now() + 60_000;
+    let m = (await stack.server.runtime.manifests.current('auto'))!;
+    while (m.kind !== 'compaction' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      m = (await stack.server.runtime.manifests.current('auto'))!;
+    }
+    expect(m).toMatchObject({ kind: 'compaction', version: large.manifestVersion + 1, previousVersion: large.manifestVersion, deletedChunkIds: [] });
+    expect(m.vectors.secondary).toBeNull();
+    const files = await fs.readdir(path.join(stack.server.runtime.manifests.repoDir('auto'), 'faiss'));
+    expect(files.sort()).toEqual([`primary-v${m.version}.ids.json`, `primary-v${m.version}.index`]);
+  });
+});
