@@ -1,5 +1,15 @@
 import type { Embedder, EmbeddingContract } from './port.js';
 
+export interface FallbackOptions {
+  /**
+   * After falling back, keep using the in-process model this long before
+   * trying vLLM again (default 30 s): while vLLM is down, every call would
+   * otherwise first sit out the client's full retry schedule.
+   */
+  retryPrimaryAfterMs?: number;
+  now?: () => number;
+}
+
 /**
  * vLLM first, an in-process model when vLLM is unavailable
  * (VLLM_ALLOW_INPROCESS_FALLBACK, never with REQUIRE_GPU). Only a
@@ -12,11 +22,16 @@ export function withInprocessFallback(
   primary: Embedder,
   fallback: () => Promise<Embedder>,
   onFallback: (err: Error) => void,
+  opts: FallbackOptions = {},
 ): Embedder {
+  const retryPrimaryAfterMs = opts.retryPrimaryAfterMs ?? 30_000;
+  const now = opts.now ?? Date.now;
   let active: Embedder = primary;
   let backup: Embedder | null = null;
+  let backupUntil = -Infinity;
   const shouldFallBack = (err: unknown) => (err as { retryable?: boolean })?.retryable === true;
   const run = async <T>(fn: (e: Embedder) => Promise<T>): Promise<T> => {
+    if (backup && now() < backupUntil) return fn(backup);
     try {
       const out = await fn(primary);
       active = primary;
@@ -26,6 +41,7 @@ export function withInprocessFallback(
       onFallback(err as Error);
       backup ??= await fallback();
       active = backup;
+      backupUntil = now() + retryPrimaryAfterMs;
       return fn(backup);
     }
   };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { JOBS } from '../../jobs/catalog.js';
 import type { Config } from '../config.js';
@@ -25,7 +26,7 @@ export const compactDedupId = (repo: string) => `compact-${repo}`;
  * running, another request answers with its job id.
  */
 export async function enqueueCompaction(queue: Queue, repo: string, reason: string): Promise<{ jobId: string; alreadyQueued: boolean }> {
-  const jobId = `compact-${repo}-${Date.now().toString(36)}`;
+  const jobId = `compact-${repo}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const job = await queue.add(
     'faiss.compact',
     { repo, reason },
