@@ -16,6 +16,9 @@ import type { VectorIndexPlanner } from '../src/vector/planner.js';
 import type { EmbeddingContract } from '../src/embedding/port.js';
 import type { RepoLease, RepoLock } from '../src/manifest/repoLock.js';
 import { contractChange, fileTableDigest } from '../src/indexing/versioning.js';
+import { statCache } from '../src/indexing/statCache.js';
+import { findCommittedBy } from '../src/manifest/lineage.js';
+import type { RepoFile } from '../src/repo/snapshot.js';
 
 /** What the plan step found: stored as an artifact, read by later steps. */
 export interface RunPlan {
@@ -28,12 +31,15 @@ export interface RunPlan {
   baseDigest?: string;
   /** why a run that did not ask for it rebuilds everything (e.g. the embedding model changed) */
   rebuild?: string;
+  /** when the listing started (ISO): stored as the version's scannedAt */
+  scannedAt?: string;
 }
 export interface PlannedFile {
   path: string;
   hash: string;
   language: string;
   size: number;
+  mtimeMs?: number;
 }
 
 /** What the chunk step staged: per file its chunk ids, per batch its size. */
@@ -63,7 +69,8 @@ export interface IndexRunDeps {
   batchSize: number;
   /** is a SPLADE model configured? then every batch also gets an encode.sparse child */
   sparseEnabled: boolean;
-  openSnapshot(source: IndexRunPayload['source']): Promise<SnapshotPort>;
+  /** `knownFile`: the previous version's stat cache, so unchanged files are not read again */
+  openSnapshot(source: IndexRunPayload['source'], opts?: { knownFile?: (relPath: string, size: number, mtimeMs: number) => RepoFile | undefined }): Promise<SnapshotPort>;
   createChunker(): ChunkerPort;
   vectorPlanner: VectorIndexPlanner;
   /** called after a commit, still holding the repo's write lease; may enqueue faiss.compact and collect garbage */
@@ -164,9 +171,11 @@ export function createIndexRunProcessor(deps: IndexRunDeps) {
 }
 
 async function planRun(deps: IndexRunDeps, data: IndexRunPayload, log: Logger): Promise<RunPlan> {
-  const snapshot = await deps.openSnapshot(data.source);
-  const { files, skipped } = await snapshot.listFiles();
   const previous = data.full ? null : await deps.manifests.current(data.repo);
+  const scannedAt = new Date().toISOString();
+  // a full run reads every file; otherwise files whose size and mtime did not change keep their hash
+  const snapshot = await deps.openSnapshot(data.source, previous ? { knownFile: statCache(previous) } : undefined);
+  const { files, skipped } = await snapshot.listFiles();
   const skippedCounts: Record<string, number> = {};
   for (const s of skipped) skippedCounts[s.reason] = (skippedCounts[s.reason] ?? 0) + 1;
   if (files.length === 0 && !(await deps.manifests.current(data.repo))) {
@@ -186,6 +195,7 @@ async function planRun(deps: IndexRunDeps, data: IndexRunPayload, log: Logger): 
     skipped: skippedCounts,
     previousVersion: base?.version ?? null,
     full: data.full || !base,
+    scannedAt,
     ...(base ? { baseDigest: fileTableDigest(base.files) } : {}),
     ...(rebuild ? { rebuild: `${rebuild}: full rebuild` } : {}),
   };
@@ -228,11 +238,12 @@ async function stageChunks(
   };
   let done = 0;
   let lastReport = Date.now();
-  for (const rel of todo) {
+  for await (const [rel, text] of readAhead(todo, (p) => snapshot.read(p), 16)) {
     const file = byPath.get(rel)!;
     let chunks: Chunk[] = [];
     try {
-      chunks = chunker.chunkFile(rel, await snapshot.read(rel), file.language);
+      if (text instanceof Error) throw text;
+      chunks = chunker.chunkFile(rel, text, file.language);
     } catch (err) {
       log.warn({ path: rel, err: (err as Error).message }, 'file could not be read or chunked; skipped');
     }
@@ -256,6 +267,25 @@ async function stageChunks(
   await deps.artifacts.putJson(`${artifactKeys.run(data.runId)}/staged.json`, { fileChunks, batchSizes, batchIds, reused });
   log.info({ files: todo.length, batches: batchSizes.length, chunks: batchSizes.reduce((a, b) => a + b, 0), reused }, 'chunks staged');
   return { fileChunks, batchSizes, batchIds, reused };
+}
+
+/**
+ * Yield each path with its content (or the read error) in order, keeping up
+ * to `depth` reads in flight so chunking never waits on the disk.
+ */
+async function* readAhead(paths: string[], read: (p: string) => Promise<string>, depth: number): AsyncGenerator<[string, string | Error]> {
+  const inFlight: Promise<string | Error>[] = [];
+  let next = 0;
+  const start = () => {
+    const p = paths[next++];
+    inFlight.push(read(p).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
+  };
+  while (next < paths.length && inFlight.length < depth) start();
+  for (let i = 0; i < paths.length; i++) {
+    const text = await inFlight.shift()!;
+    if (next < paths.length) start();
+    yield [paths[i], text];
+  }
 }
 
 /**
@@ -301,7 +331,9 @@ async function finalizeRun(
 ): Promise<IndexRunResult> {
   const current = await deps.manifests.current(data.repo);
   const plan = await deps.artifacts.getJson<RunPlan>(artifactKeys.plan(data.runId));
-  if (current?.runId === data.runId) return resultFromManifest(current, started, plan); // committed before a crash
+  // committed before a crash (perhaps with a compaction on top since)
+  const mine = await findCommittedBy(deps.manifests, current, data.runId, started);
+  if (mine) return resultFromManifest(mine, started, plan);
   const staged = await deps.artifacts.getJson<StagedChunks>(`${artifactKeys.run(data.runId)}/staged.json`);
   const batches = staged.batchSizes.length;
   const previous = plan.full ? null : current;
@@ -366,10 +398,15 @@ async function finalizeRun(
   // the file table of the new version
   const files: Record<string, ManifestFileEntry> = {};
   const planned = new Map(plan.files.map((f) => [f.path, f]));
-  for (const rel of plan.diff.unchanged) files[rel] = previous!.files[rel];
+  // size and mtime as listed now: the next run's stat cache
+  const stat = (f: PlannedFile) => (f.mtimeMs !== undefined ? { size: f.size, mtimeMs: f.mtimeMs } : {});
+  for (const rel of plan.diff.unchanged) {
+    const { size: _s, mtimeMs: _m, ...entry } = previous!.files[rel];
+    files[rel] = { ...entry, ...stat(planned.get(rel)!) };
+  }
   for (const rel of [...plan.diff.added, ...plan.diff.changed]) {
     const f = planned.get(rel)!;
-    files[rel] = { hash: f.hash, language: f.language, chunkIds: staged.fileChunks[rel] ?? [] };
+    files[rel] = { hash: f.hash, language: f.language, chunkIds: staged.fileChunks[rel] ?? [], ...stat(f) };
   }
   const newLive = liveChunkIds({ files });
   const version = await deps.manifests.nextVersion(data.repo);
@@ -384,9 +421,15 @@ async function finalizeRun(
     parts = newParts;
     deleted = new Set(ids.filter((id) => !newLive.has(id)));
   } else {
-    const secondary = ids.length
-      ? await deps.vectorPlanner.extendSecondary({ repoDir, version, dim: contract.dim, previous: previous.vectors.secondary, ids, rows })
-      : previous.vectors.secondary;
+    const secondary = await deps.vectorPlanner.extendSecondary({
+      repoDir,
+      version,
+      dim: contract.dim,
+      previous: previous.vectors.secondary,
+      ids,
+      rows,
+      keep: (id) => newLive.has(id),
+    });
     vectors = { primary: previous.vectors.primary, secondary };
     parts = [...previous.parts, ...newParts];
     deleted = new Set<string>();
@@ -410,6 +453,7 @@ async function finalizeRun(
     stats: { files: Object.keys(files).length, chunks: newLive.size },
     kind: 'index',
     previousVersion: current?.version ?? null,
+    ...(plan.scannedAt ? { scannedAt: plan.scannedAt } : {}),
   };
   // the lease may have expired while the vectors were written: then another writer may be at work
   lease?.assertHeld();

@@ -7,6 +7,9 @@ import { exists, writeFileAtomic } from './atomicWrite.js';
  * batches, dense vectors and sparse terms, keyed by a relative path such as
  * `runs/<runId>/b00003.dense.f32`. A directory under DATA_DIR by default; an
  * S3-compatible adapter can implement the same port when workers span hosts.
+ * Writes are atomic but not fsynced: staged data is scratch. If a machine
+ * crash loses some, the job that needs it fails naming the missing artifact,
+ * and a new run of the repo recomputes it.
  */
 export interface ArtifactStore {
   putJson(key: string, value: unknown): Promise<void>;
@@ -41,7 +44,7 @@ export function createDirectoryArtifactStore(root: string): ArtifactStore {
   };
   return {
     async putJson(key, value) {
-      await writeFileAtomic(resolve(key), JSON.stringify(value));
+      await writeFileAtomic(resolve(key), JSON.stringify(value), { durable: false });
     },
     async getJson<T>(key: string) {
       return JSON.parse((await read(key)).toString('utf8')) as T;
@@ -57,7 +60,7 @@ export function createDirectoryArtifactStore(root: string): ArtifactStore {
         if (row.length !== dim) throw new Error(`vector ${i} has ${row.length} values, expected ${dim}`);
         body.set(row, i * dim);
       });
-      await writeFileAtomic(resolve(key), buf);
+      await writeFileAtomic(resolve(key), buf, { durable: false });
     },
     async getVectors(key) {
       const buf = await read(key);
