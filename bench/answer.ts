@@ -80,7 +80,12 @@ async function main() {
     };
     const search = async (q: string) => {
       const t = performance.now();
-      const res = await fetch(`${serve!.url}/v1/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo: REPO, query: q, k: 10 }) });
+      const res = await fetch(`${serve!.url}/v1/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ repo: REPO, query: q, k: 10 }),
+        signal: AbortSignal.timeout(120_000),
+      });
       const body = (await res.json()) as { hits?: unknown[]; timingsMs?: Record<string, number>; detail?: string };
       if (res.status !== 200) throw new Error(`search answered ${res.status}: ${body.detail}`);
       return { ms: performance.now() - t, body };
@@ -159,7 +164,14 @@ async function main() {
       })}\n`,
     );
   } finally {
-    if (serve) await serve.stop();
+    if (serve) {
+      // a server that does not stop within 30 s is reported and killed, not waited on forever
+      const stopped = await Promise.race([serve.stop(), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000).unref())]);
+      if (stopped === 'timeout') {
+        log(`codeintel serve (pid ${serve.proc.pid}) did not exit within 30 s of SIGTERM; killing it. Its log:\n${serve.stderr().slice(-4000)}`);
+        await serve.kill();
+      }
+    }
     await fake.close();
     await dropPrefix(prefix);
     await removeDir(dataDir);

@@ -94,7 +94,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
         return contained.run(sinks, (sink) => sink.deleteChunks(repo, chunkIds), { repo, runId, op: 'delete', chunks: chunkIds.length });
       },
       createChunker: () => createChunker(config.chunking),
-      openSnapshot: async (source: IndexRunPayload['source']) => {
+      openSnapshot: async (source: IndexRunPayload['source'], extra) => {
         if (source.kind === 'git' && !(await exists(source.root))) {
           await cloneGitRepo(source.location, source.root, {
             depth: config.intake.cloneDepth,
@@ -108,6 +108,8 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
           maxLineChars: config.intake.maxLineChars,
           // a clone already checked out the ref
           ref: source.kind === 'git' ? undefined : source.ref,
+          // the previous version's stat cache (a fresh clone has new mtimes, so it simply misses)
+          knownFile: extra?.knownFile,
         });
       },
     });

@@ -23,6 +23,9 @@ export interface ManifestFileEntry {
   hash: string;
   language: string;
   chunkIds: string[];
+  /** size and mtime when it was listed: the next run's stat cache (absent for git-ref snapshots) */
+  size?: number;
+  mtimeMs?: number;
 }
 
 export interface RepoSource {
@@ -56,6 +59,8 @@ export interface Manifest {
   stats: { files: number; chunks: number };
   /** what wrote this version: an index run or faiss.compact (absent on versions written before it existed) */
   kind?: 'index' | 'compaction';
+  /** when the listing that produced `files` started: stat-cache entries modified after it are not trusted */
+  scannedAt?: string;
   /**
    * The version that was current when this one was committed (null for a
    * repo's first). Garbage collection follows this chain: a version stays

@@ -17,6 +17,8 @@ export interface RepoFile {
   /** sha256 of the raw bytes, hex. */
   hash: string;
   language: string;
+  /** Modification time when it was hashed (disk snapshots), for the next listing's stat cache. */
+  mtimeMs?: number;
 }
 
 export type SkipReason = 'binary' | 'too_large' | 'minified' | 'symlink_escape' | 'unreadable';
@@ -38,6 +40,12 @@ export interface SnapshotOptions {
   ref?: string;
   /** Files read in parallel while listing (default 32). */
   concurrency?: number;
+  /**
+   * A stat cache for disk snapshots: what an earlier listing found for a file
+   * of this size and mtime, or undefined. A hit is returned without reading
+   * the file, so an unchanged repo lists at the cost of its lstat calls.
+   */
+  knownFile?: (relPath: string, size: number, mtimeMs: number) => RepoFile | undefined;
 }
 
 export type SnapshotSource = 'git-worktree' | 'git-ref' | 'directory';
@@ -104,6 +112,8 @@ function diskSnapshot(root: string, source: 'git-worktree' | 'directory', opts: 
         if (where.kind === 'escape') return { skip: 'symlink_escape' };
         if (where.kind === 'unreadable') return { skip: 'unreadable' };
         if (where.size > opts.maxFileBytes) return { skip: 'too_large' };
+        const known = opts.knownFile?.(relPath, where.size, where.mtimeMs);
+        if (known) return { file: known };
         let bytes: Buffer;
         try {
           bytes = await readFile(where.abs);
@@ -112,7 +122,9 @@ function diskSnapshot(root: string, source: 'git-worktree' | 'directory', opts: 
         }
         // The file may have grown between lstat and read.
         if (bytes.length > opts.maxFileBytes) return { skip: 'too_large' };
-        return judge(relPath, bytes.length, bytes, opts);
+        const verdict = judge(relPath, bytes.length, bytes, opts);
+        // the mtime seen before the read: a write during the read changes it, so the next listing re-reads
+        return verdict && 'file' in verdict ? { file: { ...verdict.file, mtimeMs: where.mtimeMs } } : verdict;
       });
     },
     async read(relPath) {

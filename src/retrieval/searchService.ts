@@ -114,7 +114,10 @@ export function createSearchService(deps: SearchDeps) {
         if (prev === undefined || hit.score > prev) best.set(hit.chunkId, hit.score);
       }
     }
-    let hits: ChannelHit[] = [...best.entries()].map(([chunkId, score]) => ({ chunkId, score })).sort((a, b) => b.score - a.score);
+    // equal scores break by chunk id, so the order does not depend on how the vectors are split over indexes
+    let hits: ChannelHit[] = [...best.entries()]
+      .map(([chunkId, score]) => ({ chunkId, score }))
+      .sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0));
     if (filtered) {
       const keep = new Set(await reader.catalog.filterIds(hits.map((h) => h.chunkId), filters));
       hits = hits.filter((h) => keep.has(h.chunkId));

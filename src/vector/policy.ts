@@ -21,7 +21,7 @@ export function ivfListCount(n: number): number {
  * list and searched with FAISS_NPROBE lists. Not offered, from measurements
  * on two cores: HNSW (2.5 min to build 100k, recall@10 0.94 at efSearch 128,
  * no removal), IVF-PQ (recall@10 0.71 at 48 bytes), IVF-SQ8 (a quarter of
- * the memory, but recall@10 stalls at 0.98 and it searched slower than IVF-Flat).
+ * the memory, but recall@10 stalls at 0.98 and it searched no faster than IVF-Flat).
  */
 export function primaryIndexPolicy(faiss: Config['faiss']): PrimaryIndexPolicy {
   return {

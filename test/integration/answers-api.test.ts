@@ -176,7 +176,7 @@ describe('answers API: hybrid retrieval, streamed generation, Redis relay', () =
       await stream.ended;
       expect(stream.closedByClient).toBe(true);
       let state = '';
-      for (let i = 0; i < 50 && state !== 'cancelled'; i++) {
+      for (let i = 0; i < 200 && state !== 'cancelled'; i++) {
         state = (await getJson(`${stack.url}/v1/answers/${answerId}`)).state;
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitAll, git, initRepo, makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
 import { compactRepo, indexRepo, liveIds, search } from '../support/indexing.js';
-import { postJson, startStack, type TestStack } from '../support/stack.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { serve, type Server } from '../../src/server/serve.js';
+import { postJson, startStack, waitForIndexJob, type TestStack } from '../support/stack.js';
 
 const WORDS = (
   'invoice payment refund ledger balance customer account settle credit debit tax total discount order cart ' +
@@ -158,5 +160,68 @@ describe('compaction triggered by the secondary growing', () => {
     expect(m.vectors.secondary).toBeNull();
     const files = await fs.readdir(path.join(stack.server.runtime.manifests.repoDir('auto'), 'faiss'));
     expect(files.sort()).toEqual([`primary-v${m.version}.ids.json`, `primary-v${m.version}.index`]);
+  });
+});
+
+describe('an index run that a compaction overtakes', () => {
+  let stack: TestStack;
+  let repo: string;
+  let gpu: Server | null = null;
+  const startGpu = async () => {
+    gpu = await serve(stack.config, silentLogger(), { roles: ['gpu'], api: false });
+  };
+  const stopGpu = async () => {
+    await gpu?.close();
+    gpu = null;
+  };
+
+  beforeAll(async () => {
+    repo = await makeTmpDir('codeintel-compact-race-');
+    await writeTree(repo, modules(0, 24));
+    initRepo(repo);
+    commitAll(repo);
+    // API, index and sink roles here; the GPU role comes and goes, so the run can be held at its encode step
+    stack = await startStack({ roles: ['index', 'sink'], env: { FAISS_COMPACT_MIN_SECONDARY: '1000000', FAISS_COMPACT_FRACTION: '0', MANIFEST_GC_GRACE_S: '0' } });
+  }, 120_000);
+  afterAll(async () => {
+    await stopGpu();
+    await stack?.close();
+    await removeDir(repo);
+  });
+
+  it('commits on top of the compacted version (same files, new FAISS layout) and matches a fresh index', async () => {
+    await startGpu();
+    await indexRepo(stack, { repo, name: 'race' });
+    await writeTree(repo, modules(0, 6, ' second'));
+    commitAll(repo, 'second');
+    const second = await indexRepo(stack, { repo, name: 'race' });
+    await stopGpu();
+
+    // a run that changes and deletes files, held before its vectors exist
+    await writeTree(repo, modules(10, 14, ' third'));
+    git(repo, 'rm', '-q', 'mod/m20.py');
+    commitAll(repo, 'third');
+    const submit = await postJson(`${stack.url}/v1/index-jobs`, { repo, name: 'race' });
+    for (let i = 0; i < 200; i++) {
+      const job = (await (await fetch(`${stack.url}/v1/index-jobs/${submit.body.jobId}`)).json()) as { progress: { phase: string } };
+      if (job.progress.phase === 'encode') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    // the compaction takes the repo's write lease and commits while the run waits for its encoders
+    const compacted = await compactRepo(stack, 'race');
+    expect(compacted).toMatchObject({ compacted: true, fromVersion: second.manifestVersion, version: second.manifestVersion + 1 });
+
+    await startGpu();
+    const done = await waitForIndexJob(stack.url, submit.body.jobId, 60_000);
+    expect(done.state, JSON.stringify(done.error)).toBe('completed');
+    expect(done.result).toMatchObject({ manifestVersion: compacted.version + 1, changed: 4, deleted: 1 });
+    const m = (await stack.server.runtime.manifests.current('race'))!;
+    expect(m.previousVersion).toBe(compacted.version);
+    expect(m.parts[0]).toBe(`parts/part-compact-v${compacted.version}-00000.parquet`);
+
+    await indexRepo(stack, { repo, name: 'race-fresh', full: true });
+    expect([...(await liveIds(stack, 'race'))].sort()).toEqual([...(await liveIds(stack, 'race-fresh'))].sort());
+    for (const q of QUERIES) expect(view(await search(stack, 'race', q, 20)), q).toEqual(view(await search(stack, 'race-fresh', q, 20)));
   });
 });

@@ -97,4 +97,32 @@ describe('a commit that dies half-way', () => {
     expect(after.hits.every((h) => (m.files[h.path]?.chunkIds ?? []).includes(h.chunkId))).toBe(true);
     expect((await liveIds(stack, name)).size).toBe(done.result.chunks);
   });
+
+  it('a run that dies right after its commit, with a compaction committed on top meanwhile, still reports its own version', async () => {
+    const name = 'crash-after-commit';
+    await indexRepo(stack, { repo, name });
+    await editAccount('close_account_after');
+    const store = stack.server.runtime.manifests;
+    const original = store.commit.bind(store);
+    let committed!: (m: Manifest) => void;
+    const atCommit = new Promise<Manifest>((r) => (committed = r));
+    store.commit = async (manifest: Manifest) => {
+      store.commit = original;
+      await original(manifest);
+      // the compaction queues now and waits for the lease this run still holds: it gets it before the retry
+      const compact = await postJson(`${stack.url}/v1/repos/${name}/compact`, {});
+      expect(compact.status).toBe(202);
+      const job = (await stack.server.runtime.queues.index.getJob(compact.body.jobId))!;
+      for (let i = 0; i < 100 && (await job.getState()) !== 'active'; i++) await new Promise((r) => setTimeout(r, 20));
+      committed(manifest);
+      throw new Error('simulated crash after the commit, before the run recorded it');
+    };
+    const submit = await postJson(`${stack.url}/v1/index-jobs`, { repo, name });
+    const mine = await atCommit;
+    const done = await waitForIndexJob(stack.url, submit.body.jobId, 60_000);
+    expect(done.state, JSON.stringify(done.error)).toBe('completed');
+    expect(done.result.manifestVersion).toBe(mine.version);
+    const current = (await store.current(name))!;
+    expect(current).toMatchObject({ kind: 'compaction', previousVersion: mine.version });
+  });
 });

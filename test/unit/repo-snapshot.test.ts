@@ -169,7 +169,7 @@ describe('content checks', () => {
       'generated.js': 'minified',
       'late-nul.txt': 'minified', // 9000-char single line
     });
-    expect(listing.files).toEqual([{ path: 'ok.py', size: normal.length, hash: sha256(normal), language: 'python' }]);
+    expect(listing.files).toEqual([{ path: 'ok.py', size: normal.length, hash: sha256(normal), language: 'python', mtimeMs: expect.any(Number) }]);
   });
 
   it('counts characters, not UTF-8 bytes, against maxLineChars', async () => {
