@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitAll, git, initRepo, makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
 import { compactRepo, indexRepo, liveIds, search } from '../support/indexing.js';
+import { createRepoLock } from '../../src/manifest/repoLock.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { serve, type Server } from '../../src/server/serve.js';
 import { postJson, startStack, waitForIndexJob, type TestStack } from '../support/stack.js';
@@ -113,13 +114,30 @@ describe('faiss.compact while searches run', () => {
   });
 
   it('runs one compaction per repo at a time and says when there is nothing to do', async () => {
-    const [a, b] = await Promise.all([postJson(`${stack.url}/v1/repos/busy/compact`, {}), postJson(`${stack.url}/v1/repos/busy/compact`, {})]);
+    // hold the repo's write lease (as a long index commit would): the first compaction waits on it, still queued/active
+    const lock = createRepoLock({ redis: stack.server.runtime.redis, prefix: stack.config.redisPrefix });
+    let release!: () => void;
+    let holding!: () => void;
+    const acquired = new Promise<void>((r) => (holding = r));
+    const held = lock.withLock('busy', () => {
+      holding();
+      return new Promise<void>((r) => (release = r));
+    });
+    await acquired;
+    const a = await postJson(`${stack.url}/v1/repos/busy/compact`, {});
+    const b = await postJson(`${stack.url}/v1/repos/busy/compact`, {});
     expect([a.status, b.status]).toEqual([202, 202]);
     // the second request joined the first one's job
-    expect(b.body.jobId).toBe(a.body.jobId);
-    expect(a.body.alreadyQueued || b.body.alreadyQueued).toBe(true);
-    const done = await compactRepo(stack, 'busy');
-    expect(done).toMatchObject({ compacted: false, note: expect.stringMatching(/nothing to compact/) });
+    expect(b.body).toMatchObject({ jobId: a.body.jobId, alreadyQueued: true });
+    release();
+    await held;
+    const deadline = Date.now() + 60_000;
+    let body: { state: string; result?: unknown };
+    do {
+      await new Promise((r) => setTimeout(r, 50));
+      body = (await (await fetch(`${stack.url}${a.body.statusUrl}`)).json()) as typeof body;
+    } while (body.state !== 'completed' && body.state !== 'failed' && Date.now() < deadline);
+    expect(body.result).toMatchObject({ compacted: false, note: expect.stringMatching(/nothing to compact/) });
   });
 });
 
