@@ -5,6 +5,7 @@ import { LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import { sqlIdent, sqlString, type DuckDb } from '../catalog/duckdb.js';
 import type { EmbeddingContract } from '../embedding/port.js';
 import type { SparseContract } from '../sparse/port.js';
+import { provenanceKvLiteral } from '../sinks/parquetSink.js';
 
 export interface MergePartsInput {
   /** absolute paths of a version's parts, oldest first (the catalog's "last part wins" order) */
@@ -48,7 +49,7 @@ export async function mergeParts(db: DuckDb, input: MergePartsInput): Promise<{ 
             SELECT p.* EXCLUDE (filename, file_row_number)
             FROM read_parquet(${list}, filename = true, file_row_number = true) p
             SEMI JOIN ${keep} k ON k.filename = p.filename AND k.file_row_number = p.file_row_number
-          ) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA ${kvLiteral(input)})`);
+          ) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA ${provenanceKvLiteral(input.embedding, input.sparse, { compacted_from: input.compactedFrom })})`);
         const r = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${keep}`);
         return Number(r.getRowObjectsJS()[0].n);
       } finally {
@@ -69,22 +70,3 @@ export async function mergeParts(db: DuckDb, input: MergePartsInput): Promise<{ 
   }
 }
 
-/** The same keys the Parquet sink writes, so readers check a merged part like any other. */
-function kvLiteral(input: MergePartsInput): string {
-  const e = input.embedding;
-  const s = input.sparse;
-  const kv: Record<string, string> = {
-    embedding_model: e.model,
-    embedding_provider: e.provider,
-    embedding_dim: String(e.dim),
-    embedding_pooling: e.pooling,
-    embedding_normalize: String(e.normalize),
-    embedding_query_instruction: e.queryInstruction,
-    splade_model: s?.model ?? '',
-    splade_top_k: s ? String(s.topK) : '',
-    splade_min_weight: s ? String(s.minWeight) : '',
-    created_at: new Date().toISOString(),
-    compacted_from: input.compactedFrom,
-  };
-  return `{${Object.entries(kv).map(([k, v]) => `${k}: ${sqlString(v)}`).join(', ')}}`;
-}

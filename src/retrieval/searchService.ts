@@ -1,3 +1,4 @@
+import type { ChunkRow } from '../catalog/chunkCatalog.js';
 import type { Embedder } from '../embedding/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { SparseVector } from '../sparse/port.js';
@@ -20,17 +21,11 @@ export interface SearchRequest {
   signal?: AbortSignal;
 }
 
-export interface SearchHit {
-  chunkId: string;
-  path: string;
-  startLine: number;
-  endLine: number;
-  language: string;
-  symbols: string[];
+/** A hydrated chunk row with its fused score and its rank in each channel. */
+export interface SearchHit extends ChunkRow {
   score: number;
   channels: Record<string, number>;
   preview: string;
-  content: string;
 }
 
 export interface SearchResponse {

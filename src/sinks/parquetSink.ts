@@ -17,6 +17,7 @@ import {
 import { sqlIdent, sqlString, type DuckDb } from '../catalog/duckdb.js';
 import type { EmbeddingContract } from '../embedding/port.js';
 import { tokenize } from '../retrieval/codeTokenizer.js';
+import type { SparseContract } from '../sparse/port.js';
 import type { EncodedBatch, Sink, SinkWriteResult } from './port.js';
 
 /**
@@ -166,7 +167,7 @@ async function copyBatchToParquet(conn: DuckDBConnection, batch: EncodedBatch, f
         embedding,
         json_transform(splade_json, '"MAP(VARCHAR, FLOAT)"') AS splade
       FROM ${table}
-    ) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA ${kvMetadataLiteral(batch)})`);
+    ) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA ${provenanceKvLiteral(batch.embedding, batch.sparseContract)})`);
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${table}`);
   }
@@ -196,10 +197,11 @@ function batchColumns(batch: EncodedBatch, start: number, end: number): DuckDBVa
   return cols;
 }
 
-/** The embedding and SPLADE contracts, so a reader can check a part matches the index it feeds. */
-function kvMetadataLiteral(batch: EncodedBatch): string {
-  const e = batch.embedding;
-  const s = batch.sparseContract;
+/**
+ * The embedding and SPLADE contracts as a KV_METADATA literal, so a reader can
+ * check a part matches the index it feeds. Shared by every writer of parts.
+ */
+export function provenanceKvLiteral(e: EmbeddingContract, s: SparseContract | null | undefined, extra: Record<string, string> = {}): string {
   const kv: Record<string, string> = {
     embedding_model: e.model,
     embedding_provider: e.provider,
@@ -211,6 +213,7 @@ function kvMetadataLiteral(batch: EncodedBatch): string {
     splade_top_k: s ? String(s.topK) : '',
     splade_min_weight: s ? String(s.minWeight) : '',
     created_at: new Date().toISOString(),
+    ...extra,
   };
   // COPY options take no parameters: keys are fixed identifiers, values quoted literals.
   return `{${Object.entries(kv).map(([k, v]) => `${k}: ${sqlString(v)}`).join(', ')}}`;
