@@ -4,7 +4,7 @@ import { UnrecoverableError, WaitingChildrenError, type FlowJob, type FlowProduc
 import type { Chunk } from '../src/chunking/chunk.js';
 import type { ArtifactStore } from '../src/artifacts/store.js';
 import type { Logger } from '../src/observability/logger.js';
-import { liveChunkIds, type Manifest, type ManifestFileEntry, type VectorIndexRef } from '../src/manifest/manifest.js';
+import { liveChunkIds, type Manifest, type ManifestFileEntry } from '../src/manifest/manifest.js';
 import type { ManifestStore } from '../src/manifest/store.js';
 import type { RunProgress } from '../src/queue/runProgress.js';
 import { QUEUES } from '../src/queue/names.js';

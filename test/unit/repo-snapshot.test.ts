@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IntakeError } from '../../src/repo/errors.js';
 import { openSnapshot, type FileListing, type RepoSnapshot, type SnapshotOptions } from '../../src/repo/snapshot.js';
-import { SAMPLE_REPO, commitAll, git, initRepo, makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
+import { SAMPLE_REPO, commitAll, initRepo, makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
 
 const opts: SnapshotOptions = { maxFileBytes: 1024 * 1024, maxLineChars: 1000 };
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
