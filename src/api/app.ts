@@ -51,8 +51,10 @@ export function createApiApp(deps: ApiDeps): Express {
   app.use(bearerAuth(deps.config.apiTokens, deps.config.adminTokens));
   // JSON bodies only; anything else on a body-carrying route is a 415
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const hasBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
-    if (hasBody && req.path.startsWith('/v1/') && Number(req.headers['content-length'] ?? 1) !== 0 && !req.is('application/json')) {
+    // a request carries a body when it says how long it is (and that is not 0) or is chunked
+    const length = req.headers['content-length'];
+    const hasBody = (length !== undefined && Number(length) > 0) || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && req.path.startsWith('/v1/') && !req.is('application/json')) {
       return sendProblem(res, { ...problem(415, 'unsupported-media-type', 'send the body as application/json'), instance: req.originalUrl });
     }
     next();

@@ -153,3 +153,24 @@ describe('bad input at the API', () => {
     expect(search.body.hits.map((h: { path: string }) => h.path)).toEqual(['main.py']);
   });
 });
+
+describe('requests without a body', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => stack?.close());
+
+  it('a bodiless POST is not refused as the wrong media type: it reaches the route', async () => {
+    const compact = await fetch(`${stack.url}/v1/repos/never-indexed/compact`, { method: 'POST' });
+    expect(compact.status).toBe(404);
+    const index = await fetch(`${stack.url}/v1/index-jobs`, { method: 'POST' });
+    expect(index.status).toBe(400);
+    expect(((await index.json()) as any).detail).toMatch(/JSON object/);
+  });
+
+  it('a body that is not JSON is still 415, chunked or not', async () => {
+    const res = await fetch(`${stack.url}/v1/search`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'repo=x' });
+    expect(res.status).toBe(415);
+  });
+});
