@@ -13,6 +13,8 @@ export interface AnswerRunDeps {
   store: AnswerStore;
   cancels: CancelWatcher;
   logger: Logger;
+  /** answers_total{state}, answer_ttft_ms, answer_total_ms */
+  metrics?: { observe(state: string, timingsMs: Record<string, number>): void };
 }
 
 export interface AnswerRunResult {
@@ -74,6 +76,7 @@ export function createAnswerRunProcessor(deps: AnswerRunDeps) {
       } else {
         await deps.publisher.finish(answerId, 'error', outcome.error!, fields);
       }
+      deps.metrics?.observe(outcome.state, outcome.timingsMs);
       return { state: outcome.state, citations: outcome.citations.length, timingsMs: outcome.timingsMs };
     } finally {
       watch.dispose();

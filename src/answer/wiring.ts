@@ -64,6 +64,7 @@ export async function createAnswerWorker(rt: Runtime, overrides: { generator?: G
     store,
     cancels,
     logger: log,
+    metrics: rt.metrics.answers,
   });
   log.info({ generator: `${generator.kind}:${generator.model}`, reranker: reranker?.model ?? null }, 'answer worker ready');
   return {

@@ -65,6 +65,24 @@ export function createMetrics(opts: MetricsOptions = {}) {
     buckets: [10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000],
     registers: [registry],
   });
+  const answersTotal = new client.Counter({
+    name: 'answers_total',
+    help: 'Answers that ended, by final state',
+    labelNames: ['state'],
+    registers: [registry],
+  });
+  const answerTtftMs = new client.Histogram({
+    name: 'answer_ttft_ms',
+    help: 'Time from the answer job starting to the first generated token',
+    buckets: [25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000],
+    registers: [registry],
+  });
+  const answerTotalMs = new client.Histogram({
+    name: 'answer_total_ms',
+    help: 'Time from the answer job starting to its last event',
+    buckets: [50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000],
+    registers: [registry],
+  });
   const httpRequestMs = new client.Histogram({
     name: 'http_request_ms',
     help: 'API request duration',
@@ -142,6 +160,14 @@ export function createMetrics(opts: MetricsOptions = {}) {
     sinkFailuresTotal,
     jobDurationMs,
     httpRequestMs,
+    /** the AnswerMetrics port the answer job reports to */
+    answers: {
+      observe(state: string, timingsMs: Record<string, number>) {
+        answersTotal.inc({ state });
+        if (typeof timingsMs.ttft === 'number') answerTtftMs.observe(timingsMs.ttft);
+        if (typeof timingsMs.total === 'number') answerTotalMs.observe(timingsMs.total);
+      },
+    },
     /** the EncodeMetrics port the encode processors report to */
     encode: {
       observeBatch(kind: 'dense' | 'sparse', size: number, latencyMs: number) {
