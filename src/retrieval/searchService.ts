@@ -101,10 +101,10 @@ export function createSearchService(deps: SearchDeps) {
       reader.secondary ? searchLive(reader.secondary, vector, want, dead) : [],
     ]);
     timings.faiss = round(performance.now() - t1);
+    // searchLive already dropped deleted chunks; merge the two indexes by chunk id
     const best = new Map<string, number>();
     for (const list of lists) {
       for (const hit of list) {
-        if (reader.deleted.has(hit.chunkId)) continue;
         const prev = best.get(hit.chunkId);
         if (prev === undefined || hit.score > prev) best.set(hit.chunkId, hit.score);
       }
@@ -221,16 +221,10 @@ export function createSearchService(deps: SearchDeps) {
         const row = byId.get(f.chunkId);
         if (!row) continue;
         hits.push({
-          chunkId: f.chunkId,
-          path: row.path,
-          startLine: row.startLine,
-          endLine: row.endLine,
-          language: row.language,
-          symbols: row.symbols,
+          ...row,
           score: Number(f.score.toFixed(6)),
           channels: f.channels,
           preview: row.content.split('\n').slice(0, PREVIEW_LINES).join('\n'),
-          content: row.content,
         });
       }
       timings.total = round(performance.now() - started);
