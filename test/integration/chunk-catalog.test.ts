@@ -8,10 +8,9 @@ import { createDuckDb, type DuckDb } from '../../src/catalog/duckdb.js';
 import type { EmbeddingContract } from '../../src/embedding/port.js';
 import { createParquetSink, partsDir } from '../../src/sinks/parquetSink.js';
 import type { SparseVector } from '../../src/sparse/port.js';
+import { testContract } from '../support/contract.js';
 
-const contract: EmbeddingContract = {
-  model: 'test', provider: 'hashing', dim: 4, dtype: 'float32', pooling: 'mean', normalize: true, queryInstruction: '',
-};
+const contract: EmbeddingContract = testContract();
 
 function chunk(path: string, text: string, language = 'typescript', startLine = 1): Chunk {
   return { id: chunkId(path, text), path, startLine, endLine: startLine + 9, language, symbols: [], text };

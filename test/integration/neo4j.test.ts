@@ -7,6 +7,7 @@ import { createNeo4jDenseChannel } from '../../src/retrieval/neo4jChannel.js';
 import { vectorIndexStateStatement } from '../../src/sinks/neo4jCypher.js';
 import { createNeo4jDriver, createNeo4jSink, toNumber, type Neo4jDriverLike } from '../../src/sinks/neo4jSink.js';
 import type { Sink } from '../../src/sinks/port.js';
+import { testContract } from '../support/contract.js';
 
 /**
  * Runs against a real Neo4j 5.13+ server when NEO4J_URI is set (with
@@ -28,15 +29,7 @@ const settings = {
   database: process.env.NEO4J_DATABASE || undefined,
 };
 
-const contract = (dim: number): EmbeddingContract => ({
-  model: 'integration-test',
-  provider: 'hashing',
-  dim,
-  dtype: 'float32',
-  pooling: 'mean',
-  normalize: true,
-  queryInstruction: '',
-});
+const contract = (dim: number): EmbeddingContract => testContract({ model: 'integration-test', dim });
 
 /** Unit vector along axis i (plus a little of the next axis, so no two are identical). */
 function axis(dim: number, i: number): Float32Array {

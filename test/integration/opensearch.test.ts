@@ -11,6 +11,7 @@ import {
 import { createOpenSearchClient, createOpenSearchSink, type OpenSearchClientLike } from '../../src/sinks/opensearchSink.js';
 import type { Sink } from '../../src/sinks/port.js';
 import type { SparseVector } from '../../src/sparse/port.js';
+import { testContract } from '../support/contract.js';
 
 /**
  * Runs against a real OpenSearch 2.x/3.x cluster when OPENSEARCH_URL is set
@@ -25,15 +26,7 @@ if (!url) {
   );
 }
 
-const contract: EmbeddingContract = {
-  model: 'integration-test',
-  provider: 'hashing',
-  dim: 4,
-  dtype: 'float32',
-  pooling: 'mean',
-  normalize: true,
-  queryInstruction: '',
-};
+const contract: EmbeddingContract = testContract({ model: 'integration-test' });
 
 describe.skipIf(!url)('OpenSearch sink and channels against a real cluster', () => {
   const settings = {

@@ -7,18 +7,11 @@ import { createDuckDb, type DuckDb } from '../../src/catalog/duckdb.js';
 import type { EmbeddingContract } from '../../src/embedding/port.js';
 import { createParquetSink, partsDir, readPartMetadata } from '../../src/sinks/parquetSink.js';
 import type { EncodedBatch } from '../../src/sinks/port.js';
+import { testContract } from '../support/contract.js';
 
 const DIM = 8;
 
-const contract: EmbeddingContract = {
-  model: "test-model 'quoted'",
-  provider: 'hashing',
-  dim: DIM,
-  dtype: 'float32',
-  pooling: 'mean',
-  normalize: true,
-  queryInstruction: 'Represent this query: ',
-};
+const contract: EmbeddingContract = testContract({ model: "test-model 'quoted'", dim: DIM, queryInstruction: 'Represent this query: ' });
 
 function chunk(path: string, text: string, symbols: string[] = [], startLine = 1): Chunk {
   return { id: chunkId(path, text), path, startLine, endLine: startLine + text.split('\n').length - 1, language: 'typescript', symbols, text };

@@ -5,6 +5,7 @@ import { collectGarbage } from '../../src/manifest/gc.js';
 import type { Manifest, VectorIndexRef } from '../../src/manifest/manifest.js';
 import { ManifestStore } from '../../src/manifest/store.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
+import { testContract } from '../support/contract.js';
 
 const MIN = 60_000;
 const NOW = Date.parse('2025-01-01T12:00:00Z');
@@ -21,7 +22,7 @@ function manifest(version: number, over: Partial<Manifest>): Manifest {
     source: { kind: 'local', location: '/x', root: '/x' },
     runId: `run-${version}`,
     createdAt: new Date(NOW).toISOString(),
-    embedding: { model: 'm', provider: 'hashing', dim: 4, dtype: 'float32', pooling: 'mean', normalize: true, queryInstruction: '' },
+    embedding: testContract({ model: 'm' }),
     sparse: null,
     files: {},
     parts: [],

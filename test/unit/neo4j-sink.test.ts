@@ -5,16 +5,9 @@ import type { EmbeddingContract } from '../../src/embedding/port.js';
 import { createNeo4jDenseChannel } from '../../src/retrieval/neo4jChannel.js';
 import { createNeo4jSink, type Neo4jDriverLike } from '../../src/sinks/neo4jSink.js';
 import type { EncodedBatch } from '../../src/sinks/port.js';
+import { testContract } from '../support/contract.js';
 
-const contract = (dim: number): EmbeddingContract => ({
-  model: 'test',
-  provider: 'hashing',
-  dim,
-  dtype: 'float32',
-  pooling: 'mean',
-  normalize: true,
-  queryInstruction: '',
-});
+const contract = (dim: number): EmbeddingContract => testContract({ dim });
 
 function batchOf(n: number, dim = 3): EncodedBatch {
   const chunks: Chunk[] = Array.from({ length: n }, (_, i) => ({

@@ -8,16 +8,9 @@ import {
   type BulkResponseItem,
   type OpenSearchClientLike,
 } from '../../src/sinks/opensearchSink.js';
+import { testContract } from '../support/contract.js';
 
-const contract: EmbeddingContract = {
-  model: 'test',
-  provider: 'hashing',
-  dim: 4,
-  dtype: 'float32',
-  pooling: 'mean',
-  normalize: true,
-  queryInstruction: '',
-};
+const contract: EmbeddingContract = testContract();
 
 function batchOf(n: number): EncodedBatch {
   const chunks: Chunk[] = Array.from({ length: n }, (_, i) => ({

@@ -9,8 +9,9 @@ import { silentLogger } from '../../src/observability/logger.js';
 import type { RunProgress } from '../../src/queue/runProgress.js';
 import { createSinkCircuit } from '../../src/sinks/circuit.js';
 import type { EncodedBatch, Sink } from '../../src/sinks/port.js';
+import { testContract } from '../support/contract.js';
 
-const contract: EmbeddingContract = { model: 'm', provider: 'hashing', dim: 2, dtype: 'float32', pooling: 'mean', normalize: true, queryInstruction: '' };
+const contract: EmbeddingContract = testContract({ model: 'm', dim: 2 });
 const chunks: Chunk[] = [
   { id: 'c1', path: 'a.py', startLine: 1, endLine: 2, language: 'python', symbols: [], text: 'x = 1' },
   { id: 'c2', path: 'a.py', startLine: 3, endLine: 4, language: 'python', symbols: [], text: 'y = 2' },

@@ -11,6 +11,7 @@ import { LoadedVectorIndex } from '../../src/vector/loadedIndex.js';
 import { ivfListCount, primaryIndexPolicy } from '../../src/vector/policy.js';
 import { searchLive } from '../../src/vector/searchLive.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
+import { testContract } from '../support/contract.js';
 
 const DIM = 16;
 
@@ -154,7 +155,7 @@ describe('when to compact', () => {
 });
 
 describe('version bookkeeping', () => {
-  const contract: EmbeddingContract = { model: 'a', provider: 'onnx', dim: 384, dtype: 'float32', pooling: 'mean', normalize: true, queryInstruction: 'q' };
+  const contract: EmbeddingContract = testContract({ model: 'a', provider: 'onnx', dim: 384, queryInstruction: 'q' });
 
   it('sees a new model, dimension, provider, pooling or normalisation, but not a new query instruction', () => {
     expect(contractChange(contract, { ...contract, queryInstruction: 'other' })).toBeNull();
