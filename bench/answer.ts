@@ -27,7 +27,7 @@ import { hrNow, registerChatCompletions, startFakeOpenAIServer } from '../test/s
 import { startServeProcess, type ServeProcess } from '../test/support/serveProcess.js';
 import { dropPrefix, testEnv } from '../test/support/stack.js';
 import { removeDir } from '../test/fixtures/repoHelpers.js';
-import { rng } from './syntheticVectors.js';
+import { rng } from '../src/vector/rng.mjs';
 import { buildSyntheticIndex, zipf } from './syntheticCodeIndex.js';
 
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 100_000);

@@ -17,7 +17,7 @@ import { createParquetSink } from '../src/sinks/parquetSink.js';
 import { createVectorIndexPlanner } from '../src/vector/planner.js';
 import { primaryIndexPolicy } from '../src/vector/policy.js';
 import { denseDocumentText } from '../jobs/encodeDense.js';
-import { rng } from './syntheticVectors.js';
+import { rng } from '../src/vector/rng.mjs';
 
 /**
  * Identifiers made of 1-3 base words (snake_case or camelCase), the base

@@ -5,16 +5,7 @@
  * unlike uniform noise where every list is equally (un)informative.
  */
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../src/vector/rng.mjs';
 
 /** Standard normal samples (Box-Muller), two per pair of uniforms. */
 function gaussian(next: () => number): () => number {

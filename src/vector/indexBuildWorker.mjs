@@ -4,19 +4,9 @@
 // TS) so it runs the same under node, tsx and vitest: it only needs the addon.
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
+import { rng } from './rng.mjs';
 
 const require = createRequire(import.meta.url);
-
-/** Deterministic uniform [0, 1) generator (mulberry32), so a rebuild trains on the same sample. */
-function rng(seed) {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A uniform random sample of `want` rows (partial Fisher-Yates over row numbers). */
 function sampleRows(vectors, n, dim, want, seed) {
