@@ -1,3 +1,5 @@
+import { withTimeout } from './withTimeout.js';
+
 export interface ReadinessCheck {
   ok: boolean;
   /** a failing required check makes the service `down`; an optional one `degraded` */
@@ -15,26 +17,21 @@ export interface Readiness {
   problem?: { type: string; title: string; status: number; detail: string };
 }
 
+/** A readiness check; `required: false` declares up front that its failure only degrades the service. */
+export type ReadinessProbe = (() => Promise<ReadinessCheck>) & { required?: boolean };
+
 /** Run every check in parallel (each bounded in time) and fold them into one mode. */
 export async function evaluateReadiness(
-  checks: Record<string, () => Promise<ReadinessCheck>>,
+  checks: Record<string, ReadinessProbe>,
   timeoutMs = 3_000,
 ): Promise<Readiness> {
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, run]): Promise<[string, ReadinessCheck]> => {
-      let timer: NodeJS.Timeout | undefined;
       try {
-        const result = await Promise.race([
-          run(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`check timed out after ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
-        return [name, result];
+        return [name, await withTimeout(run(), timeoutMs, `check timed out after ${timeoutMs} ms`)];
       } catch (err) {
-        return [name, { ok: false, required: true, detail: (err as Error).message }];
-      } finally {
-        clearTimeout(timer);
+        // a check that never answered is as required as it says it is (required unless declared otherwise)
+        return [name, { ok: false, required: run.required ?? true, detail: (err as Error).message }];
       }
     }),
   );

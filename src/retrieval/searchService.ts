@@ -1,3 +1,4 @@
+import { withTimeout } from '../observability/withTimeout.js';
 import type { ChunkRow } from '../catalog/chunkCatalog.js';
 import type { Embedder } from '../embedding/port.js';
 import type { Logger } from '../observability/logger.js';
@@ -64,16 +65,6 @@ export interface SearchDeps {
 }
 
 const PREVIEW_LINES = 12;
-
-class BudgetExceeded extends Error {}
-
-function withBudget<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BudgetExceeded(`missed its ${ms} ms budget`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Hybrid search over one repo: the channels run in parallel, each within a
@@ -194,7 +185,7 @@ export function createSearchService(deps: SearchDeps) {
           const external = deps.channels?.[channel];
           const work = external ? externalChannel(channel, external, reader, req, depth, signal, local, fallbacks) : local();
           try {
-            lists[channel] = await withBudget(work, budget);
+            lists[channel] = await withTimeout(work, budget, `missed its ${budget} ms budget`);
           } catch (err) {
             cancel.abort();
             work.catch(() => {});
