@@ -11,7 +11,7 @@ import { ManifestStore } from '../manifest/store.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
 import { createRedis } from '../queue/connection.js';
-import { ALL_QUEUES, QUEUES, type QueueName } from '../queue/names.js';
+import { ALL_QUEUES, type QueueName } from '../queue/names.js';
 import { RunProgress } from '../queue/runProgress.js';
 import { RepoReaders } from '../retrieval/repoReaders.js';
 import { createSearchService, type SearchService } from '../retrieval/searchService.js';
@@ -81,10 +81,9 @@ function lazy<T>(make: () => Promise<T>): { get: () => Promise<T>; peek: () => P
 export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptions = {}): Runtime {
   const redis = createRedis(config.redisUrl, 'worker');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const connection = redis;
   const prefix = config.redisPrefix;
-  const queues = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection, prefix })])) as Record<QueueName, Queue>;
-  const flows = new FlowProducer({ connection, prefix });
+  const queues = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection: redis, prefix })])) as Record<QueueName, Queue>;
+  const flows = new FlowProducer({ connection: redis, prefix });
   const vllmHealthUrl = config.vllm.url ? resolveHealthUrl(config.vllm.url, config.vllm.healthPath) : null;
   const metrics = createMetrics({
     queues: () => Object.values(queues),
@@ -160,5 +159,3 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
   };
 }
 
-export const queueFor = (rt: Runtime, name: QueueName) => rt.queues[name];
-export { QUEUES };
