@@ -8,6 +8,7 @@ import type { ManifestStore } from '../manifest/store.js';
 import { validateGitUrl } from '../repo/gitUrl.js';
 import { isGitUrl, resolveLocalRepo } from '../repo/intake.js';
 import { IntakeError } from '../repo/errors.js';
+import { validateRef } from '../repo/ref.js';
 
 export interface IndexRequest {
   repo: string;
@@ -38,8 +39,13 @@ export const dedupIdForRepo = (repo: string) => `repo-${repo}`;
  * already in flight.
  */
 export async function submitIndexJob(deps: SubmitDeps, req: IndexRequest): Promise<{ jobId: string; repo: string }> {
-  if (req.ref !== undefined && (req.ref.startsWith('-') || !/^[A-Za-z0-9._/@^~{}-]+$/.test(req.ref))) {
-    throw new ProblemError(400, 'invalid-ref', `ref "${req.ref}" is not a valid git ref name`);
+  if (req.ref !== undefined) {
+    try {
+      validateRef(req.ref);
+    } catch (err) {
+      if (err instanceof IntakeError) throw new ProblemError(400, 'invalid-ref', `ref "${req.ref}" is not a valid git ref name: ${err.message}`);
+      throw err;
+    }
   }
   let source: IndexRunPayload['source'];
   let ownedCloneDir: string | undefined;

@@ -1,7 +1,7 @@
 import { IntakeError } from './errors.js';
 
 // Branch names, tags, shas and rev suffixes (HEAD~1, v1^{commit}) — but never an option or a path spec.
-const REF_CHARS = /^[A-Za-z0-9._/@{}^~+-]+$/;
+const REF_CHARS = /^[A-Za-z0-9._/@{}^~-]+$/;
 
 /** Validate a git ref given by a caller before it reaches a git argv. */
 export function validateRef(ref: string): string {
