@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REPO_NAME_PATTERN } from '../src/manifest/store.js';
 
 /**
  * Job payloads, typed once and shared by the producer (API, CLI, the index
@@ -6,7 +7,7 @@ import { z } from 'zod';
  * the artifact store, never chunk text or vectors.
  */
 
-const repoName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/);
+const repoName = z.string().regex(REPO_NAME_PATTERN);
 const runId = z.string().regex(/^[A-Za-z0-9._-]+$/);
 
 export const repoSourceSchema = z.object({

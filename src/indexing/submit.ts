@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import { JOBS } from '../../jobs/catalog.js';
 import type { IndexRunPayload } from '../../jobs/payloads.js';
 import { ProblemError } from '../api/problem.js';
-import type { ManifestStore } from '../manifest/store.js';
+import { REPO_NAME_PATTERN, type ManifestStore } from '../manifest/store.js';
 import { validateGitUrl } from '../repo/gitUrl.js';
 import { isGitUrl, resolveLocalRepo } from '../repo/intake.js';
 import { IntakeError } from '../repo/errors.js';
@@ -64,7 +64,7 @@ export async function submitIndexJob(deps: SubmitDeps, req: IndexRequest): Promi
     throw err;
   }
   const name = req.name ?? defaultRepoName(source.kind === 'local' ? source.root : source.location);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name)) {
+  if (!REPO_NAME_PATTERN.test(name)) {
     throw new ProblemError(400, 'invalid-name', `name "${name}" must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit`);
   }
   const existing = await deps.manifests.current(name);
