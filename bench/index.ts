@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createDuckDb } from '../src/catalog/duckdb.js';
 import { createChunker } from '../src/chunking/index.js';
-import type { Chunk } from '../src/chunking/chunk.js';
+import type { Chunk } from '../src/contracts/chunk.js';
 import { loadConfig } from '../src/config.js';
 import { createHashingEmbedder } from '../src/embedding/hashing.js';
 import { denseDocumentText } from '../jobs/encodeDense.js';

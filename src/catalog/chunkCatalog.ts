@@ -9,9 +9,9 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type { ChannelHit, SearchFilters } from '../retrieval/channel.js';
+import type { ChannelHit, SearchFilters } from '../contracts/search.js';
 import { tokenize } from '../retrieval/codeTokenizer.js';
-import type { SparseVector } from '../sparse/port.js';
+import type { SparseVector } from '../contracts/sparse.js';
 import { sqlIdent, type DuckDb } from './duckdb.js';
 
 /**

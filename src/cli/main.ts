@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createLogger } from '../observability/logger.js';
-import { ROLES, type Role } from '../queue/names.js';
+import { ROLES, type Role } from '../contracts/queues.js';
 import { ApiError, createApiClient, type ApiClient } from './apiClient.js';
 import type { IndexJobView } from '../api/routes/indexJobs.js';
 import { sinksCommand } from './sinksCommands.js';

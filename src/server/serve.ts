@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApiApp } from '../api/app.js';
 import { isLoopbackHost, type Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
-import { ROLES, type Role } from '../queue/names.js';
+import { ROLES, type Role } from '../contracts/queues.js';
 import { createRuntime, type Runtime } from '../runtime/runtime.js';
 import { startRoles, type StartedWorkers } from '../../workers/roles.js';
 import { createReadiness } from '../observability/readinessChecks.js';

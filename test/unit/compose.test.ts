@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildCli } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config.js';
-import { ROLES } from '../../src/queue/names.js';
+import { ROLES } from '../../src/contracts/queues.js';
 
 /**
  * docker-compose.gpu.yml cannot be brought up here (no Docker engine, no GPU),
