@@ -43,7 +43,7 @@ import type { Embedder } from '../src/embedding/port.js';
 import { createLogger } from '../src/observability/logger.js';
 import { QUEUES } from '../src/contracts/queues.js';
 import { detectLanguage } from '../src/repo/language.js';
-import { createRuntime } from '../src/runtime/runtime.js';
+import { createRuntime } from '../workers/runtime.js';
 import { partsDir } from '../src/sinks/parquetSink.js';
 import { startRoles } from '../workers/roles.js';
 import { makeTmpDir, removeDir } from '../test/fixtures/repoHelpers.js';

@@ -15,7 +15,7 @@ import { createHashingEmbedder } from '../src/embedding/hashing.js';
 import { denseDocumentText } from '../jobs/encodeDense.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { openSnapshot } from '../src/repo/snapshot.js';
-import { serve } from '../src/server/serve.js';
+import { serve } from '../workers/serve.js';
 import { createParquetSink } from '../src/sinks/parquetSink.js';
 import { createVectorIndexPlanner } from '../src/vector/planner.js';
 import { primaryIndexPolicy } from '../src/vector/policy.js';

@@ -14,7 +14,7 @@ import { openSnapshot } from '../src/repo/snapshot.js';
 import { exists } from '../src/artifacts/atomicWrite.js';
 import { createRedis } from '../src/queue/connection.js';
 import { QUEUES, type Role } from '../src/contracts/queues.js';
-import type { Runtime } from '../src/runtime/runtime.js';
+import type { Runtime } from './runtime.js';
 import { createParquetSink } from '../src/sinks/parquetSink.js';
 import type { Sink } from '../src/sinks/port.js';
 import { createVectorIndexPlanner } from '../src/vector/planner.js';
@@ -22,7 +22,7 @@ import { primaryIndexPolicy } from '../src/vector/policy.js';
 import { createSinkCircuit } from '../src/sinks/circuit.js';
 import { createContainedSinks } from '../src/sinks/contained.js';
 import type { IndexRunPayload } from '../src/contracts/payloads.js';
-import { createAnswerWorker } from '../src/answer/wiring.js';
+import { createAnswerWorker } from './answers.js';
 
 export interface StartedWorkers {
   workers: Worker[];

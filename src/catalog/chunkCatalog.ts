@@ -10,7 +10,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { ChannelHit, SearchFilters } from '../contracts/search.js';
-import { tokenize } from '../retrieval/codeTokenizer.js';
+import { tokenize } from '../text/codeTokenizer.js';
 import type { SparseVector } from '../contracts/sparse.js';
 import { sqlIdent, type DuckDb } from './duckdb.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { tokenize } from '../retrieval/codeTokenizer.js';
+import { tokenize } from '../text/codeTokenizer.js';
 import { l2Normalize, type Embedder } from './port.js';
 import { type EmbeddingContract } from '../contracts/embedding.js';
 

@@ -16,7 +16,7 @@ import {
 } from '@duckdb/node-api';
 import { sqlIdent, sqlString, type DuckDb } from '../catalog/duckdb.js';
 import type { EmbeddingContract } from '../contracts/embedding.js';
-import { tokenize } from '../retrieval/codeTokenizer.js';
+import { tokenize } from '../text/codeTokenizer.js';
 import type { SparseContract } from '../contracts/sparse.js';
 import type { EncodedBatch, Sink, SinkWriteResult } from './port.js';
 

@@ -165,7 +165,7 @@ describe('docker-compose.gpu.yml', () => {
   });
 
   it('runs commands the CLI knows, with real roles', () => {
-    const commands = buildCli().commands.map((c) => c.name());
+    const commands = buildCli(async () => {}).commands.map((c) => c.name());
     for (const [name, s] of codeintel) {
       expect(commands, name).toContain(args(s)[0]);
       const role = flag(s, '--role');
