@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import type { ArtifactStore } from '../src/artifacts/store.js';
 import type { Chunk } from '../src/contracts/chunk.js';
 import { encodeWithHalving } from '../src/embedding/batchHalving.js';
@@ -8,8 +7,9 @@ import type { RunProgress } from '../src/queue/runProgress.js';
 import { spladeDocumentText } from '../src/sparse/documentText.js';
 import type { SparseEncoder } from '../src/sparse/port.js';
 import { artifactKeys } from '../src/contracts/artifacts.js';
-import { parsePayload } from '../src/contracts/jobs.js';
-import { toJobError, type EncodeMetrics } from './encodeDense.js';
+import type { JobProcessor } from '../src/contracts/jobs.js';
+import type { EncodeMetrics } from './encodeDense.js';
+import { toJobError } from './jobErrors.js';
 
 export interface EncodeSparseDeps {
   encoder: () => Promise<SparseEncoder>;
@@ -21,9 +21,9 @@ export interface EncodeSparseDeps {
 }
 
 /** encode.sparse: SPLADE document expansion of one staged batch. */
-export function createEncodeSparseProcessor(deps: EncodeSparseDeps) {
-  return async function processEncodeSparse(job: Job): Promise<{ count: number; sizeUsed: number }> {
-    const data = parsePayload('encode.sparse', job.data);
+export function createEncodeSparseProcessor(deps: EncodeSparseDeps): JobProcessor<'encode.sparse'> {
+  return async function processEncodeSparse(job) {
+    const data = job.data;
     const log = deps.logger.child({ job: 'encode.sparse', jobId: job.id, runId: data.runId, batch: data.batchIndex });
     const encoder = await deps.encoder();
     const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, data.batchIndex));

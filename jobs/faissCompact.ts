@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import type { DuckDb } from '../src/catalog/duckdb.js';
 import { mergeParts } from '../src/indexing/mergeParts.js';
 import { liveChunkIds, type Manifest } from '../src/manifest/manifest.js';
@@ -9,7 +9,7 @@ import type { Logger } from '../src/observability/logger.js';
 import { buildIndexFiles } from '../src/vector/indexFiles.js';
 import type { PrimaryIndexPolicy } from '../src/vector/planner.js';
 import { readPartVectors } from '../src/vector/readPartVectors.js';
-import { parsePayload } from '../src/contracts/jobs.js';
+import type { JobProcessor } from '../src/contracts/jobs.js';
 
 export interface FaissCompactDeps {
   logger: Logger;
@@ -48,9 +48,9 @@ export interface FaissCompactResult {
  * job holds the repo's write lease, so no index run commits meanwhile; it
  * re-checks the version before its own commit all the same.
  */
-export function createFaissCompactProcessor(deps: FaissCompactDeps) {
-  return async function processFaissCompact(job: Job): Promise<FaissCompactResult> {
-    const data = parsePayload('faiss.compact', job.data);
+export function createFaissCompactProcessor(deps: FaissCompactDeps): JobProcessor<'faiss.compact'> {
+  return async function processFaissCompact(job) {
+    const data = job.data;
     const log = deps.logger.child({ job: 'faiss.compact', jobId: job.id, repo: data.repo });
     const started = Date.now();
     return deps.repoLock.withLock(data.repo, async (lease) => {

@@ -1,8 +1,7 @@
-import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import { artifactKeys } from '../src/contracts/artifacts.js';
-import { parsePayload } from '../src/contracts/jobs.js';
+import type { JobProcessor } from '../src/contracts/jobs.js';
 import type { IndexRunPayload } from '../src/contracts/payloads.js';
-import type { IndexRunResult } from '../src/contracts/results.js';
 
 import { emptyProgress, type IndexRunProgress } from '../src/contracts/results.js';
 import { type IndexRunDeps } from './indexRun/types.js';
@@ -21,9 +20,9 @@ export type { PlannedFile, RunPlan } from '../src/contracts/artifacts.js';
  * the job data, so a retried or resumed job continues where it stopped and
  * never redoes committed work.
  */
-export function createIndexRunProcessor(deps: IndexRunDeps) {
-  return async function processIndexRun(job: Job, token?: string): Promise<IndexRunResult> {
-    let data = parsePayload('index.run', job.data);
+export function createIndexRunProcessor(deps: IndexRunDeps): JobProcessor<'index.run'> {
+  return async function processIndexRun(job, token) {
+    let data = job.data;
     const log = deps.logger.child({ job: 'index.run', jobId: job.id, runId: data.runId, repo: data.repo });
     const started = Date.parse(data.requestedAt) || Date.now();
     let progress: IndexRunProgress = { ...emptyProgress(), ...(typeof job.progress === 'object' ? (job.progress as object) : {}) };

@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import type { ArtifactStore } from '../src/artifacts/store.js';
 import type { Chunk } from '../src/contracts/chunk.js';
 import type { EmbeddingContract } from '../src/contracts/embedding.js';
@@ -10,7 +9,7 @@ import { createContainedSinks } from '../src/sinks/contained.js';
 import type { SinkFailureLog } from '../src/sinks/failureLog.js';
 import type { SparseContract, SparseVector } from '../src/contracts/sparse.js';
 import { artifactKeys } from '../src/contracts/artifacts.js';
-import { parsePayload } from '../src/contracts/jobs.js';
+import type { JobProcessor } from '../src/contracts/jobs.js';
 import type { SinkBatchResult } from '../src/contracts/results.js';
 
 export interface SinkBatchDeps {
@@ -47,10 +46,10 @@ function initOnce() {
 }
 
 /** sink.batch: write one encoded batch to every enabled sink, idempotently. */
-export function createSinkBatchProcessor(deps: SinkBatchDeps) {
+export function createSinkBatchProcessor(deps: SinkBatchDeps): JobProcessor<'sink.batch'> {
   const init = initOnce();
-  return async function processSinkBatch(job: Job): Promise<SinkBatchResult> {
-    const data = parsePayload('sink.batch', job.data);
+  return async function processSinkBatch(job) {
+    const data = job.data;
     const log = deps.logger.child({ job: 'sink.batch', jobId: job.id, runId: data.runId, batch: data.batchIndex });
     const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, data.batchIndex));
     const dense = await deps.artifacts.getVectors(artifactKeys.dense(data.runId, data.batchIndex));

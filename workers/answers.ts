@@ -84,7 +84,7 @@ export function createAnswerApi(rt: Runtime): { router: Router; close(): Promise
   const hub = createSubscriptionHub({ connect: () => createRedis(config.redisUrl, 'subscriber'), logger: log });
   const store = createAnswerStore({ redis: rt.redis, prefix: config.redisPrefix, ttlS: config.answers.streamTtlS });
   const routes = answerRoutes({
-    answerQueue: rt.queues.answer,
+    queues: rt.queues,
     manifests: rt.manifests,
     store,
     relay: createAnswerRelay({ redis: rt.redis, hub, prefix: config.redisPrefix, logger: log }),

@@ -1,4 +1,4 @@
-import type { Processor } from 'bullmq';
+import type { JobProcessor } from '../src/contracts/jobs.js';
 import { createFaissCompactProcessor } from '../jobs/faissCompact.js';
 import type { IndexRunDeps } from '../jobs/indexRun.js';
 import { readEmbeddingContract } from '../src/embedding/contractRegistry.js';
@@ -17,7 +17,7 @@ import { primaryIndexPolicy } from '../src/vector/policy.js';
  */
 export function createIndexLifecycle(rt: Runtime): {
   runDeps: Pick<IndexRunDeps, 'repoLock' | 'afterCommit' | 'embeddingContract'>;
-  compact: Processor;
+  compact: JobProcessor<'faiss.compact'>;
 } {
   const { config, logger } = rt;
   const repoLock = createRepoLock({ redis: rt.redis, prefix: config.redisPrefix });
@@ -37,7 +37,7 @@ export function createIndexLifecycle(rt: Runtime): {
         await collect(manifest);
         const reason = compactionDue(manifest, config.faiss);
         if (!reason) return;
-        const { jobId, alreadyQueued } = await enqueueCompaction(rt.queues.index, manifest.repo, reason);
+        const { jobId, alreadyQueued } = await enqueueCompaction(rt.queues, manifest.repo, reason);
         log.info({ repo: manifest.repo, version: manifest.version, reason, jobId, alreadyQueued }, 'compaction queued');
       },
     },

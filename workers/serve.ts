@@ -37,7 +37,7 @@ export async function serve(
       const app = createApiApp({
         config,
         logger,
-        indexQueue: runtime.queues.index,
+        queues: runtime.queues,
         dashboard: bullBoardRouter(Object.values(runtime.queues), config.adminTokens),
         manifests: runtime.manifests,
         progress: runtime.progress,

@@ -2,9 +2,8 @@ import type { FlowJob, Job } from 'bullmq';
 import type { Chunk } from '../../src/contracts/chunk.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { liveChunkIds } from '../../src/manifest/manifest.js';
-import { QUEUES } from '../../src/contracts/queues.js';
+import { flowJob } from '../../src/queue/producer.js';
 import { artifactKeys, childJobIds } from '../../src/contracts/artifacts.js';
-import { JOBS } from '../../src/contracts/jobs.js';
 import type { IndexRunPayload } from '../../src/contracts/payloads.js';
 
 import type { IndexRunDeps } from './types.js';
@@ -82,28 +81,12 @@ export async function stageChunks(
 export async function addBatchFlow(deps: IndexRunDeps, job: Job, data: IndexRunPayload, b: number) {
   const parent = { id: job.id!, queue: job.queueQualifiedName };
   const ref = { runId: data.runId, repo: data.repo, batchIndex: b };
-  const children: FlowJob[] = [
-    {
-      name: 'encode.dense',
-      queueName: QUEUES.gpu,
-      data: ref,
-      opts: { ...JOBS['encode.dense'].options, jobId: childJobIds.dense(data.runId, b), failParentOnFailure: true },
-    },
-  ];
+  const children: FlowJob[] = [flowJob('encode.dense', ref, { jobId: childJobIds.dense(data.runId, b), failParentOnFailure: true })];
   if (deps.sparseEnabled) {
-    children.push({
-      name: 'encode.sparse',
-      queueName: QUEUES.gpu,
-      data: ref,
-      opts: { ...JOBS['encode.sparse'].options, jobId: childJobIds.sparse(data.runId, b), failParentOnFailure: true },
-    });
+    children.push(flowJob('encode.sparse', ref, { jobId: childJobIds.sparse(data.runId, b), failParentOnFailure: true }));
   }
-  await deps.flows.add({
-    name: 'sink.batch',
-    queueName: QUEUES.sink,
-    data: { ...ref, sparse: deps.sparseEnabled },
-    opts: { ...JOBS['sink.batch'].options, jobId: childJobIds.sink(data.runId, b), parent, failParentOnFailure: true },
-    children,
-  });
+  await deps.flows.add(
+    flowJob('sink.batch', { ...ref, sparse: deps.sparseEnabled }, { jobId: childJobIds.sink(data.runId, b), parent, failParentOnFailure: true }, children),
+  );
 }
 

@@ -1,5 +1,5 @@
 import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
-import type { Queue } from 'bullmq';
+import type { JobQueues } from '../queue/producer.js';
 import type { Config } from '../config.js';
 import type { ManifestStore } from '../manifest/store.js';
 import type { Logger } from '../observability/logger.js';
@@ -17,7 +17,8 @@ import { searchRoutes } from './routes/search.js';
 export interface ApiDeps {
   config: Config;
   logger: Logger;
-  indexQueue: Queue;
+  /** the index queue: index runs and compactions are added and read there */
+  queues: JobQueues<'index'>;
   manifests: ManifestStore;
   progress: RunProgress;
   search: SearchService;
@@ -60,9 +61,9 @@ export function createApiApp(deps: ApiDeps): Express {
   });
   app.use(express.json({ limit: deps.config.maxBodyBytes, strict: true }));
   app.use(healthRoutes(deps));
-  app.use(indexJobRoutes({ indexQueue: deps.indexQueue, manifests: deps.manifests, repoRoots: deps.config.repoRoots, dataDir: deps.config.dataDir, progress: deps.progress }));
+  app.use(indexJobRoutes({ queues: deps.queues, manifests: deps.manifests, repoRoots: deps.config.repoRoots, dataDir: deps.config.dataDir, progress: deps.progress }));
   app.use(repoRoutes(deps));
-  app.use(compactRoutes({ indexQueue: deps.indexQueue, manifests: deps.manifests }));
+  app.use(compactRoutes({ queues: deps.queues, manifests: deps.manifests }));
   app.use(searchRoutes(deps));
   for (const r of deps.extraRoutes ?? []) app.use(r);
   if (deps.dashboard) app.use(deps.dashboard);

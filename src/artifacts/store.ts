@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { exists, writeFileAtomic } from './atomicWrite.js';
+import { ArtifactMissingError } from '../errors/artifactMissingError.js';
 
 /**
  * Where payloads live so that Redis only carries references: staged chunk
@@ -21,12 +22,6 @@ export interface ArtifactStore {
   removePrefix(prefix: string): Promise<void>;
 }
 
-export class ArtifactMissingError extends Error {
-  constructor(readonly key: string) {
-    super(`artifact ${key} is missing from the artifact store`);
-    this.name = 'ArtifactMissingError';
-  }
-}
 
 export function createDirectoryArtifactStore(root: string): ArtifactStore {
   const resolve = (key: string) => {

@@ -1,5 +1,6 @@
 import type { JobsOptions, Processor } from 'bullmq';
 import type { z } from 'zod';
+import { InvalidPayloadError } from '../errors/invalidPayloadError.js';
 import { QUEUES, type QueueName } from './queues.js';
 import {
   answerRunPayload,
@@ -96,13 +97,6 @@ export type JobProcessor<N extends JobName> = Processor<PayloadOf<N>, ResultOf<N
 export type QueueHandlers<Q extends QueueName> = { [N in JobsOn<Q>]?: JobProcessor<N> };
 
 export const jobsOnQueue = (queue: QueueName): JobName[] => JOB_NAMES.filter((n) => JOBS[n].queue === queue);
-
-export class InvalidPayloadError extends Error {
-  constructor(readonly jobName: string, readonly issues: string) {
-    super(`${jobName} payload is invalid and can never succeed: ${issues}`);
-    this.name = 'InvalidPayloadError';
-  }
-}
 
 /** Validate a payload against the registry (producer side and worker boundary). */
 export function parsePayload<N extends JobName>(name: N, data: unknown): PayloadOf<N> {

@@ -1,3 +1,4 @@
+import { EmbeddingError } from '../errors/embeddingError.js';
 import type { Embedder } from './port.js';
 import type { EmbeddingContract } from '../contracts/embedding.js';
 
@@ -30,7 +31,8 @@ export function withInprocessFallback(
   let active: Embedder = primary;
   let backup: Embedder | null = null;
   let backupUntil = -Infinity;
-  const shouldFallBack = (err: unknown) => (err as { retryable?: boolean })?.retryable === true;
+  // the remote service is unavailable; an OOM (a smaller batch helps) or a permanent error is the caller's to handle
+  const shouldFallBack = (err: unknown) => err instanceof EmbeddingError && err.retryable;
   const run = async <T>(fn: (e: Embedder) => Promise<T>): Promise<T> => {
     if (backup && now() < backupUntil) return fn(backup);
     try {

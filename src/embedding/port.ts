@@ -17,13 +17,6 @@ export interface Embedder {
   close(): Promise<void>;
 }
 
-/** Raised when the device ran out of memory for this batch: the caller halves the batch. */
-export class OutOfMemoryError extends Error {
-  constructor(message: string, readonly batchSize: number) {
-    super(message);
-    this.name = 'OutOfMemoryError';
-  }
-}
 
 export function l2Normalize(v: Float32Array): Float32Array {
   let s = 0;

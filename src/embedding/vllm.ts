@@ -1,7 +1,8 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Config } from '../config.js';
-import { EmbeddingError } from './errors.js';
-import { l2Normalize, OutOfMemoryError, type Embedder } from './port.js';
+import { EmbeddingError } from '../errors/embeddingError.js';
+import { l2Normalize, type Embedder } from './port.js';
+import { OutOfMemoryError } from '../errors/outOfMemoryError.js';
 import { type EmbeddingContract } from '../contracts/embedding.js';
 import { createTruncator, loadQwen3Tokenizer, type TextTokenizer } from './qwenTokenizer.js';
 import { defaultSleep, parseRetryAfter, retryWithBackoff, type Sleep } from './retry.js';

@@ -1,4 +1,4 @@
-import { IntakeError } from './errors.js';
+import { IntakeError } from '../errors/intakeError.js';
 
 /**
  * Git URLs are handed to `git clone`, which understands far more than web URLs:

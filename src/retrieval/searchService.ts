@@ -7,6 +7,7 @@ import type { ChannelHit, RetrievalChannel, SearchFilters } from '../contracts/s
 import type { RepoReader, RepoReaders } from './repoReaders.js';
 import { reciprocalRankFusion, type FusedHit } from './rrf.js';
 import { searchLive } from '../vector/searchLive.js';
+import { RepoNotIndexedError } from '../errors/repoNotIndexedError.js';
 
 export const CHANNELS = ['dense', 'bm25', 'splade'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
@@ -41,12 +42,6 @@ export interface SearchResponse {
   manifestVersion: number;
 }
 
-export class RepoNotIndexedError extends Error {
-  constructor(readonly repo: string) {
-    super(`repo "${repo}" has no committed index; index it first (POST /v1/index-jobs)`);
-    this.name = 'RepoNotIndexedError';
-  }
-}
 
 export interface SearchDeps {
   readers: RepoReaders;

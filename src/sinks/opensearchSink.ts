@@ -13,6 +13,7 @@ import {
   type BulkBounds,
   type BulkOperation,
 } from './opensearchBodies.js';
+import { OpenSearchBulkError, type BulkItemFailure } from '../errors/openSearchBulkError.js';
 
 /** Connection settings, as in Config.opensearch. */
 export interface OpenSearchSettings {
@@ -61,28 +62,7 @@ export function createOpenSearchClient(settings: OpenSearchSettings): OpenSearch
 
 // ---------------------------------------------------------------- bulk with per-item retry
 
-export interface BulkItemFailure {
-  id: string;
-  status: number;
-  type?: string;
-  reason?: string;
-}
 
-/**
- * A bulk write that did not fully succeed. `retryable` is false when some
- * item failed for good (e.g. a mapping error): retrying the job cannot help.
- */
-export class OpenSearchBulkError extends Error {
-  constructor(
-    message: string,
-    readonly failures: BulkItemFailure[],
-    readonly retryable: boolean,
-    readonly attempts: number,
-  ) {
-    super(message);
-    this.name = 'OpenSearchBulkError';
-  }
-}
 
 export interface BulkRetryPolicy {
   /** attempts per request, the first included */

@@ -1,3 +1,5 @@
+import type { EncodeDensePayload } from '../../src/contracts/payloads.js';
+import type { EncodeDenseResult } from '../../src/contracts/results.js';
 import type { Job } from 'bullmq';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
@@ -26,8 +28,8 @@ export async function stageBatch(artifacts: ArtifactStore, runId: string, batchI
 }
 
 /** The slice of a BullMQ Job the encode processors read. */
-export function jobOf(data: { runId: string; repo: string; batchIndex: number }, id = `${data.runId}-b${data.batchIndex}`): Job {
-  return { id, data, attemptsMade: 0, name: 'encode.dense' } as unknown as Job;
+export function jobOf(data: EncodeDensePayload, id = `${data.runId}-b${data.batchIndex}`): Job<EncodeDensePayload, EncodeDenseResult, 'encode.dense'> {
+  return { id, data, attemptsMade: 0, name: 'encode.dense' } as unknown as Job<EncodeDensePayload, EncodeDenseResult, 'encode.dense'>;
 }
 
 /** A pino logger at `level` that keeps every record for assertions. */

@@ -2,12 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Chunk } from '../../src/contracts/chunk.js';
 import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 import type { EncodedBatch } from '../../src/sinks/port.js';
-import {
-  createOpenSearchSink,
-  OpenSearchBulkError,
-  type BulkResponseItem,
-  type OpenSearchClientLike,
-} from '../../src/sinks/opensearchSink.js';
+import { createOpenSearchSink, type BulkResponseItem, type OpenSearchClientLike } from '../../src/sinks/opensearchSink.js';
+import { OpenSearchBulkError } from '../../src/errors/openSearchBulkError.js';
 import { testContract } from '../support/contract.js';
 
 const contract: EmbeddingContract = testContract();

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { CHANNELS, RepoNotIndexedError, type SearchService } from '../../retrieval/searchService.js';
-import { ProblemError } from '../problem.js';
+import { CHANNELS, type SearchService } from '../../retrieval/searchService.js';
 import { parseBody } from '../validate.js';
 
 export const searchBody = z
@@ -24,8 +23,7 @@ export function searchRoutes(deps: { search: SearchService }) {
   const router = Router();
   router.post('/v1/search', async (req, res) => {
     const body = parseBody(searchBody, req.body);
-    try {
-      const result = await deps.search.search(body);
+    const result = await deps.search.search(body);
       res.json({
         hits: result.hits.map(({ content: _content, ...hit }) => hit),
         timingsMs: result.timingsMs,
@@ -33,10 +31,6 @@ export function searchRoutes(deps: { search: SearchService }) {
         ...(result.fallbacks?.length ? { fallbacks: result.fallbacks } : {}),
         manifestVersion: result.manifestVersion,
       });
-    } catch (err) {
-      if (err instanceof RepoNotIndexedError) throw new ProblemError(404, 'repo-not-indexed', err.message, { repo: body.repo });
-      throw err;
-    }
   });
   return router;
 }

@@ -1,12 +1,15 @@
+import { CodeintelError } from './codeintelError.js';
+
 /**
  * Failures of a remote embedding call, classified for the job layer:
  * `retryable: false` means "the same request will fail again" (bad input,
  * wrong model, malformed answer) so the job should fail with BullMQ's
  * UnrecoverableError; `retryable: true` means the service was unavailable
  * and the job may be retried later. Device OOM is a separate class
- * (OutOfMemoryError in port.ts) because the remedy is a smaller batch.
+ * (OutOfMemoryError) because the remedy is a smaller batch.
  */
-export class EmbeddingError extends Error {
+export class EmbeddingError extends CodeintelError {
+  readonly kind: 'unavailable' | 'upstream';
   readonly retryable: boolean;
   /** HTTP status of the (last) answer, when there was one. */
   readonly status?: number;
@@ -19,9 +22,9 @@ export class EmbeddingError extends Error {
     message: string,
     opts: { retryable: boolean; status?: number; url?: string; retryAfterMs?: number; cause?: unknown },
   ) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'EmbeddingError';
+    super('embedding-failed', message, {}, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.retryable = opts.retryable;
+    this.kind = opts.retryable ? 'unavailable' : 'upstream';
     this.status = opts.status;
     this.url = opts.url;
     this.retryAfterMs = opts.retryAfterMs;
