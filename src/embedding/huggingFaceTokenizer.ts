@@ -52,7 +52,7 @@ async function readJson(file: string, opts: { optional?: boolean } = {}): Promis
 /** A tokenizer from parsed `tokenizer.json` (+ `tokenizer_config.json`) contents; `source` names them in errors. */
 export function tokenizerFromJson(json: unknown, config: unknown = {}, source = TOKENIZER_FILE): Tokenizer {
   if (!isObject(json)) throw new Error(`${source}: expected a JSON object`);
-  if (!isObject(config)) throw new Error(`${source}: tokenizer config must be a JSON object`);
+  if (!isObject(config)) throw new Error(`${source}: its tokenizer_config.json must hold a JSON object`);
   const model = json.model;
   if (!isObject(model)) throw new Error(`${source}: missing "model"`);
   if (!SUPPORTED_MODELS.includes(model.type)) {
