@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadHfTokenizer, padBatch, TOKENIZER_FILE, type EncodedText } from './hfTokenizer.js';
+import { loadTokenizer, TOKENIZER_FILE } from './huggingFaceTokenizer.js';
+import { padBatch } from './paddedBatch.js';
+import type { EncodedText } from './tokenizer.js';
 import {
   checkEncoderInputs,
   checkModelDir,
@@ -57,7 +59,7 @@ export async function createOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Emb
   if (opts.batchSize !== undefined && opts.batchSize < 1) throw new Error(`batchSize must be ≥ 1 (got ${opts.batchSize})`);
   await checkModelDir(modelDir, [MODEL_FILE, TOKENIZER_FILE], 'embedding');
   const card = await readModelCard(modelDir);
-  const tokenizer = await loadHfTokenizer(modelDir);
+  const tokenizer = await loadTokenizer(modelDir);
   const modelPath = path.join(modelDir, MODEL_FILE);
   let session: OnnxSession | undefined = await (opts.createSession ?? openOnnxSession)(modelPath, { device: opts.device, threads: opts.threads, allowSpinning: opts.allowSpinning });
   checkEncoderInputs(session, modelPath);

@@ -1,7 +1,8 @@
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { EncodedBatch, EncodedText } from './hfTokenizer.js';
+import type { EncodedBatch } from './paddedBatch.js';
+import type { EncodedText } from './tokenizer.js';
 import { OutOfMemoryError } from '../errors/outOfMemoryError.js';
 import { ModelDirectoryError } from '../errors/modelDirectoryError.js';
 

@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadHfTokenizer, parseHfTokenizer } from '../../src/embedding/hfTokenizer.js';
+import { loadTokenizer, tokenizerFromJson } from '../../src/embedding/huggingFaceTokenizer.js';
+import { padBatch } from '../../src/embedding/paddedBatch.js';
 import { bertTokenizerJson, tinyVocab } from '../support/onnxModels.js';
 
 // The fixture vocab: [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4, then code words and ## pieces.
@@ -12,9 +13,9 @@ const id = (token: string) => {
   if (i < 0) throw new Error(`no ${token} in the fixture vocab`);
   return i;
 };
-const wordPiece = () => parseHfTokenizer(bertTokenizerJson(vocab));
+const wordPiece = () => tokenizerFromJson(bertTokenizerJson(vocab));
 
-describe('HuggingFace tokenizer.json, BERT WordPiece (the SPLADE-v3 / MiniLM layout)', () => {
+describe('a tokenizer.json in the BERT WordPiece layout (SPLADE-v3 / MiniLM), through the port', () => {
   it('splits camelCase identifiers into the longest known pieces, continuing with ##', () => {
     expect(wordPiece().tokenize('getUserById')).toEqual(['get', '##user', '##by', '##id']);
   });
@@ -41,7 +42,7 @@ describe('HuggingFace tokenizer.json, BERT WordPiece (the SPLADE-v3 / MiniLM lay
   it('maps a word longer than max_input_chars_per_word to [UNK]', () => {
     const json = bertTokenizerJson(vocab) as { model: Record<string, unknown> };
     json.model.max_input_chars_per_word = 5;
-    const t = parseHfTokenizer(json);
+    const t = tokenizerFromJson(json);
     expect(t.tokenize('getuser get')).toEqual(['[UNK]', 'get']);
   });
 
@@ -59,7 +60,8 @@ describe('HuggingFace tokenizer.json, BERT WordPiece (the SPLADE-v3 / MiniLM lay
   });
 
   it('pads a batch to its longest row with [PAD] and a zero attention mask, as int64', () => {
-    const batch = wordPiece().encodeBatch(['get user name', 'file'], 16);
+    const t = wordPiece();
+    const batch = padBatch([t.encode('get user name', 16), t.encode('file', 16)], t.padId);
     expect(batch.batchSize).toBe(2);
     expect(batch.seqLen).toBe(5);
     expect(batch.lengths).toEqual([5, 3]);
@@ -80,44 +82,82 @@ describe('HuggingFace tokenizer.json, BERT WordPiece (the SPLADE-v3 / MiniLM lay
     expect(t.padId).toBe(0);
   });
 
+  it('keeps [CLS] and [SEP] even when maxTokens leaves no room for the text', () => {
+    expect(wordPiece().encode('get user', 1).ids).toEqual([id('[CLS]'), id('[SEP]')]);
+  });
+
+  it('gives the ids of the text alone for counting, and decodes them back', () => {
+    const t = wordPiece();
+    const ids = t.encodeText('getUser name');
+    expect(ids).toEqual([id('get'), id('##user'), id('name')]);
+    expect(t.decode(ids)).toBe('getuser name');
+    expect(t.decode([])).toBe('');
+  });
+
   it('reads the older BertProcessing post-processor form too', () => {
     const json = bertTokenizerJson(vocab);
     json.post_processor = { type: 'BertProcessing', sep: ['[SEP]', id('[SEP]')], cls: ['[CLS]', id('[CLS]')] };
-    expect(parseHfTokenizer(json).encode('file', 8).ids).toEqual([id('[CLS]'), id('file'), id('[SEP]')]);
+    expect(tokenizerFromJson(json).encode('file', 8).ids).toEqual([id('[CLS]'), id('file'), id('[SEP]')]);
   });
 
   it('refuses a tokenizer model it does not implement, naming its type', () => {
     const json = bertTokenizerJson(vocab) as { model: Record<string, unknown> };
-    json.model = { type: 'BPE', vocab: {}, merges: [] };
-    expect(() => parseHfTokenizer(json)).toThrow(/unsupported tokenizer model type "BPE"/);
+    json.model = { type: 'CharLevel', vocab: {} };
+    expect(() => tokenizerFromJson(json)).toThrow(/unsupported tokenizer model type "CharLevel"/);
   });
 });
 
-describe('HuggingFace tokenizer.json, WordLevel', () => {
+describe('a tokenizer.json with a WordLevel model', () => {
   it('looks whole words up, with no ## continuation', () => {
-    const t = parseHfTokenizer(bertTokenizerJson(vocab, 'WordLevel'));
+    const t = tokenizerFromJson(bertTokenizerJson(vocab, 'WordLevel'));
     expect(t.tokenize('get getuser (user)')).toEqual(['get', '[UNK]', '(', 'user', ')']);
     expect(t.encode('get', 8).ids).toEqual([id('[CLS]'), id('get'), id('[SEP]')]);
   });
 });
 
 describe('loading tokenizer.json from a model directory', () => {
-  let dir: string;
+  let root: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'hf-tokenizer-'));
+    root = await mkdtemp(path.join(os.tmpdir(), 'hf-tokenizer-'));
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
   });
+  const modelDir = async (name: string, files: Record<string, string>) => {
+    const dir = path.join(root, name);
+    await mkdir(dir, { recursive: true });
+    for (const [file, text] of Object.entries(files)) await writeFile(path.join(dir, file), text);
+    return dir;
+  };
 
   it('reads <dir>/tokenizer.json', async () => {
-    await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(bertTokenizerJson(vocab)));
-    const t = await loadHfTokenizer(dir);
+    const dir = await modelDir('plain', { 'tokenizer.json': JSON.stringify(bertTokenizerJson(vocab)) });
+    const t = await loadTokenizer(dir);
     expect(t.tokenize('readFile')).toEqual(['read', '##file']);
   });
 
+  it('takes the pad token from tokenizer_config.json beside it when the tokenizer.json sets none', async () => {
+    const dir = await modelDir('with-config', {
+      'tokenizer.json': JSON.stringify(bertTokenizerJson(vocab)),
+      'tokenizer_config.json': JSON.stringify({ pad_token: '[MASK]' }),
+    });
+    expect((await loadTokenizer(dir)).padId).toBe(id('[MASK]'));
+  });
+
   it('names the file it could not read', async () => {
-    const missing = path.join(dir, 'nowhere');
-    await expect(loadHfTokenizer(missing)).rejects.toThrow(path.join(missing, 'tokenizer.json'));
+    const missing = path.join(root, 'nowhere');
+    await expect(loadTokenizer(missing)).rejects.toThrow(path.join(missing, 'tokenizer.json'));
+  });
+
+  it('names the file that is not JSON', async () => {
+    const dir = await modelDir('broken', { 'tokenizer.json': '{"model": ' });
+    await expect(loadTokenizer(dir)).rejects.toThrow(`tokenizer file ${path.join(dir, 'tokenizer.json')} is not valid JSON`);
+  });
+
+  it('names the file and the component the library does not know', async () => {
+    const json = bertTokenizerJson(vocab);
+    json.pre_tokenizer = { type: 'NoSuchSplitter' };
+    const dir = await modelDir('unknown-part', { 'tokenizer.json': JSON.stringify(json) });
+    await expect(loadTokenizer(dir)).rejects.toThrow(new RegExp(`${path.join(dir, 'tokenizer.json')}: .*NoSuchSplitter`));
   });
 });
