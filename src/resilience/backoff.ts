@@ -18,12 +18,15 @@ export interface BackoffOptions {
 const JITTER_LOW = 0.8;
 const JITTER_SPAN = 0.4;
 
+/** `ms` scaled by the jitter factor, [0.8, 1.2): for fixed-interval polls that must not run in lockstep either. */
+export function jittered(ms: number, random: () => number = Math.random): number {
+  return Math.round(ms * (JITTER_LOW + JITTER_SPAN * random()));
+}
+
 /** Delay in ms before retry number `retry` (1 = the first retry, after the first failed attempt). */
 export function backoffDelay(retry: number, opts: BackoffOptions): number {
   if (!Number.isInteger(retry) || retry < 1) throw new RangeError(`retry must be a positive integer, got ${retry}`);
-  const exponential = Math.min(opts.maxMs ?? Infinity, opts.baseMs * 2 ** (retry - 1));
-  const jitter = JITTER_LOW + JITTER_SPAN * (opts.random ?? Math.random)();
-  return Math.round(exponential * jitter);
+  return jittered(Math.min(opts.maxMs ?? Infinity, opts.baseMs * 2 ** (retry - 1)), opts.random);
 }
 
 /** Throws a RangeError naming `what` unless `ms` is a finite number >= 0. */

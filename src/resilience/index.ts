@@ -25,7 +25,7 @@
  *
  * This is a bottom-layer module: it imports nothing of the project.
  */
-export { backoffDelay, type BackoffOptions } from './backoff.js';
+export { backoffDelay, jittered, type BackoffOptions } from './backoff.js';
 export { circuitBreaker, type CircuitBreaker, type CircuitBreakerOptions, type CircuitOpen, type CircuitState } from './circuit.js';
 export { retry, type RetryInfo, type RetryOptions } from './retry.js';
 export { parseRetryAfter } from './retryAfter.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../src/resilience/index.js';
+import { backoffDelay, jittered } from '../../src/resilience/index.js';
 
 describe('backoffDelay: exponential with ±20% jitter', () => {
   it('doubles per retry from the base when the jitter factor is exactly 1', () => {
@@ -28,5 +28,11 @@ describe('backoffDelay: exponential with ±20% jitter', () => {
   it('rejects a retry number that is not a positive integer', () => {
     expect(() => backoffDelay(0, { baseMs: 100 })).toThrow(RangeError);
     expect(() => backoffDelay(1.5, { baseMs: 100 })).toThrow(/positive integer/);
+  });
+});
+
+describe('jittered: the same jitter for fixed-interval polls', () => {
+  it('scales an interval by 0.8 to 1.2', () => {
+    expect([0, 0.5, 0.999999].map((r) => jittered(200, () => r))).toEqual([160, 200, 240]);
   });
 });
