@@ -1,7 +1,9 @@
 /**
  * Resilience: retry with backoff and jitter, circuit breaking and timeouts,
- * for every caller in the project (vLLM client, optional sinks, OpenSearch
- * bulk items, retrieval budgets, readiness checks, rerank budget).
+ * for every caller in the project: vLLM client (retries, Retry-After, per-call
+ * and health timeouts), optional sinks (retries, circuit), OpenSearch bulk
+ * items, retrieval channel and rerank budgets, readiness and GPU health
+ * checks, the repo-lock and Neo4j index polls, the CLI's stream reconnect.
  *
  * Decision: our own small module, not `cockatiel` (4.0.0 was read for this).
  * - Abort: cockatiel's retry waits out its backoff on a plain setTimeout that
@@ -13,15 +15,17 @@
  * - Testability: cockatiel reads Date.now and global setTimeout, so tests need
  *   fake timers; our callers' tests inject sleep/random/now and assert exact
  *   delays, which keeps them deterministic and fast.
- * - Circuit: cockatiel's half-open admits one sampled call and throws
- *   BrokenCircuitError without the failure that opened it; our sink circuit
- *   reports that failure and when the next try is due.
+ * - Circuit: cockatiel's breaker reads Date.now (no injectable clock), its
+ *   half-open admits one sampled call and refuses the rest, and its
+ *   BrokenCircuitError says neither what failed nor when the next try is due
+ *   (the sink circuit's skip message needs both; policy.lastFailure has one).
  * - Timeout: cockatiel's TimeoutPolicy does hand an AbortSignal to the work,
  *   but with a fixed "Operation timed out" message; callers here put their own
  *   message in API answers ("missed its 150 ms budget").
  * Per-attempt classification is equal in both (handleWhen vs `retryable`).
- * What remains is about 150 lines with no dependency and no policy-composition
- * layer that none of the callers needs.
+ * With cockatiel each of these would need glue around it; what is left here
+ * is about 240 lines with comments, no dependency, and no policy-composition
+ * layer, which none of the callers needs.
  *
  * This is a bottom-layer module: it imports nothing of the project.
  */

@@ -30,7 +30,7 @@ export function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: nu
     if (Number.isFinite(ms)) {
       timer = setTimeout(() => {
         const err = new TimeoutError(opts.message ?? `timed out after ${ms} ms`, ms);
-        reject(err); // first, so the work's own abort error cannot win the race
+        reject(err); // settles now; the work hears of the abort only after, so its abort error is dropped
         deadline.abort(err);
       }, ms);
     }

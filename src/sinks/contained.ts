@@ -63,13 +63,13 @@ export function createContainedSinks(deps: ContainedSinksDeps) {
           sleep: deps.sleep,
           random: deps.random,
           onRetry: ({ attempt, error }) =>
-            deps.logger.warn({ sink: sink.name, op: ctx.op, attempt, err: describe(error) }, 'sink operation failed; retrying'),
+            deps.logger.warn({ sink: sink.name, op: ctx.op, attempt, err: messageOf(error) }, 'sink operation failed; retrying'),
         },
       );
       deps.circuit?.succeeded(sink.name);
       return { status: 'ok' };
     } catch (err) {
-      const detail = describe(err);
+      const detail = messageOf(err);
       deps.circuit?.failed(sink.name, detail);
       await note(sink, ctx, attempts, detail);
       return { status: 'failed', detail };
@@ -95,6 +95,6 @@ export function createContainedSinks(deps: ContainedSinksDeps) {
   };
 }
 
-const describe = (err: unknown): string => (err as Error)?.message ?? String(err);
+const messageOf = (err: unknown): string => (err as Error)?.message ?? String(err);
 
 export type ContainedSinks = ReturnType<typeof createContainedSinks>;
