@@ -2,7 +2,7 @@ import type { Runtime } from './runtime.js';
 import { chooseEmbedder } from '../src/embedding/factory.js';
 import { faissVersion } from '../src/vector/faissNative.js';
 import { evaluateReadiness, type Readiness, type ReadinessCheck, type ReadinessProbe } from '../src/observability/readiness.js';
-import { withTimeout } from '../src/observability/withTimeout.js';
+import { withTimeout } from '../src/resilience/index.js';
 import { createContractCheck } from '../src/retrieval/embeddingContractCheck.js';
 
 /** The readiness checks of a process (seed 001 §G): Redis, embedder, SPLADE, FAISS, DuckDB. */
@@ -54,7 +54,7 @@ export function createReadiness(rt: Runtime): () => Promise<Readiness> {
     for (const sink of sinks) {
       const check: ReadinessProbe = async () => {
         // a slow sink answers with its own explanation before evaluateReadiness's generic timeout
-        const h = await withTimeout(sink.health(), 2_500, 'health check did not answer within 2500 ms').catch((err: Error) => ({
+        const h = await withTimeout(() => sink.health(), 2_500, { message: 'health check did not answer within 2500 ms' }).catch((err: Error) => ({
           ok: false,
           detail: err.message,
         }));

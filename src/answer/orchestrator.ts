@@ -2,6 +2,7 @@ import { CANCELLED, answerFailure, failure, type AnswerFailure } from './failure
 import type { Logger } from '../observability/logger.js';
 import type { SearchFilters } from '../contracts/search.js';
 import { RepoNotIndexedError } from '../errors/repoNotIndexedError.js';
+import { withTimeout } from '../resilience/index.js';
 import { type SearchHit, type SearchService } from '../retrieval/searchService.js';
 import { createCitationTracker } from './citations.js';
 import type { AnswerEventDataMap, Citation } from './events.js';
@@ -255,25 +256,16 @@ export function citationOf(c: PromptChunk): Citation {
 
 /** Reorder hits by the reranker's scores, within a time budget (a late reranker is aborted). */
 async function rerank(reranker: Reranker, query: string, hits: SearchHit[], budgetMs: number, outer: AbortSignal): Promise<SearchHit[]> {
-  const budget = new AbortController();
-  const timer = setTimeout(() => budget.abort(new Error(`missed its ${budgetMs} ms budget`)), budgetMs);
-  try {
-    const results = await reranker.rerank(
-      query,
-      hits.map((h) => `${h.path}\n${h.content}`),
-      AbortSignal.any([outer, budget.signal]),
-    );
-    const order = results.map((r) => hits[r.index]);
-    const seen = new Set(results.map((r) => r.index));
-    // documents the reranker left out keep their fused order, after the scored ones
-    hits.forEach((h, i) => seen.has(i) || order.push(h));
-    return order;
-  } catch (err) {
-    if (budget.signal.aborted && !outer.aborted) throw budget.signal.reason;
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
+  const docs = hits.map((h) => `${h.path}\n${h.content}`);
+  const results = await withTimeout((signal) => reranker.rerank(query, docs, signal), budgetMs, {
+    message: `missed its ${budgetMs} ms budget`,
+    signal: outer,
+  });
+  const order = results.map((r) => hits[r.index]);
+  const seen = new Set(results.map((r) => r.index));
+  // documents the reranker left out keep their fused order, after the scored ones
+  hits.forEach((h, i) => seen.has(i) || order.push(h));
+  return order;
 }
 
 const ms = (v: number) => Math.round(v * 100) / 100;

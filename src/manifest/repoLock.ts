@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LockTimeoutError } from '../errors/lockTimeoutError.js';
 import { LeaseLostError } from '../errors/leaseLostError.js';
+import { abortableSleep, jittered } from '../resilience/index.js';
 
 /**
  * One manifest writer per repo, across processes: a Redis lease
@@ -52,7 +53,7 @@ export function createRepoLock(opts: RepoLockOptions): RepoLock {
       const started = Date.now();
       while ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') {
         if (Date.now() - started >= waitMs) throw new LockTimeoutError(repo, Date.now() - started);
-        await new Promise((r) => setTimeout(r, pollMs * (0.5 + Math.random())));
+        await abortableSleep(jittered(pollMs));
       }
       let held = true;
       const renew = setInterval(() => {

@@ -59,7 +59,7 @@ export async function resyncSinks(deps: ResyncDeps, repo: string): Promise<Resyn
   const contained = createContainedSinks({
     logger: log,
     attempts: deps.attempts ?? 3,
-    circuit: createSinkCircuit({ cooldownMs: Number.MAX_SAFE_INTEGER }),
+    circuit: createSinkCircuit({ cooldownMs: Infinity }),
     failureLog: deps.failureLog,
   });
   const status: Record<string, SinkStatus> = Object.fromEntries(deps.sinks.map((s) => [s.name, { status: 'ok' } as SinkStatus]));

@@ -64,7 +64,7 @@ function sinkWith(client: OpenSearchClientLike, maxAttempts = 4) {
   const sleeps: number[] = [];
   const sink = createOpenSearchSink(
     { url: 'http://unused', index: 'chunks' },
-    { client, sleep: async (ms) => void sleeps.push(ms), random: () => 1 },
+    { client, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 }, // jitter factor exactly 1
     { retry: { maxAttempts, baseDelayMs: 100, maxDelayMs: 1000 } },
   );
   return { sink, sleeps };
