@@ -12,8 +12,9 @@ export const MAX_GLOB_LENGTH = 500;
  * - without a '/' (a trailing one aside) it matches a name at any depth;
  *   a leading '/' (or './') or a '/' in the middle anchors it at the root;
  * - `*` and `?` never match '/'; `[abc]`, `[a-z]`, `[!a-z]` match one character;
- * - a whole segment `**` matches any number of directories: `**\/x`, `x/**`, `a/**\/b`;
- *   any other run of stars is one `*`;
+ * - a whole segment `**` matches any number of directories: `**\/x`, `x/**`, `a/**\/b`
+ *   (as in git, so does a segment of more stars); any other run of stars is one `*`;
+ * - `?` and a class match one character (a code point; git counts bytes);
  * - a trailing '/' names a directory: it matches everything under one;
  * - a pattern that matches a directory matches everything under it;
  * - `\x` is the character x;
@@ -56,7 +57,7 @@ function toPattern(tokens: Token[], fail: (reason: string) => never): GlobPatter
 
   const out: Segment[] = [];
   for (const seg of segments) {
-    const isGlobstar = seg.length === 2 && seg[0].kind === 'star' && seg[1].kind === 'star';
+    const isGlobstar = seg.length >= 2 && seg.every((t) => t.kind === 'star'); // git reads '***' as '**' too
     if (isGlobstar) {
       if (out[out.length - 1]?.kind !== 'globstar') out.push({ kind: 'globstar' });
     } else {
