@@ -100,6 +100,10 @@ export const GLOB_ROWS: GlobRow[] = [
   row('src/a', 'x/src/a', false),
   row('src/*.ts', 'src/a.ts', true),
   row('src/*.ts', 'src/sub/a.ts', false),
+  row('src/?.ts', 'src/a.ts', true),
+  row('src/**/*.ts', 'src/a.ts', true),
+  row('src/**/*.ts', 'src/deep/er/a.ts', true),
+  row('src/**/*.py', 'lib/c.py', false),
   row('a/b', 'x/a/b', false),
 
   // '?' and classes: one character, never '/'
@@ -131,6 +135,9 @@ export const GLOB_ROWS: GlobRow[] = [
   row('[[:upper:]]*', 'Readme', true),
   row('[[:upper:]]*', 'readme', false),
   row('[!a].ts', '^.ts', true),
+  row('file?.md', 'file1.md', true),
+  row('[!a]*.md', 'a.md', false),
+  row('[!a]*.md', 'b.md', true),
 
   // dots and regex metacharacters are plain characters
   row('*.test.ts', 'a.test.ts', true),
@@ -142,6 +149,7 @@ export const GLOB_ROWS: GlobRow[] = [
   row('a+b.ts', 'aab.ts', false),
   row('(x).ts', '(x).ts', true),
   row('(x).ts', 'x.ts', false),
+  row('a+b(c).txt', 'a+b(c).txt', true),
   row('a.b/c', 'a.b/c', true),
   row('a.b/c', 'axb/c', false),
   row('$x^.ts', '$x^.ts', true),
