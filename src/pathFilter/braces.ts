@@ -2,6 +2,12 @@ import type { Token } from './tokens.js';
 
 /** Brace alternatives are an addition to gitignore; this many is plenty and keeps every backend's regex small. */
 export const MAX_ALTERNATIVES = 32;
+/**
+ * And all alternatives together at most this many characters: each is
+ * written out in full in the regex, and RE2 (DuckDB) refuses a pattern of
+ * 50 globs much past that ("pattern too large").
+ */
+export const MAX_EXPANDED_LENGTH = 1000;
 
 type Item = Token | { kind: 'group'; options: Item[][] };
 
@@ -48,5 +54,8 @@ export function expandBraces(tokens: Token[], fail: (reason: string) => never): 
     }
     return out;
   };
-  return expand(top);
+  const alternatives = expand(top);
+  const length = alternatives.reduce((n, a) => n + a.length, 0);
+  if (length > MAX_EXPANDED_LENGTH) fail(`braces expand to more than ${MAX_EXPANDED_LENGTH} characters in all; pass several globs instead`);
+  return alternatives;
 }

@@ -6,7 +6,7 @@
 export type { GlobPattern, NamePart, PathGlob, Segment } from './ast.js';
 export { PathGlobError } from './errors.js';
 export { MAX_GLOB_LENGTH, parsePathGlob } from './parse.js';
-export { MAX_ALTERNATIVES } from './braces.js';
+export { MAX_ALTERNATIVES, MAX_EXPANDED_LENGTH } from './braces.js';
 export { re2PathRegex } from './re2.js';
 export { luceneRegexp } from './lucene.js';
 export { javaPathRegex } from './javaRegex.js';

@@ -14,7 +14,12 @@ const LUCENE: RegexDialect = {
   group: (body) => `(${body})`,
 };
 
-/** A Lucene regexp matching a path (the whole of it) when the glob does. */
+/**
+ * A Lucene regexp matching a path (the whole of it) when the glob does.
+ * OpenSearch refuses regexps longer than `index.max_regex_length` (1000 by
+ * default); a glob of many wildcards or alternatives can exceed it, and the
+ * search then falls back to the local index for that channel.
+ */
 export function luceneRegexp(glob: PathGlob): string {
   return emitUnion([glob], LUCENE);
 }

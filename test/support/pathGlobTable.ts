@@ -191,4 +191,5 @@ export const MALFORMED_GLOBS: Array<[glob: string, reason: RegExp]> = [
   ['a[/]b', /'\/' cannot be in a character class/],
   ['[[:word:]]', /unknown character class/],
   ['{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}', /more than 32 alternatives/],
+  [`{a,b}{c,d}{e,f}{g,h}${'x'.repeat(100)}`, /more than 1000 characters/],
 ];
