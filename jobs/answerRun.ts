@@ -5,7 +5,7 @@ import type { AnswerEventPublisher } from '../src/answer/events.js';
 import type { AnswerOrchestrator } from '../src/answer/orchestrator.js';
 import { finalFields, FINAL_STATES, type AnswerStore } from '../src/answer/store.js';
 import type { Logger } from '../src/observability/logger.js';
-import { parsePayload } from './catalog.js';
+import { parsePayload } from '../src/contracts/jobs.js';
 
 export interface AnswerRunDeps {
   orchestrator: AnswerOrchestrator;

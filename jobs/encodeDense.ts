@@ -1,14 +1,14 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { ArtifactStore } from '../src/artifacts/store.js';
-import type { Chunk } from '../src/chunking/chunk.js';
+import type { Chunk } from '../src/contracts/chunk.js';
 import { BatchTooLargeError, encodeWithHalving } from '../src/embedding/batchHalving.js';
 import type { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import type { Embedder } from '../src/embedding/port.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { RunProgress } from '../src/queue/runProgress.js';
-import { artifactKeys } from './artifactKeys.js';
-import { parsePayload } from './catalog.js';
-import type { EncodeDenseResult } from './payloads.js';
+import { artifactKeys } from '../src/contracts/artifacts.js';
+import { parsePayload } from '../src/contracts/jobs.js';
+import type { EncodeDenseResult } from '../src/contracts/results.js';
 
 export interface EncodeMetrics {
   observeBatch(kind: 'dense' | 'sparse', size: number, latencyMs: number): void;

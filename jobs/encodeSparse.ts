@@ -1,14 +1,14 @@
 import type { Job } from 'bullmq';
 import type { ArtifactStore } from '../src/artifacts/store.js';
-import type { Chunk } from '../src/chunking/chunk.js';
+import type { Chunk } from '../src/contracts/chunk.js';
 import { encodeWithHalving } from '../src/embedding/batchHalving.js';
 import type { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { RunProgress } from '../src/queue/runProgress.js';
 import { spladeDocumentText } from '../src/sparse/documentText.js';
 import type { SparseEncoder } from '../src/sparse/port.js';
-import { artifactKeys } from './artifactKeys.js';
-import { parsePayload } from './catalog.js';
+import { artifactKeys } from '../src/contracts/artifacts.js';
+import { parsePayload } from '../src/contracts/jobs.js';
 import { toJobError, type EncodeMetrics } from './encodeDense.js';
 
 export interface EncodeSparseDeps {

@@ -9,7 +9,7 @@ import type { Logger } from '../src/observability/logger.js';
 import { buildIndexFiles } from '../src/vector/indexFiles.js';
 import type { PrimaryIndexPolicy } from '../src/vector/planner.js';
 import { readPartVectors } from '../src/vector/readPartVectors.js';
-import { parsePayload } from './catalog.js';
+import { parsePayload } from '../src/contracts/jobs.js';
 
 export interface FaissCompactDeps {
   logger: Logger;

@@ -1,14 +1,19 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
-import { artifactKeys } from './artifactKeys.js';
-import { parsePayload } from './catalog.js';
-import type { IndexRunPayload, IndexRunResult } from './payloads.js';
+import { artifactKeys } from '../src/contracts/artifacts.js';
+import { parsePayload } from '../src/contracts/jobs.js';
+import type { IndexRunPayload } from '../src/contracts/payloads.js';
+import type { IndexRunResult } from '../src/contracts/results.js';
 
-import { emptyProgress, type IndexRunDeps, type IndexRunProgress, type RunPlan } from './indexRun/types.js';
+import { emptyProgress, type IndexRunProgress } from '../src/contracts/results.js';
+import { type IndexRunDeps } from './indexRun/types.js';
+import { type RunPlan } from '../src/contracts/artifacts.js';
 import { planRun } from './indexRun/plan.js';
 import { addBatchFlow, stageChunks } from './indexRun/stage.js';
 import { cleanupRun, finalizeRun, resultFromManifest } from './indexRun/finalize.js';
 
-export type { ChunkerPort, IndexRunDeps, IndexRunProgress, PlannedFile, RunPlan, SnapshotPort } from './indexRun/types.js';
+export type { ChunkerPort, IndexRunDeps, SnapshotPort } from './indexRun/types.js';
+export type { IndexRunProgress } from '../src/contracts/results.js';
+export type { PlannedFile, RunPlan } from '../src/contracts/artifacts.js';
 
 /**
  * index.run, a BullMQ step job: plan → chunk (adds one sub-flow per batch

@@ -1,17 +1,17 @@
 import type { Job } from 'bullmq';
 import type { ArtifactStore } from '../src/artifacts/store.js';
-import type { Chunk } from '../src/chunking/chunk.js';
-import type { EmbeddingContract } from '../src/embedding/port.js';
+import type { Chunk } from '../src/contracts/chunk.js';
+import type { EmbeddingContract } from '../src/contracts/embedding.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { RunProgress } from '../src/queue/runProgress.js';
 import type { Sink } from '../src/sinks/port.js';
 import type { SinkCircuit } from '../src/sinks/circuit.js';
 import { createContainedSinks } from '../src/sinks/contained.js';
 import type { SinkFailureLog } from '../src/sinks/failureLog.js';
-import type { SparseContract, SparseVector } from '../src/sparse/port.js';
-import { artifactKeys } from './artifactKeys.js';
-import { parsePayload } from './catalog.js';
-import type { SinkBatchResult } from './payloads.js';
+import type { SparseContract, SparseVector } from '../src/contracts/sparse.js';
+import { artifactKeys } from '../src/contracts/artifacts.js';
+import { parsePayload } from '../src/contracts/jobs.js';
+import type { SinkBatchResult } from '../src/contracts/results.js';
 
 export interface SinkBatchDeps {
   artifacts: ArtifactStore;

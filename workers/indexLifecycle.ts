@@ -6,7 +6,7 @@ import { compactionDue, enqueueCompaction } from '../src/indexing/compaction.js'
 import { collectGarbage } from '../src/manifest/gc.js';
 import type { Manifest } from '../src/manifest/manifest.js';
 import { createRepoLock } from '../src/manifest/repoLock.js';
-import type { Runtime } from '../src/runtime/runtime.js';
+import type { Runtime } from './runtime.js';
 import { primaryIndexPolicy } from '../src/vector/policy.js';
 
 /**

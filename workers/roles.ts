@@ -13,16 +13,16 @@ import { cloneGitRepo } from '../src/repo/intake.js';
 import { openSnapshot } from '../src/repo/snapshot.js';
 import { exists } from '../src/artifacts/atomicWrite.js';
 import { createRedis } from '../src/queue/connection.js';
-import { QUEUES, type Role } from '../src/queue/names.js';
-import type { Runtime } from '../src/runtime/runtime.js';
+import { QUEUES, type Role } from '../src/contracts/queues.js';
+import type { Runtime } from './runtime.js';
 import { createParquetSink } from '../src/sinks/parquetSink.js';
 import type { Sink } from '../src/sinks/port.js';
 import { createVectorIndexPlanner } from '../src/vector/planner.js';
 import { primaryIndexPolicy } from '../src/vector/policy.js';
 import { createSinkCircuit } from '../src/sinks/circuit.js';
 import { createContainedSinks } from '../src/sinks/contained.js';
-import type { IndexRunPayload } from '../jobs/payloads.js';
-import { createAnswerWorker } from '../src/answer/wiring.js';
+import type { IndexRunPayload } from '../src/contracts/payloads.js';
+import { createAnswerWorker } from './answers.js';
 
 export interface StartedWorkers {
   workers: Worker[];

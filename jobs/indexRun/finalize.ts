@@ -3,13 +3,15 @@ import { promises as fs } from 'node:fs';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '../../src/observability/logger.js';
 import { liveChunkIds, type Manifest, type ManifestFileEntry } from '../../src/manifest/manifest.js';
-import { artifactKeys } from '../artifactKeys.js';
-import type { EncodeDenseResult, IndexRunPayload, IndexRunResult, SinkBatchResult } from '../payloads.js';
+import { artifactKeys } from '../../src/contracts/artifacts.js';
+import type { EncodeDenseResult, IndexRunResult, SinkBatchResult } from '../../src/contracts/results.js';
+import type { IndexRunPayload } from '../../src/contracts/payloads.js';
 import type { RepoLease } from '../../src/manifest/repoLock.js';
 import { fileTableDigest } from '../../src/indexing/versioning.js';
 import { findCommittedBy } from '../../src/manifest/lineage.js';
 
-import type { IndexRunDeps, PlannedFile, RunPlan, StagedChunks } from './types.js';
+import type { IndexRunDeps } from './types.js';
+import type { PlannedFile, RunPlan, StagedChunks } from '../../src/contracts/artifacts.js';
 
 /** Finalize: build the vector files and commit the new manifest version. */
 export async function finalizeRun(

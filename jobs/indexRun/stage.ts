@@ -1,13 +1,15 @@
 import type { FlowJob, Job } from 'bullmq';
-import type { Chunk } from '../../src/chunking/chunk.js';
+import type { Chunk } from '../../src/contracts/chunk.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { liveChunkIds } from '../../src/manifest/manifest.js';
-import { QUEUES } from '../../src/queue/names.js';
-import { artifactKeys, childJobIds } from '../artifactKeys.js';
-import { JOBS } from '../catalog.js';
-import type { IndexRunPayload } from '../payloads.js';
+import { QUEUES } from '../../src/contracts/queues.js';
+import { artifactKeys, childJobIds } from '../../src/contracts/artifacts.js';
+import { JOBS } from '../../src/contracts/jobs.js';
+import type { IndexRunPayload } from '../../src/contracts/payloads.js';
 
-import type { IndexRunDeps, IndexRunProgress, RunPlan, StagedChunks } from './types.js';
+import type { IndexRunDeps } from './types.js';
+import type { IndexRunProgress } from '../../src/contracts/results.js';
+import type { RunPlan, StagedChunks } from '../../src/contracts/artifacts.js';
 import { readAhead } from '../../src/indexing/readAhead.js';
 
 /** Chunk: chunk added and changed files into staged batches, starting each batch's flow at once. */

@@ -1,6 +1,6 @@
 import { problem, type Problem } from '../api/problem.js';
 import type { Logger } from '../observability/logger.js';
-import type { SearchFilters } from '../retrieval/channel.js';
+import type { SearchFilters } from '../contracts/search.js';
 import { RepoNotIndexedError, type SearchHit, type SearchService } from '../retrieval/searchService.js';
 import { createCitationTracker } from './citations.js';
 import type { AnswerEventDataMap, Citation } from './events.js';

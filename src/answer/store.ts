@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Problem } from '../api/problem.js';
-import type { SearchFilters } from '../retrieval/channel.js';
+import type { SearchFilters } from '../contracts/search.js';
 import type { Citation } from './events.js';
 import { answerKeys, cancelChannel } from './keys.js';
 

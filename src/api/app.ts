@@ -1,6 +1,5 @@
 import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
 import type { Queue } from 'bullmq';
-import { bullBoardRouter } from '../../dashboard/bullBoard.js';
 import type { Config } from '../config.js';
 import type { ManifestStore } from '../manifest/store.js';
 import type { Logger } from '../observability/logger.js';
@@ -19,8 +18,6 @@ export interface ApiDeps {
   config: Config;
   logger: Logger;
   indexQueue: Queue;
-  /** every queue, for Bull Board */
-  queues: Queue[];
   manifests: ManifestStore;
   progress: RunProgress;
   search: SearchService;
@@ -28,6 +25,8 @@ export interface ApiDeps {
   metrics: () => Promise<{ contentType: string; body: string }>;
   /** routes added by later features (answers) */
   extraRoutes?: Router[];
+  /** the operator dashboard (Bull Board), mounted by the composition root after the API routes */
+  dashboard?: Router;
   /** called with each request's duration, for metrics */
   onRequest?: (route: string, method: string, status: number, ms: number) => void;
 }
@@ -66,7 +65,7 @@ export function createApiApp(deps: ApiDeps): Express {
   app.use(compactRoutes({ indexQueue: deps.indexQueue, manifests: deps.manifests }));
   app.use(searchRoutes(deps));
   for (const r of deps.extraRoutes ?? []) app.use(r);
-  app.use(bullBoardRouter(deps.queues, deps.config.adminTokens));
+  if (deps.dashboard) app.use(deps.dashboard);
   app.use((req: Request, res: Response) => {
     sendProblem(res, { ...problem(404, 'not-found', `no route for ${req.method} ${req.path}`), instance: req.originalUrl });
   });

@@ -9,10 +9,10 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import type { ChannelHit, SearchFilters } from '../contracts/search.js';
+import { tokenize } from '../text/codeTokenizer.js';
+import type { SparseVector } from '../contracts/sparse.js';
 import { parsePathGlob, re2PathRegex } from '../pathFilter/index.js';
-import type { ChannelHit, SearchFilters } from '../retrieval/channel.js';
-import { tokenize } from '../retrieval/codeTokenizer.js';
-import type { SparseVector } from '../sparse/port.js';
 import { sqlIdent, type DuckDb } from './duckdb.js';
 
 /**

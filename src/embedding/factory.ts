@@ -1,4 +1,4 @@
-import { onnxDevice } from '../gpu/pin.js';
+import { onnxDevice } from './onnxDevice.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { withInprocessFallback } from './fallback.js';

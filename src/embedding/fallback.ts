@@ -1,4 +1,5 @@
-import type { Embedder, EmbeddingContract } from './port.js';
+import type { Embedder } from './port.js';
+import type { EmbeddingContract } from '../contracts/embedding.js';
 
 export interface FallbackOptions {
   /**

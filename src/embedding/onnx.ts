@@ -13,7 +13,8 @@ import {
   type OnnxSession,
   type OnnxSessionFactory,
 } from './onnxSession.js';
-import { l2Normalize, type Embedder, type EmbeddingContract } from './port.js';
+import { l2Normalize, type Embedder } from './port.js';
+import { type EmbeddingContract } from '../contracts/embedding.js';
 
 export type Pooling = 'mean' | 'cls' | 'last';
 

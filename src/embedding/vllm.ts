@@ -1,7 +1,8 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import { EmbeddingError } from './errors.js';
-import { l2Normalize, OutOfMemoryError, type Embedder, type EmbeddingContract } from './port.js';
+import { l2Normalize, OutOfMemoryError, type Embedder } from './port.js';
+import { type EmbeddingContract } from '../contracts/embedding.js';
 import { createTruncator, loadQwen3Tokenizer, type TextTokenizer } from './qwenTokenizer.js';
 import { defaultSleep, parseRetryAfter, retryWithBackoff, type Sleep } from './retry.js';
 import { classifyFailure, parseEmbeddings, serverMessage } from './vllmResponse.js';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
-import { cudaDeviceId } from './pin.js';
+import { cudaDeviceId } from '../embedding/onnxDevice.js';
 import { resolveHealthUrl } from '../embedding/vllmUrls.js';
 
 export const GPU_EXIT_CODE = 99;

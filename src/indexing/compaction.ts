@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import { JOBS } from '../../jobs/catalog.js';
+import { JOBS } from '../contracts/jobs.js';
 import type { Config } from '../config.js';
 import type { Manifest } from '../manifest/manifest.js';
 

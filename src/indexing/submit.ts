@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Queue } from 'bullmq';
-import { JOBS } from '../../jobs/catalog.js';
-import type { IndexRunPayload } from '../../jobs/payloads.js';
+import { JOBS } from '../contracts/jobs.js';
+import type { IndexRunPayload } from '../contracts/payloads.js';
 import { ProblemError } from '../api/problem.js';
-import { REPO_NAME_PATTERN, type ManifestStore } from '../manifest/store.js';
+import { REPO_NAME_PATTERN } from '../contracts/names.js';
+import { type ManifestStore } from '../manifest/store.js';
 import { validateGitUrl } from '../repo/gitUrl.js';
 import { isGitUrl, resolveLocalRepo } from '../repo/intake.js';
 import { IntakeError } from '../repo/errors.js';

@@ -1,6 +1,6 @@
 import neo4j, { type Integer } from 'neo4j-driver';
-import type { Chunk } from '../chunking/chunk.js';
-import type { SearchFilters } from '../retrieval/channel.js';
+import type { Chunk } from '../contracts/chunk.js';
+import type { SearchFilters } from '../contracts/search.js';
 import { javaPathRegex, parsePathGlob } from '../pathFilter/index.js';
 
 /**

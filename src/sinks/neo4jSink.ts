@@ -1,5 +1,5 @@
 import neo4j from 'neo4j-driver';
-import type { EmbeddingContract } from '../embedding/port.js';
+import type { EmbeddingContract } from '../contracts/embedding.js';
 import type { EncodedBatch, Sink, SinkWriteResult } from './port.js';
 import {
   constraintStatements,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Chunk } from '../chunking/chunk.js';
+import type { Chunk } from '../contracts/chunk.js';
+import type { SearchFilters } from '../contracts/search.js';
+import type { SparseVector } from '../contracts/sparse.js';
 import { literalDirectory, luceneRegexp, parsePathGlob } from '../pathFilter/index.js';
-import type { SearchFilters } from '../retrieval/channel.js';
-import type { SparseVector } from '../sparse/port.js';
 
 /**
  * Pure OpenSearch request bodies: index settings and mappings, bulk NDJSON,

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { DuckDb } from '../catalog/duckdb.js';
-import type { Chunk } from '../chunking/chunk.js';
+import type { Chunk } from '../contracts/chunk.js';
 import { liveChunkIds } from '../manifest/manifest.js';
 import type { ManifestStore } from '../manifest/store.js';
 import type { Logger } from '../observability/logger.js';
-import type { SparseVector } from '../sparse/port.js';
+import type { SparseVector } from '../contracts/sparse.js';
 import { createSinkCircuit } from './circuit.js';
 import { createContainedSinks, type SinkStatus } from './contained.js';
 import type { SinkFailureLog } from './failureLog.js';

@@ -11,7 +11,8 @@ import {
   type OnnxSession,
   type OnnxSessionFactory,
 } from '../embedding/onnxSession.js';
-import type { SparseContract, SparseEncoder, SparseVector } from './port.js';
+import type { SparseContract, SparseVector } from '../contracts/sparse.js';
+import type { SparseEncoder } from './port.js';
 
 export interface SpladeEncoderOptions {
   /** holds model.onnx (an MLM head: logits [batch, seq, vocab]) + tokenizer.json */

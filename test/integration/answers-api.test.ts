@@ -4,7 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { serve, type Server } from '../../src/server/serve.js';
+import { serve, type Server } from '../../workers/serve.js';
 import { SAMPLE_REPO } from '../fixtures/repoHelpers.js';
 import { registerChatCompletions, registerRerank, startFakeOpenAIServer, type ChatControl, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
 import { readEvents, type ReceivedEvent } from '../support/sseClient.js';

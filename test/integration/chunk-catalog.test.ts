@@ -2,12 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkId, type Chunk } from '../../src/chunking/chunk.js';
+import { chunkId } from '../../src/chunking/chunk.js';
+import { type Chunk } from '../../src/contracts/chunk.js';
 import { loadCatalog, type ChunkCatalog } from '../../src/catalog/chunkCatalog.js';
 import { createDuckDb, type DuckDb } from '../../src/catalog/duckdb.js';
-import type { EmbeddingContract } from '../../src/embedding/port.js';
+import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 import { createParquetSink, partsDir } from '../../src/sinks/parquetSink.js';
-import type { SparseVector } from '../../src/sparse/port.js';
+import type { SparseVector } from '../../src/contracts/sparse.js';
 import { testContract } from '../support/contract.js';
 
 const contract: EmbeddingContract = testContract();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactKeys } from '../../jobs/artifactKeys.js';
+import { artifactKeys } from '../../src/contracts/artifacts.js';
 import { createEncodeDenseProcessor } from '../../jobs/encodeDense.js';
 import { createDirectoryArtifactStore, type ArtifactStore } from '../../src/artifacts/store.js';
 import { loadConfig } from '../../src/config.js';

@@ -6,7 +6,7 @@ import { openOnnxSession, type OnnxSession, type OnnxSessionFactory } from '../.
 import { OutOfMemoryError } from '../../src/embedding/port.js';
 import { spladeDocumentText } from '../../src/sparse/documentText.js';
 import { createSpladeEncoder, type SpladeEncoderOptions } from '../../src/sparse/splade.js';
-import type { SparseVector } from '../../src/sparse/port.js';
+import type { SparseVector } from '../../src/contracts/sparse.js';
 import { codeVocab, tinyVocab, writeTinySpladeModel } from '../support/onnxModels.js';
 
 /**

@@ -1,9 +1,10 @@
 import type { Job } from 'bullmq';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { artifactKeys } from '../../jobs/artifactKeys.js';
+import { artifactKeys } from '../../src/contracts/artifacts.js';
 import type { ArtifactStore } from '../../src/artifacts/store.js';
-import { chunkId, type Chunk } from '../../src/chunking/chunk.js';
+import { chunkId } from '../../src/chunking/chunk.js';
+import { type Chunk } from '../../src/contracts/chunk.js';
 
 /**
  * Helpers for driving the encode processors directly (without a queue):

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
 import { silentLogger, createLogger } from '../../src/observability/logger.js';
-import type { Role } from '../../src/queue/names.js';
+import type { Role } from '../../src/contracts/queues.js';
 import type { Sink } from '../../src/sinks/port.js';
-import { serve, type Server } from '../../src/server/serve.js';
+import { serve, type Server } from '../../workers/serve.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';

@@ -1,6 +1,6 @@
 import neo4j from 'neo4j-driver';
 import { describe, expect, it } from 'vitest';
-import type { Chunk } from '../../src/chunking/chunk.js';
+import type { Chunk } from '../../src/contracts/chunk.js';
 import {
   constraintStatements,
   deleteChunksStatement,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Chunk } from '../../src/chunking/chunk.js';
+import type { Chunk } from '../../src/contracts/chunk.js';
 import { PathGlobError } from '../../src/pathFilter/index.js';
 import {
   BM25_FIELDS,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Chunk } from '../../src/chunking/chunk.js';
-import type { EmbeddingContract } from '../../src/embedding/port.js';
+import type { Chunk } from '../../src/contracts/chunk.js';
+import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 import type { EncodedBatch } from '../../src/sinks/port.js';
 import {
   createOpenSearchSink,

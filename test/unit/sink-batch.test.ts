@@ -1,10 +1,10 @@
 import type { Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { artifactKeys } from '../../jobs/artifactKeys.js';
+import { artifactKeys } from '../../src/contracts/artifacts.js';
 import { createSinkBatchProcessor } from '../../jobs/sinkBatch.js';
 import type { ArtifactStore } from '../../src/artifacts/store.js';
-import type { Chunk } from '../../src/chunking/chunk.js';
-import type { EmbeddingContract } from '../../src/embedding/port.js';
+import type { Chunk } from '../../src/contracts/chunk.js';
+import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { RunProgress } from '../../src/queue/runProgress.js';
 import { createSinkCircuit } from '../../src/sinks/circuit.js';

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import type { Queue } from 'bullmq';
 import { enqueueCompaction } from '../../indexing/compaction.js';
-import { REPO_NAME_PATTERN, type ManifestStore } from '../../manifest/store.js';
+import { REPO_NAME_PATTERN } from '../../contracts/names.js';
+import { type ManifestStore } from '../../manifest/store.js';
 import { ProblemError, problem } from '../problem.js';
 import { apiState } from './indexJobs.js';
 

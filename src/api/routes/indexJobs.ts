@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import type { Job, Queue } from 'bullmq';
 import { z } from 'zod';
-import type { IndexRunPayload, IndexRunResult } from '../../../jobs/payloads.js';
-import type { IndexRunProgress } from '../../../jobs/indexRun.js';
+import type { IndexRunPayload } from '../../contracts/payloads.js';
+import type { IndexRunResult } from '../../contracts/results.js';
+import type { IndexRunProgress } from '../../contracts/results.js';
 import { submitIndexJob, type SubmitDeps } from '../../indexing/submit.js';
 import type { RunProgress } from '../../queue/runProgress.js';
 import { problem, ProblemError } from '../problem.js';

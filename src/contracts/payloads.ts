@@ -1,21 +1,24 @@
 import { z } from 'zod';
-import { REPO_NAME_PATTERN } from '../src/manifest/store.js';
+import { REPO_NAME_PATTERN, RUN_ID_PATTERN } from './names.js';
 
 /**
- * Job payloads, typed once and shared by the producer (API, CLI, the index
+ * Job payloads, typed once and shared by the producers (API, CLI, the index
  * job adding its children) and the workers. Payloads carry references into
  * the artifact store, never chunk text or vectors.
  */
 
 const repoName = z.string().regex(REPO_NAME_PATTERN);
-const runId = z.string().regex(/^[A-Za-z0-9._-]+$/);
+const runId = z.string().regex(RUN_ID_PATTERN);
 
 export const repoSourceSchema = z.object({
   kind: z.enum(['local', 'git']),
+  /** the path or URL the client asked for */
   location: z.string().min(1),
+  /** the directory that is scanned (realpath or clone dir) */
   root: z.string().min(1),
   ref: z.string().optional(),
 });
+export type RepoSource = z.infer<typeof repoSourceSchema>;
 
 export const indexRunStepSchema = z.enum(['plan', 'chunk', 'finalize', 'done']);
 export type IndexRunStep = z.infer<typeof indexRunStepSchema>;
@@ -65,34 +68,3 @@ export const answerRunPayload = z.object({
   requestedAt: z.number().int(),
 });
 export type AnswerRunPayload = z.infer<typeof answerRunPayload>;
-
-/** What index.run returns (and GET /v1/index-jobs/:id shows as `result`). */
-export interface IndexRunResult {
-  manifestVersion: number;
-  files: number;
-  chunks: number;
-  added: number;
-  changed: number;
-  deleted: number;
-  unchanged: number;
-  durationMs: number;
-  embedding: { model: string; dim: number };
-  skipped: Record<string, number>;
-  sinks: Record<string, { status: 'ok' | 'failed'; detail?: string }>;
-  note?: string;
-}
-
-export interface EncodeDenseResult {
-  count: number;
-  model: string;
-  provider: string;
-  dim: number;
-  batchSizeUsed: number;
-}
-
-export interface SinkBatchResult {
-  batchIndex: number;
-  part: string;
-  written: number;
-  sinks: Record<string, { status: 'ok' | 'failed'; detail?: string }>;
-}

@@ -1,15 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApiApp } from '../api/app.js';
-import { isLoopbackHost, type Config } from '../config.js';
-import type { Logger } from '../observability/logger.js';
-import { ROLES, type Role } from '../queue/names.js';
-import { createRuntime, type Runtime } from '../runtime/runtime.js';
-import { startRoles, type StartedWorkers } from '../../workers/roles.js';
-import { createReadiness } from '../observability/readinessChecks.js';
-import { createAnswerApi } from '../answer/wiring.js';
-import type { Sink } from '../sinks/port.js';
-import { startHeartbeat } from '../observability/heartbeat.js';
+import { createApiApp } from '../src/api/app.js';
+import { bullBoardRouter } from '../dashboard/bullBoard.js';
+import { isLoopbackHost, type Config } from '../src/config.js';
+import type { Logger } from '../src/observability/logger.js';
+import { ROLES, type Role } from '../src/contracts/queues.js';
+import { createRuntime, type Runtime } from './runtime.js';
+import { startRoles, type StartedWorkers } from './roles.js';
+import { createReadiness } from './readiness.js';
+import { createAnswerApi } from './answers.js';
+import type { Sink } from '../src/sinks/port.js';
+import { startHeartbeat } from '../src/observability/heartbeat.js';
 
 export interface Server {
   runtime: Runtime;
@@ -37,7 +38,7 @@ export async function serve(
         config,
         logger,
         indexQueue: runtime.queues.index,
-        queues: Object.values(runtime.queues),
+        dashboard: bullBoardRouter(Object.values(runtime.queues), config.adminTokens),
         manifests: runtime.manifests,
         progress: runtime.progress,
         search: await runtime.search(),

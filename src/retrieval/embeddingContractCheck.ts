@@ -4,7 +4,7 @@ import type { Embedder } from '../embedding/port.js';
 import type { Manifest } from '../manifest/manifest.js';
 import type { ManifestStore } from '../manifest/store.js';
 import { readFaissHeader } from '../vector/faissHeader.js';
-import type { ReadinessCheck } from './readiness.js';
+import type { ReadinessCheck } from '../observability/readiness.js';
 
 export interface ContractCheckDeps {
   manifests: ManifestStore;

@@ -1,9 +1,9 @@
-import type { Runtime } from '../runtime/runtime.js';
-import { chooseEmbedder } from '../embedding/factory.js';
-import { faissVersion } from '../vector/faissNative.js';
-import { evaluateReadiness, type Readiness, type ReadinessCheck, type ReadinessProbe } from './readiness.js';
-import { withTimeout } from './withTimeout.js';
-import { createContractCheck } from './contractCheck.js';
+import type { Runtime } from './runtime.js';
+import { chooseEmbedder } from '../src/embedding/factory.js';
+import { faissVersion } from '../src/vector/faissNative.js';
+import { evaluateReadiness, type Readiness, type ReadinessCheck, type ReadinessProbe } from '../src/observability/readiness.js';
+import { withTimeout } from '../src/observability/withTimeout.js';
+import { createContractCheck } from '../src/retrieval/embeddingContractCheck.js';
 
 /** The readiness checks of a process (seed 001 §G): Redis, embedder, SPLADE, FAISS, DuckDB. */
 export function createReadiness(rt: Runtime): () => Promise<Readiness> {

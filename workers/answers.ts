@@ -1,21 +1,21 @@
 import type { Router } from 'express';
-import { createAnswerRunProcessor } from '../../jobs/answerRun.js';
-import { answerRoutes } from '../api/routes/answers.js';
-import type { Config } from '../config.js';
-import { createRedis } from '../queue/connection.js';
-import type { Runtime } from '../runtime/runtime.js';
-import { createCancelWatcher } from './cancel.js';
-import { createAnswerEventPublisher } from './events.js';
-import type { Generator } from './generator.js';
-import { createExtractiveGenerator, MODEL_FAILED_INTRO } from './generatorExtractive.js';
-import { createOpenAIChatGenerator } from './generatorOpenAI.js';
-import { createAnswerOrchestrator } from './orchestrator.js';
-import { createSubscriptionHub } from './pubsub.js';
-import { createAnswerRelay } from './relay.js';
-import { createVllmReranker, type Reranker } from './reranker.js';
-import { createSessionStore } from './session.js';
-import { createAnswerStore } from './store.js';
-import { createTraceWriter } from './trace.js';
+import { createAnswerRunProcessor } from '../jobs/answerRun.js';
+import { answerRoutes } from '../src/api/routes/answers.js';
+import type { Config } from '../src/config.js';
+import { createRedis } from '../src/queue/connection.js';
+import type { Runtime } from './runtime.js';
+import { createCancelWatcher } from '../src/answer/cancel.js';
+import { createAnswerEventPublisher } from '../src/answer/events.js';
+import type { Generator } from '../src/answer/generator.js';
+import { createExtractiveGenerator, MODEL_FAILED_INTRO } from '../src/answer/generatorExtractive.js';
+import { createOpenAIChatGenerator } from '../src/answer/generatorOpenAI.js';
+import { createAnswerOrchestrator } from '../src/answer/orchestrator.js';
+import { createSubscriptionHub } from '../src/answer/pubsub.js';
+import { createAnswerRelay } from '../src/answer/relay.js';
+import { createVllmReranker, type Reranker } from '../src/answer/reranker.js';
+import { createSessionStore } from '../src/answer/session.js';
+import { createAnswerStore } from '../src/answer/store.js';
+import { createTraceWriter } from '../src/answer/trace.js';
 
 /**
  * Builds the answer feature's two halves from a runtime: the query worker's

@@ -9,5 +9,6 @@ export const QUEUES = {
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
 
-export const ROLES = ['index', 'gpu', 'sink', 'answer'] as const;
+/** A worker role consumes the queue of the same name. */
+export const ROLES = ['index', 'gpu', 'sink', 'answer'] as const satisfies readonly QueueName[];
 export type Role = (typeof ROLES)[number];
