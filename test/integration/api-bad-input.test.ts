@@ -117,6 +117,15 @@ describe('bad input at the API', () => {
     expectProblem(await post('/v1/search', { repo: 'never-indexed', query: 'q' }), 404, /no committed index/);
   });
 
+  it('a malformed path glob → 400 naming the glob, on search and on answers', async () => {
+    const search = await post('/v1/search', { repo: 'x', query: 'q', filters: { paths: ['src/**', '*.{ts,tsx'] } });
+    expectProblem(search, 400, /"\*\.\{ts,tsx": unclosed '\{'/);
+    expect(search.body.errors).toEqual([{ field: 'filters.paths.1', message: expect.stringContaining('unclosed') }]);
+    const answer = await post('/v1/answers', { repo: 'x', question: 'q?', filters: { paths: ['src/[ab'] } });
+    expectProblem(answer, 400, /"src\/\[ab": unclosed '\['/);
+    expectProblem(await post('/v1/search', { repo: 'x', query: 'q', filters: { paths: [''] } }), 400, /is empty/);
+  });
+
   it('an empty repo fails its run with a clear message and writes nothing', async () => {
     const empty = path.join(allowed, 'empty');
     await fs.mkdir(empty);

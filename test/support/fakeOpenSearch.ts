@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { luceneToRegExp } from './regexEvaluators.js';
 
 /**
  * A tiny in-memory OpenSearch on 127.0.0.1 speaking the REST calls codeintel
@@ -46,12 +47,17 @@ function matches(doc: Record<string, any>, clause: any): boolean {
   }
   if (clause.regexp) {
     const [field, spec] = Object.entries(clause.regexp)[0] as [string, any];
-    return new RegExp(`^(?:${spec.value})$`).test(String(doc[field]));
+    return luceneToRegExp(spec.value).test(String(doc[field]));
   }
   if (clause.bool) {
     const should: any[] = clause.bool.should ?? [];
     const filter: any[] = clause.bool.filter ?? [];
-    return filter.every((c) => matches(doc, c)) && (should.length === 0 || should.some((c) => matches(doc, c)));
+    const mustNot: any[] = clause.bool.must_not ?? [];
+    return (
+      filter.every((c) => matches(doc, c)) &&
+      !mustNot.some((c) => matches(doc, c)) &&
+      (should.length === 0 || should.some((c) => matches(doc, c)))
+    );
   }
   return true;
 }

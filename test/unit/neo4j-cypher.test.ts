@@ -152,7 +152,8 @@ describe('vector query statement', () => {
       'WHERE node.repo = $repo AND node.language IN $languages AND any(pattern IN $pathPatterns WHERE node.path =~ pattern)',
     );
     expect(s.params.languages).toEqual(['python']);
-    expect(s.params.pathPatterns).toEqual(['src/.*', '(.*/)?[^/]*\\.py']);
+    // dot-all, so names with a newline match too; "*.py" also matches under a directory named "x.py", as in gitignore
+    expect(s.params.pathPatterns).toEqual(['(?s)src/.*', '(?s)(?:.*/)?[^/]*\\.py(?:/.*)?']);
     expect((s.params.candidates as any).toNumber()).toBe(40);
   });
 

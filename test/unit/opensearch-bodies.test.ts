@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Chunk } from '../../src/contracts/chunk.js';
+import { PathGlobError } from '../../src/pathFilter/index.js';
 import {
   BM25_FIELDS,
   buildBm25Query,
@@ -15,7 +16,6 @@ import {
   checkIndexMapping,
   chunkBulkOperations,
   docId,
-  globToRegex,
   restoreFeatureName,
   sanitizeFeatureName,
   toRankFeatures,
@@ -207,48 +207,35 @@ describe('documents and bulk bodies', () => {
   });
 });
 
-describe('path globs', () => {
-  const matches = (glob: string, path: string) => new RegExp(`^(?:${globToRegex(glob)})$`).test(path);
-
-  it('keep * and ? inside one directory level', () => {
-    expect(matches('src/*.ts', 'src/a.ts')).toBe(true);
-    expect(matches('src/*.ts', 'src/sub/a.ts')).toBe(false);
-    expect(matches('src/?.ts', 'src/a.ts')).toBe(true);
-  });
-
-  it('let ** cross directories, and **/ match zero of them', () => {
-    expect(matches('src/**', 'src/a/b/c.py')).toBe(true);
-    expect(matches('src/**/*.py', 'src/c.py')).toBe(true);
-    expect(matches('src/**/*.py', 'src/a/b/c.py')).toBe(true);
-    expect(matches('src/**/*.py', 'lib/c.py')).toBe(false);
-  });
-
-  it('match a slash-less glob against the file name at any depth', () => {
-    expect(matches('*.py', 'setup.py')).toBe(true);
-    expect(matches('*.py', 'pkg/mod/x.py')).toBe(true);
-    expect(matches('*.py', 'pkg/x.pyc')).toBe(false);
-  });
-
-  it('escape regex syntax (Lucene reserves more characters than Java)', () => {
-    expect(globToRegex('a.b+c(d)@e#f~g"h&<i>.ts')).toBe('(.*/)?a\\.b\\+c\\(d\\)\\@e\\#f\\~g\\"h\\&\\<i\\>\\.ts');
-    expect(matches('docs/v1.0/*.md', 'docs/v1.0/x.md')).toBe(true);
-    expect(matches('docs/v1.0/*.md', 'docs/v1x0/x.md')).toBe(false);
-  });
-});
-
 describe('filter clauses', () => {
   it('always restrict to the repo', () => {
     expect(buildFilterClauses('acme/api')).toEqual([{ term: { repo: 'acme/api' } }]);
   });
 
-  it('turn globs into one should-clause: dir/** as a path.tree term, others as a regexp on path', () => {
-    const [, paths] = buildFilterClauses('r', { paths: ['src/**', '*.py'] });
+  it('turn globs into one should-clause: a plain root directory as path.tree terms, others as a regexp on path', () => {
+    const [, paths] = buildFilterClauses('r', { paths: ['src/**', '/docs', '*.py'] });
     expect(paths).toEqual({
       bool: {
-        should: [{ term: { 'path.tree': 'src' } }, { regexp: { path: { value: '(.*/)?[^/]*\\.py' } } }],
+        should: [
+          // "src/**" is what is under src, so a file named "src" is excluded again
+          { bool: { filter: [{ term: { 'path.tree': 'src' } }], must_not: [{ term: { path: 'src' } }] } },
+          { term: { 'path.tree': 'docs' } },
+          // a directory named "x.py" matches too, as in gitignore
+          { regexp: { path: { value: '(.*/)?[^/]*\\.py(/.*)?' } } },
+        ],
         minimum_should_match: 1,
       },
     });
+  });
+
+  it('escape every Lucene operator in a path regexp', () => {
+    const [, paths] = buildFilterClauses('r', { paths: ['a.b+c(d)@e#f~g"h&<i>.ts'] }) as any[];
+    expect(paths.bool.should[0].regexp.path.value).toBe('(.*/)?a\\.b\\+c\\(d\\)\\@e\\#f\\~g\\"h\\&\\<i\\>\\.ts(/.*)?');
+  });
+
+  it('refuse a malformed glob with an error that names it', () => {
+    expect(() => buildFilterClauses('r', { paths: ['src/[ab'] })).toThrow(PathGlobError);
+    expect(() => buildFilterClauses('r', { paths: ['src/[ab'] })).toThrow(/"src\/\[ab"/);
   });
 
   it('turn languages into a terms clause and ignore empty lists', () => {

@@ -14,6 +14,7 @@ import { REPO_NAME_PATTERN } from '../../contracts/names.js';
 import { type ManifestStore } from '../../manifest/store.js';
 import type { Logger } from '../../observability/logger.js';
 import { problem, ProblemError } from '../problem.js';
+import { pathGlobsSchema } from '../pathGlobSchema.js';
 import { parseBody } from '../validate.js';
 
 /**
@@ -37,7 +38,7 @@ import { parseBody } from '../validate.js';
 
 const filtersSchema = z
   .object({
-    paths: z.array(z.string().min(1).max(500)).max(50).optional(),
+    paths: pathGlobsSchema.optional(),
     languages: z.array(z.string().min(1).max(50)).max(50).optional(),
   })
   .strict();

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { CHANNELS, type SearchService } from '../../retrieval/searchService.js';
+import { pathGlobsSchema } from '../pathGlobSchema.js';
 import { parseBody } from '../validate.js';
 
 export const searchBody = z
@@ -11,7 +12,7 @@ export const searchBody = z
     channels: z.array(z.enum(CHANNELS)).min(1).max(3).optional(),
     filters: z
       .object({
-        paths: z.array(z.string().min(1).max(500)).max(50).optional(),
+        paths: pathGlobsSchema.optional(),
         languages: z.array(z.string().min(1).max(50)).max(50).optional(),
       })
       .strict()
