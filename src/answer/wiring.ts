@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { createAnswerRunProcessor } from '../../jobs/answerRun.js';
 import { answerRoutes } from '../api/routes/answers.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { createRedis } from '../queue/connection.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { createCancelWatcher } from './cancel.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
 import { ROLES, type Role } from '../queue/names.js';
 import { ApiError, createApiClient, type ApiClient } from './apiClient.js';

@@ -1,5 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { EmbeddingError } from './errors.js';
 import { l2Normalize, OutOfMemoryError, type Embedder, type EmbeddingContract } from './port.js';
 import { createTruncator, loadQwen3Tokenizer, type TextTokenizer } from './qwenTokenizer.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { JOBS } from '../../jobs/catalog.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Manifest } from '../manifest/manifest.js';
 
 /** Why a version's secondary index should be folded into a new primary now, or null. */

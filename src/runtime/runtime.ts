@@ -4,7 +4,7 @@ import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createDirectoryArtifactStore, type ArtifactStore } from '../artifacts/store.js';
 import { createDuckDb, type DuckDb } from '../catalog/duckdb.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { createEmbedder } from '../embedding/factory.js';
 import type { Embedder } from '../embedding/port.js';
 import { ManifestStore } from '../manifest/store.js';

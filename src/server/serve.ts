@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApiApp } from '../api/app.js';
-import { isLoopbackHost, type Config } from '../config.js';
+import { isLoopbackHost, type Config } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import { ROLES, type Role } from '../queue/names.js';
 import { createRuntime, type Runtime } from '../runtime/runtime.js';
