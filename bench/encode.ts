@@ -36,7 +36,7 @@ import { JOBS } from '../src/contracts/jobs.js';
 import { denseDocumentText } from '../jobs/encodeDense.js';
 import { createChunker } from '../src/chunking/index.js';
 import type { Chunk } from '../src/contracts/chunk.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import { createEmbedder } from '../src/embedding/factory.js';
 import type { Embedder } from '../src/embedding/port.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createDuckDb } from '../src/catalog/duckdb.js';
 import { createChunker } from '../src/chunking/index.js';
 import type { Chunk } from '../src/contracts/chunk.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { createHashingEmbedder } from '../src/embedding/hashing.js';
 import { denseDocumentText } from '../jobs/encodeDense.js';
 import { silentLogger } from '../src/observability/logger.js';

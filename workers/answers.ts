@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { createAnswerRunProcessor } from '../jobs/answerRun.js';
 import { answerRoutes } from '../src/api/routes/answers.js';
-import type { Config } from '../src/config.js';
+import type { Config } from '../src/config/index.js';
 import { createRedis } from '../src/queue/connection.js';
 import type { Runtime } from './runtime.js';
 import { createCancelWatcher } from '../src/answer/cancel.js';

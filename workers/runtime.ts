@@ -4,7 +4,7 @@ import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createDirectoryArtifactStore, type ArtifactStore } from '../src/artifacts/store.js';
 import { createDuckDb, type DuckDb } from '../src/catalog/duckdb.js';
-import type { Config } from '../src/config.js';
+import type { Config } from '../src/config/index.js';
 import { createEmbedder } from '../src/embedding/factory.js';
 import type { Embedder } from '../src/embedding/port.js';
 import { ManifestStore } from '../src/manifest/store.js';

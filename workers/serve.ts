@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApiApp } from '../src/api/app.js';
 import { bullBoardRouter } from '../dashboard/bullBoard.js';
-import { isLoopbackHost, type Config } from '../src/config.js';
+import { isLoopbackHost, type Config } from '../src/config/index.js';
 import type { Logger } from '../src/observability/logger.js';
 import { ROLES, type Role } from '../src/contracts/queues.js';
 import { createRuntime, type Runtime } from './runtime.js';

@@ -1,6 +1,6 @@
 import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
 import type { JobQueues } from '../queue/producer.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { ManifestStore } from '../manifest/store.js';
 import type { Logger } from '../observability/logger.js';
 import type { Readiness } from '../observability/readiness.js';

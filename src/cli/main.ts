@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { ROLES, type Role } from '../contracts/queues.js';
 import { ApiError, createApiClient, type ApiClient } from './apiClient.js';
 import type { IndexJobView } from '../api/routes/indexJobs.js';

@@ -1,5 +1,5 @@
 import { onnxDevice } from './onnxDevice.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import { withInprocessFallback } from './fallback.js';
 import { createHashingEmbedder } from './hashing.js';

@@ -1,5 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { EmbeddingError } from '../errors/embeddingError.js';
 import { l2Normalize, type Embedder } from './port.js';
 import { OutOfMemoryError } from '../errors/outOfMemoryError.js';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import { withTimeout } from '../resilience/index.js';
 import { cudaDeviceId } from '../embedding/onnxDevice.js';

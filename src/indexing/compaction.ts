@@ -1,6 +1,6 @@
 import { enqueue, type JobQueues } from '../queue/producer.js';
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Manifest } from '../manifest/manifest.js';
 
 /** Why a version's secondary index should be folded into a new primary now, or null. */

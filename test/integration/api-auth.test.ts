@@ -53,7 +53,7 @@ describe('bearer-token auth and the dashboard', () => {
 
 describe('listening beyond loopback', () => {
   it('refuses to start without API_TOKENS and REPO_ROOTS', async () => {
-    const { loadConfig, ConfigError } = await import('../../src/config.js');
+    const { loadConfig, ConfigError } = await import('../../src/config/index.js');
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(ConfigError);
     try {
       loadConfig({ HOST: '0.0.0.0', PORT: 'eighty', VLLM_TIMEOUT_S: '-1' });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactKeys } from '../../src/contracts/artifacts.js';
 import { createEncodeDenseProcessor } from '../../jobs/encodeDense.js';
 import { createDirectoryArtifactStore, type ArtifactStore } from '../../src/artifacts/store.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { BatchSizeMemory } from '../../src/embedding/batchSizeMemory.js';
 import { chooseEmbedder, createEmbedder } from '../../src/embedding/factory.js';
 import { silentLogger } from '../../src/observability/logger.js';

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { artifactKeys } from '../../src/contracts/artifacts.js';
 import { createEncodeDenseProcessor } from '../../jobs/encodeDense.js';
 import { createDirectoryArtifactStore, type ArtifactStore } from '../../src/artifacts/store.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { BatchSizeMemory } from '../../src/embedding/batchSizeMemory.js';
 import { createVllmEmbedder } from '../../src/embedding/vllm.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
 import { silentLogger, createLogger } from '../../src/observability/logger.js';
 import type { Role } from '../../src/contracts/queues.js';
 import type { Sink } from '../../src/sinks/port.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 import type { Embedder } from '../../src/embedding/port.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createExternalChannels } from '../../src/retrieval/externalChannels.js';
