@@ -7,7 +7,7 @@ import type { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import type { Embedder } from '../src/embedding/port.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { RunProgress } from '../src/queue/runProgress.js';
-import { artifactKeys } from '../src/contracts/artifacts.js';
+import { artifactKeys, chunkBatchSchema } from '../src/contracts/artifacts.js';
 import type { JobProcessor } from '../src/contracts/jobs.js';
 import type { EncodeDenseResult } from '../src/contracts/results.js';
 import { EmbedderUnavailableError } from '../src/errors/embedderUnavailableError.js';
@@ -48,7 +48,7 @@ export function createEncodeDenseProcessor(deps: EncodeDenseDeps): JobProcessor<
     const data = job.data;
     const log = deps.logger.child({ job: 'encode.dense', jobId: job.id, runId: data.runId, batch: data.batchIndex });
     const embedder = await deps.embedder();
-    const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, data.batchIndex));
+    const chunks = await deps.artifacts.getJson(artifactKeys.chunks(data.runId, data.batchIndex), chunkBatchSchema);
     const memory = deps.batchMemory(embedder.contract.model);
     const plan = await memory.plan();
     const started = performance.now();

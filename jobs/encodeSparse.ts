@@ -1,12 +1,11 @@
 import type { ArtifactStore } from '../src/artifacts/store.js';
-import type { Chunk } from '../src/contracts/chunk.js';
 import { encodeWithHalving } from '../src/embedding/batchHalving.js';
 import type { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { RunProgress } from '../src/queue/runProgress.js';
 import { spladeDocumentText } from '../src/sparse/documentText.js';
 import type { SparseEncoder } from '../src/sparse/port.js';
-import { artifactKeys } from '../src/contracts/artifacts.js';
+import { artifactKeys, chunkBatchSchema } from '../src/contracts/artifacts.js';
 import type { JobProcessor } from '../src/contracts/jobs.js';
 import type { EncodeMetrics } from './encodeDense.js';
 import { toJobError } from './jobErrors.js';
@@ -26,7 +25,7 @@ export function createEncodeSparseProcessor(deps: EncodeSparseDeps): JobProcesso
     const data = job.data;
     const log = deps.logger.child({ job: 'encode.sparse', jobId: job.id, runId: data.runId, batch: data.batchIndex });
     const encoder = await deps.encoder();
-    const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, data.batchIndex));
+    const chunks = await deps.artifacts.getJson(artifactKeys.chunks(data.runId, data.batchIndex), chunkBatchSchema);
     const memory = deps.batchMemory(`splade:${encoder.contract.model}`);
     const plan = await memory.plan();
     try {

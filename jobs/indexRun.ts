@@ -1,11 +1,10 @@
 import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
-import { artifactKeys } from '../src/contracts/artifacts.js';
+import { artifactKeys, runPlanSchema } from '../src/contracts/artifacts.js';
 import type { JobProcessor } from '../src/contracts/jobs.js';
 import type { IndexRunPayload } from '../src/contracts/payloads.js';
 
 import { emptyProgress, type IndexRunProgress } from '../src/contracts/results.js';
 import { type IndexRunDeps } from './indexRun/types.js';
-import { type RunPlan } from '../src/contracts/artifacts.js';
 import { planRun } from './indexRun/plan.js';
 import { addBatchFlow, stageChunks } from './indexRun/stage.js';
 import { cleanupRun, finalizeRun, resultFromManifest } from './indexRun/finalize.js';
@@ -74,7 +73,7 @@ export function createIndexRunProcessor(deps: IndexRunDeps): JobProcessor<'index
           // (a compaction may have committed after it, and a run that changed nothing commits no version)
           const manifest = await deps.manifests.current(data.repo);
           if (!manifest) throw new UnrecoverableError(`run ${data.runId} was marked done but repo ${data.repo} has no committed version`);
-          return resultFromManifest(manifest, started, await deps.artifacts.getJson<RunPlan>(artifactKeys.plan(data.runId)).catch(() => null));
+          return resultFromManifest(manifest, started, await deps.artifacts.getJson(artifactKeys.plan(data.runId), runPlanSchema).catch(() => null));
         }
       }
     }

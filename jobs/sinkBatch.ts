@@ -1,5 +1,4 @@
 import type { ArtifactStore } from '../src/artifacts/store.js';
-import type { Chunk } from '../src/contracts/chunk.js';
 import type { EmbeddingContract } from '../src/contracts/embedding.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { RunProgress } from '../src/queue/runProgress.js';
@@ -7,8 +6,7 @@ import type { Sink } from '../src/sinks/port.js';
 import type { SinkCircuit } from '../src/sinks/circuit.js';
 import { createContainedSinks } from '../src/sinks/contained.js';
 import type { SinkFailureLog } from '../src/sinks/failureLog.js';
-import type { SparseContract, SparseVector } from '../src/contracts/sparse.js';
-import { artifactKeys } from '../src/contracts/artifacts.js';
+import { artifactKeys, chunkBatchSchema, denseBatchInfoSchema, sparseBatchSchema } from '../src/contracts/artifacts.js';
 import type { JobProcessor } from '../src/contracts/jobs.js';
 import type { SinkBatchResult } from '../src/contracts/results.js';
 
@@ -51,11 +49,11 @@ export function createSinkBatchProcessor(deps: SinkBatchDeps): JobProcessor<'sin
   return async function processSinkBatch(job) {
     const data = job.data;
     const log = deps.logger.child({ job: 'sink.batch', jobId: job.id, runId: data.runId, batch: data.batchIndex });
-    const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, data.batchIndex));
+    const chunks = await deps.artifacts.getJson(artifactKeys.chunks(data.runId, data.batchIndex), chunkBatchSchema);
     const dense = await deps.artifacts.getVectors(artifactKeys.dense(data.runId, data.batchIndex));
-    const { contract } = await deps.artifacts.getJson<{ contract: EmbeddingContract }>(artifactKeys.denseContract(data.runId, data.batchIndex));
+    const { contract } = await deps.artifacts.getJson(artifactKeys.denseContract(data.runId, data.batchIndex), denseBatchInfoSchema);
     const sparse = data.sparse
-      ? await deps.artifacts.getJson<{ contract: SparseContract; vectors: SparseVector[] }>(artifactKeys.sparse(data.runId, data.batchIndex))
+      ? await deps.artifacts.getJson(artifactKeys.sparse(data.runId, data.batchIndex), sparseBatchSchema)
       : undefined;
     const batch = {
       repo: data.repo,

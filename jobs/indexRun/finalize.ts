@@ -3,15 +3,15 @@ import { promises as fs } from 'node:fs';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '../../src/observability/logger.js';
 import { liveChunkIds, type Manifest, type ManifestFileEntry } from '../../src/manifest/manifest.js';
-import { artifactKeys } from '../../src/contracts/artifacts.js';
-import type { EncodeDenseResult, IndexRunResult, SinkBatchResult } from '../../src/contracts/results.js';
+import { artifactKeys, denseBatchInfoSchema, runPlanSchema, sparseBatchSchema, stagedChunksSchema } from '../../src/contracts/artifacts.js';
+import type { IndexRunResult, SinkBatchResult } from '../../src/contracts/results.js';
 import type { IndexRunPayload } from '../../src/contracts/payloads.js';
 import type { RepoLease } from '../../src/manifest/repoLock.js';
 import { fileTableDigest } from '../../src/indexing/versioning.js';
 import { findCommittedBy } from '../../src/manifest/lineage.js';
 
 import type { IndexRunDeps } from './types.js';
-import type { PlannedFile, RunPlan, StagedChunks } from '../../src/contracts/artifacts.js';
+import type { PlannedFile, RunPlan } from '../../src/contracts/artifacts.js';
 
 /** Finalize: build the vector files and commit the new manifest version. */
 export async function finalizeRun(
@@ -23,11 +23,11 @@ export async function finalizeRun(
   lease?: RepoLease,
 ): Promise<IndexRunResult> {
   const current = await deps.manifests.current(data.repo);
-  const plan = await deps.artifacts.getJson<RunPlan>(artifactKeys.plan(data.runId));
+  const plan = await deps.artifacts.getJson(artifactKeys.plan(data.runId), runPlanSchema);
   // committed before a crash (perhaps with a compaction on top since)
   const mine = await findCommittedBy(deps.manifests, current, data.runId, started);
   if (mine) return resultFromManifest(mine, started, plan);
-  const staged = await deps.artifacts.getJson<StagedChunks>(`${artifactKeys.run(data.runId)}/staged.json`);
+  const staged = await deps.artifacts.getJson(artifactKeys.staged(data.runId), stagedChunksSchema);
   const batches = staged.batchSizes.length;
   const previous = plan.full ? null : current;
   // a compaction may have committed since the plan (same files, new FAISS layout): build on it
@@ -57,7 +57,7 @@ export async function finalizeRun(
 
   // the embedding contract every batch used; a run never mixes models or dimensions
   const contracts = await Promise.all(
-    Array.from({ length: batches }, (_, b) => deps.artifacts.getJson<EncodeDenseResult & { contract: Manifest['embedding'] }>(artifactKeys.denseContract(data.runId, b))),
+    Array.from({ length: batches }, (_, b) => deps.artifacts.getJson(artifactKeys.denseContract(data.runId, b), denseBatchInfoSchema)),
   );
   const contract = contracts[0]?.contract ?? previous?.embedding ?? current?.embedding;
   if (!contract) throw new UnrecoverableError(`run ${data.runId} produced no embeddings and the repo has no previous version`);
@@ -187,7 +187,7 @@ const sameSource = (a: Manifest['source'], b: Manifest['source']) =>
 
 async function readSparseContract(deps: IndexRunDeps, runId: string, batches: number) {
   if (!deps.sparseEnabled || batches === 0) return null;
-  const first = await deps.artifacts.getJson<{ contract: Manifest['sparse'] }>(artifactKeys.sparse(runId, 0)).catch(() => null);
+  const first = await deps.artifacts.getJson(artifactKeys.sparse(runId, 0), sparseBatchSchema).catch(() => null);
   return first?.contract ?? null;
 }
 

@@ -3,12 +3,12 @@ import type { Chunk } from '../../src/contracts/chunk.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { liveChunkIds } from '../../src/manifest/manifest.js';
 import { flowJob } from '../../src/queue/producer.js';
-import { artifactKeys, childJobIds } from '../../src/contracts/artifacts.js';
+import { artifactKeys, childJobIds, runPlanSchema } from '../../src/contracts/artifacts.js';
 import type { IndexRunPayload } from '../../src/contracts/payloads.js';
 
 import type { IndexRunDeps } from './types.js';
 import type { IndexRunProgress } from '../../src/contracts/results.js';
-import type { RunPlan, StagedChunks } from '../../src/contracts/artifacts.js';
+import type { StagedChunks } from '../../src/contracts/artifacts.js';
 import { readAhead } from '../../src/indexing/readAhead.js';
 
 /** Chunk: chunk added and changed files into staged batches, starting each batch's flow at once. */
@@ -19,7 +19,7 @@ export async function stageChunks(
   log: Logger,
   onBatchStaged: (batchIndex: number) => Promise<void>,
 ): Promise<StagedChunks> {
-  const plan = await deps.artifacts.getJson<RunPlan>(artifactKeys.plan(data.runId));
+  const plan = await deps.artifacts.getJson(artifactKeys.plan(data.runId), runPlanSchema);
   const previous = plan.full ? null : await deps.manifests.current(data.repo);
   const alreadyLive = previous ? liveChunkIds(previous) : new Set<string>();
   const snapshot = await deps.openSnapshot(data.source);
@@ -68,7 +68,7 @@ export async function stageChunks(
   }
   await flush();
   await report({ files: { total: todo.length, done } });
-  await deps.artifacts.putJson(`${artifactKeys.run(data.runId)}/staged.json`, { fileChunks, batchSizes, batchIds, reused });
+  await deps.artifacts.putJson(artifactKeys.staged(data.runId), { fileChunks, batchSizes, batchIds, reused });
   log.info({ files: todo.length, batches: batchSizes.length, chunks: batchSizes.reduce((a, b) => a + b, 0), reused }, 'chunks staged');
   return { fileChunks, batchSizes, batchIds, reused };
 }
