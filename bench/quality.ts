@@ -18,7 +18,8 @@
  * {"questions", "recall_at_10", "mrr", "peer_recall_at_10", "peer_mrr", "by_language": {lang: {"recall_at_10", "mrr"}}, ...}
  * (top-level figures are for the default search).
  *
- * BENCH_QUALITY_REPOS=a,b limits the run to some repositories (for trying out questions).
+ * BENCH_QUALITY_REPOS=a,b limits the run to some repositories (for trying out questions);
+ * BENCH_QUALITY_VERBOSE=1 logs each question's ranks and the default search's top 3 to stderr.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -31,12 +32,13 @@ import { startServeProcess, type ServeProcess } from '../test/support/serveProce
 import { dropPrefix, REDIS_URL } from '../test/support/stack.js';
 import { CORPORA, ensureCorpus, pinOf } from './quality/corpora.js';
 import { buildLancePeer, readIndexedChunks, type PeerIndex } from './quality/lancePeer.js';
-import { formatTable, rankOf, score, scoreBy, type RankedHit, type Scores } from './quality/metrics.js';
-import { loadQuestions, resolveTarget, type ResolvedQuestion } from './quality/questions.js';
+import { fileRankOf, formatTable, rankOf, score, scoreBy, type RankedHit, type Scores } from './quality/metrics.js';
+import { loadQuestions, resolveQuestion, type ResolvedQuestion } from './quality/questions.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const K = 10;
 const INDEX_TIMEOUT_MS = Number(process.env.BENCH_QUALITY_INDEX_TIMEOUT_MS ?? 15 * 60_000);
+const VERBOSE = process.env.BENCH_QUALITY_VERBOSE === '1';
 const log = (msg: string) => process.stderr.write(`[bench:quality] ${msg}\n`);
 
 /** The rankers, in the order the tables show them; `channels` undefined = the server's default fusion. */
@@ -85,15 +87,27 @@ async function searchOurs(url: string, repo: string, query: string, channels: re
 interface Outcome {
   question: ResolvedQuestion;
   language: string;
+  /** per ranker: rank of the first hit holding the definition line */
   ranks: Record<string, number | null>;
+  /** per ranker: rank of the first hit in the target's file (diagnostic) */
+  fileRanks: Record<string, number | null>;
 }
 
 function report(outcomes: Outcome[]): void {
   const rankers = [...OUR_RANKERS.map((r) => r.name), PEER];
   const rows = (key: (o: Outcome) => string) =>
-    rankers.flatMap((ranker) => [...scoreBy(outcomes, key, (o) => o.ranks[ranker])].map(([group, scores]) => ({ ranker, group, scores })));
-  const overall = rankers.map((ranker) => ({ ranker, group: 'all', scores: score(outcomes.map((o) => o.ranks[ranker])) }));
-  console.log(`\nbench:quality — ${outcomes.length} questions, hit = target path and definition line inside the hit, k = ${K}\n`);
+    rankers.flatMap((ranker) => {
+      const files = scoreBy(outcomes, key, (o) => o.fileRanks[ranker]);
+      return [...scoreBy(outcomes, key, (o) => o.ranks[ranker])].map(([group, scores]) => ({ ranker, group, scores, fileRecall: files.get(group)!.recall_at_10 }));
+    });
+  const overall = rankers.map((ranker) => ({
+    ranker,
+    group: 'all',
+    scores: score(outcomes.map((o) => o.ranks[ranker])),
+    fileRecall: score(outcomes.map((o) => o.fileRanks[ranker])).recall_at_10,
+  }));
+  console.log(`\nbench:quality — ${outcomes.length} questions, hit = target path and definition line inside the hit, k = ${K}`);
+  console.log('(F@10: a hit anywhere in the target file within the top 10 — a diagnostic, not a score)\n');
   console.log(formatTable('set', overall));
   console.log('');
   console.log(formatTable('repository', rows((o) => o.question.repo)));
@@ -138,7 +152,7 @@ async function main(): Promise<void> {
   const unknown = all.filter((q) => !CORPORA.some((c) => c.name === q.repo));
   if (unknown.length) throw new Error(`bench:quality: questions name unknown repos: ${[...new Set(unknown.map((q) => q.repo))].join(', ')}`);
   const questions: ResolvedQuestion[] = [];
-  for (const q of all.filter((q) => dirs.has(q.repo))) questions.push({ ...q, resolved: await resolveTarget(q, dirs.get(q.repo)!) });
+  for (const q of all.filter((q) => dirs.has(q.repo))) questions.push(await resolveQuestion(q, dirs.get(q.repo)!));
   log(`${questions.length} questions, targets resolved`);
 
   // 2. our server, as users run it
@@ -161,19 +175,44 @@ async function main(): Promise<void> {
     await indexAll(server.url, [...dirs].map(([name, dir]) => ({ name, dir })));
     log(`indexing took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    // 3. the peer, over the same chunks
+    // 3. the peer, over the same chunks; every target must lie in some indexed chunk, or no ranker could find it
     const peers = new Map<string, PeerIndex>();
     const lanceDir = path.join(dataDir, 'lancedb');
-    for (const name of dirs.keys()) peers.set(name, await buildLancePeer(lanceDir, name, await readIndexedChunks(dataDir, name)));
+    for (const name of dirs.keys()) {
+      const chunks = await readIndexedChunks(dataDir, name);
+      for (const q of questions.filter((q) => q.repo === name)) {
+        for (const { path: p, line } of q.resolved) {
+          if (!chunks.some((c) => c.path === p && c.start_line <= line && line <= c.end_line)) {
+            throw new Error(`bench:quality: question ${q.id}: no indexed chunk of ${name} holds ${p}:${line} (was the file skipped?)`);
+          }
+        }
+      }
+      peers.set(name, await buildLancePeer(lanceDir, name, chunks));
+    }
 
     // 4. the questions
     const t1 = performance.now();
     const outcomes: Outcome[] = [];
     for (const q of questions) {
       const ranks: Record<string, number | null> = {};
-      for (const r of OUR_RANKERS) ranks[r.name] = rankOf(await searchOurs(server.url, q.repo, q.query, r.channels), q.resolved);
-      ranks[PEER] = rankOf(await peers.get(q.repo)!.search(q.query, K), q.resolved);
-      outcomes.push({ question: q, language: detectLanguage(q.target.path), ranks });
+      const fileRanks: Record<string, number | null> = {};
+      const rank = (ranker: string, hits: RankedHit[]) => {
+        ranks[ranker] = rankOf(hits, q.resolved);
+        fileRanks[ranker] = fileRankOf(hits, q.resolved);
+      };
+      let top: RankedHit[] = [];
+      for (const r of OUR_RANKERS) {
+        const hits = await searchOurs(server.url, q.repo, q.query, r.channels);
+        if (r.name === 'codeintel') top = hits.slice(0, 3);
+        rank(r.name, hits);
+      }
+      rank(PEER, await peers.get(q.repo)!.search(q.query, K));
+      if (VERBOSE) {
+        const want = q.resolved.map((t) => `${t.path}:${t.line}`).join(' or ');
+        const shown = top.map((h) => `${h.path}:${h.startLine}-${h.endLine}`).join(', ');
+        log(`${q.id} ${JSON.stringify(ranks)} want ${want}; top 3: ${shown}`);
+      }
+      outcomes.push({ question: q, language: detectLanguage(q.target.path), ranks, fileRanks });
     }
     log(`${questions.length * (OUR_RANKERS.length + 1)} searches took ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     report(outcomes);

@@ -49,7 +49,7 @@ export interface PeerIndex {
 /** A LanceDB table of the chunks with an FTS index on the text, all options at their defaults. */
 export async function buildLancePeer(dir: string, repo: string, chunks: PeerChunk[]): Promise<PeerIndex> {
   // Lance logs each new table and a deprecation notice per query at WARN; its log level is read when the addon loads
-  process.env.LANCE_LOG ??= 'error';
+  process.env.LANCEDB_LOG ??= 'error';
   const lancedb = await import('@lancedb/lancedb');
   const db = await lancedb.connect(dir);
   const table = await db.createTable(repo, chunks as unknown as Record<string, unknown>[], { mode: 'overwrite' });

@@ -15,9 +15,15 @@ export interface Target {
   line: number;
 }
 
-/** 1-based rank of the first hit whose path is the target's and whose lines contain its definition line; null if none. */
-export function rankOf(hits: readonly RankedHit[], target: Target): number | null {
-  const i = hits.findIndex((h) => h.path === target.path && h.startLine <= target.line && target.line <= h.endLine);
+/** 1-based rank of the first hit whose path is a target's and whose lines contain its definition line; null if none. */
+export function rankOf(hits: readonly RankedHit[], targets: readonly Target[]): number | null {
+  const i = hits.findIndex((h) => targets.some((t) => h.path === t.path && h.startLine <= t.line && t.line <= h.endLine));
+  return i < 0 ? null : i + 1;
+}
+
+/** 1-based rank of the first hit in a target's file, wherever in the file (a diagnostic: "right file, wrong chunk"). */
+export function fileRankOf(hits: readonly RankedHit[], targets: readonly Target[]): number | null {
+  const i = hits.findIndex((h) => targets.some((t) => h.path === t.path));
   return i < 0 ? null : i + 1;
 }
 
@@ -51,8 +57,8 @@ export function scoreBy<T>(items: readonly T[], key: (item: T) => string, rank: 
 }
 
 /** A fixed-width text table: one row per (ranker, group). */
-export function formatTable(title: string, rows: { ranker: string; group: string; scores: Scores }[]): string {
-  const head = ['ranker', title, 'n', 'R@1', 'R@5', 'R@10', 'MRR'];
+export function formatTable(title: string, rows: { ranker: string; group: string; scores: Scores; fileRecall: number }[]): string {
+  const head = ['ranker', title, 'n', 'R@1', 'R@5', 'R@10', 'MRR', 'F@10'];
   const body = rows.map((r) => [
     r.ranker,
     r.group,
@@ -61,6 +67,7 @@ export function formatTable(title: string, rows: { ranker: string; group: string
     r.scores.recall_at_5.toFixed(3),
     r.scores.recall_at_10.toFixed(3),
     r.scores.mrr.toFixed(3),
+    r.fileRecall.toFixed(3),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

@@ -8,30 +8,41 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Target } from './metrics.js';
 
+const locationSchema = z
+  .object({
+    /** repo-relative, '/'-separated */
+    path: z.string().min(1),
+    /** the exact text of the definition line (compared with surrounding whitespace trimmed) */
+    definition: z.string().min(3),
+    /** when the definition text occurs more than once: which occurrence (1-based) */
+    occurrence: z.number().int().min(1).optional(),
+  })
+  .strict();
+
 const questionSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9-]+$/),
     repo: z.string().min(1),
     /** phrased as a user asks, without the identifiers of the answer */
     query: z.string().min(8),
-    target: z
-      .object({
-        /** repo-relative, '/'-separated */
-        path: z.string().min(1),
-        /** the exact text of the definition line (compared with surrounding whitespace trimmed) */
-        definition: z.string().min(3),
-        /** when the definition text occurs more than once: which occurrence (1-based) */
-        occurrence: z.number().int().min(1).optional(),
-      })
-      .strict(),
+    /** the definition that answers the question */
+    target: locationSchema,
+    /**
+     * Where a language keeps a definition's documentation in another file (a C
+     * function's prototype and doc comment in its public header), that
+     * declaration: a hit on it counts as well.
+     */
+    declaration: locationSchema.optional(),
   })
   .strict();
 
 const questionFileSchema = z.object({ questions: z.array(questionSchema).min(1) }).passthrough();
 
 export type Question = z.infer<typeof questionSchema>;
+type Location = z.infer<typeof locationSchema>;
 export interface ResolvedQuestion extends Question {
-  resolved: Target;
+  /** the target, then the declaration if any */
+  resolved: Target[];
 }
 
 export async function loadQuestions(file: string): Promise<Question[]> {
@@ -48,24 +59,31 @@ export async function loadQuestions(file: string): Promise<Question[]> {
   return parsed.data.questions;
 }
 
-/** The 1-based line of the target's definition in the corpus; throws with the reason when it is not found exactly as recorded. */
-export async function resolveTarget(q: Question, corpusDir: string): Promise<Target> {
-  const file = path.join(corpusDir, ...q.target.path.split('/'));
+/** The target (and declaration) with line numbers found in the corpus. */
+export async function resolveQuestion(q: Question, corpusDir: string): Promise<ResolvedQuestion> {
+  const resolved = [await resolveLocation(q, q.target, corpusDir)];
+  if (q.declaration) resolved.push(await resolveLocation(q, q.declaration, corpusDir));
+  return { ...q, resolved };
+}
+
+/** The 1-based line of a definition in the corpus; throws with the reason when it is not found exactly as recorded. */
+async function resolveLocation(q: Question, loc: Location, corpusDir: string): Promise<Target> {
+  const file = path.join(corpusDir, ...loc.path.split('/'));
   const text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`bench:quality: question ${q.id}: cannot read ${q.repo}/${q.target.path} (${err.code ?? err.message})`);
+    throw new Error(`bench:quality: question ${q.id}: cannot read ${q.repo}/${loc.path} (${err.code ?? err.message})`);
   });
-  const want = q.target.definition.trim();
+  const want = loc.definition.trim();
   const lines = text.split(/\r?\n/);
   const found = lines.flatMap((l, i) => (l.trim() === want ? [i + 1] : []));
-  const nth = q.target.occurrence;
+  const nth = loc.occurrence;
   if (nth === undefined && found.length !== 1) {
     throw new Error(
-      `bench:quality: question ${q.id}: the definition line ${JSON.stringify(want)} occurs ${found.length} times in ${q.repo}/${q.target.path}` +
+      `bench:quality: question ${q.id}: the definition line ${JSON.stringify(want)} occurs ${found.length} times in ${q.repo}/${loc.path}` +
         (found.length > 1 ? ` (lines ${found.join(', ')}); record "occurrence"` : ''),
     );
   }
   if (nth !== undefined && nth > found.length) {
-    throw new Error(`bench:quality: question ${q.id}: occurrence ${nth} of ${JSON.stringify(want)} asked, ${found.length} in ${q.repo}/${q.target.path}`);
+    throw new Error(`bench:quality: question ${q.id}: occurrence ${nth} of ${JSON.stringify(want)} asked, ${found.length} in ${q.repo}/${loc.path}`);
   }
-  return { path: q.target.path, line: found[(nth ?? 1) - 1] };
+  return { path: loc.path, line: found[(nth ?? 1) - 1] };
 }
