@@ -49,8 +49,16 @@ const OUR_RANKERS = [
 ] as const;
 const PEER = 'lancedb-fts';
 
+/** Per HTTP call: a server that stops answering fails the run instead of hanging it. */
+const HTTP_TIMEOUT_MS = 60_000;
+
 async function postJson(url: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
@@ -66,7 +74,7 @@ async function indexAll(url: string, repos: { name: string; dir: string }[]): Pr
   const pending = new Set(jobs.keys());
   while (pending.size) {
     for (const name of [...pending]) {
-      const view = (await (await fetch(`${url}/v1/index-jobs/${jobs.get(name)}`)).json()) as any;
+      const view = (await (await fetch(`${url}/v1/index-jobs/${jobs.get(name)}`, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) })).json()) as any;
       if (view.state === 'failed') throw new Error(`bench:quality: indexing ${name} failed: ${view.error?.detail ?? JSON.stringify(view)}`);
       if (view.state === 'completed') {
         pending.delete(name);
