@@ -135,7 +135,9 @@ async function runTool(cmd: string, args: string[], cwd: string, what: string): 
     return stdout;
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    const detail = e.code === 'ENOENT' ? `${cmd} is not installed` : (e.stderr || e.message).trim().split('\n').slice(-3).join(' | ');
+    // the first lines say what went wrong (npm's last ones only point at its log file)
+    const lines = (e.stderr || e.message).trim().split('\n').filter((l) => l.trim() && !/complete log of this run/.test(l));
+    const detail = e.code === 'ENOENT' ? `${cmd} is not installed` : lines.slice(0, 3).join(' | ');
     throw new Error(`bench:quality could not ${what}: ${detail}`);
   }
 }
