@@ -8,6 +8,16 @@ import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
 
 const hit = (p: string, startLine: number, endLine: number) => ({ path: p, startLine, endLine });
 
+/** The identifier a definition line defines, in the languages of the set. */
+function definedName(definition: string): string | null {
+  const prototype = /prototype\.(\w+)\s*=/.exec(definition); // Reply.prototype.code = function (code) {
+  if (prototype) return prototype[1];
+  const line = definition.replace(/^func \([^)]*\)\s*/, 'func '); // a Go method's receiver
+  const type = /\b(?:class|struct|trait|enum|interface)\s+(\w+)/.exec(line);
+  if (type) return type[1];
+  return /(\w+)\s*[(<]/.exec(line)?.[1] ?? null; // def f(, fn f<, function f (, TSNode *ts_f(
+}
+
 describe('bench:quality scoring', () => {
   it('ranks the first hit whose lines contain the definition line of the target file', () => {
     const hits = [hit('docs/guide.md', 1, 40), hit('src/a.ts', 1, 9), hit('src/a.ts', 10, 30)];
@@ -79,6 +89,20 @@ describe('bench:quality question set', () => {
     expect(questions.length).toBeGreaterThanOrEqual(120);
     expect(repos.size).toBeGreaterThanOrEqual(6);
     for (const repo of repos) expect(CORPORA.map((c) => c.name)).toContain(repo);
+  });
+
+  it("never names the answer: no query spells the target's identifier, alone or split into words", async () => {
+    const questions = await loadQuestions(path.resolve(__dirname, '../../bench/quality/questions.json'));
+    const leaks = questions.flatMap((q) => {
+      const name = definedName(q.target.definition);
+      if (!name) return [`${q.id}: no name found in ${q.target.definition}`];
+      const squashed = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+      const words = q.query.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+      // "first value from", "firstvaluefrom", "group by": any run of up to 5 words that squashes to the name
+      const runs = words.flatMap((_, i) => [1, 2, 3, 4, 5].map((n) => words.slice(i, i + n).join('')));
+      return runs.includes(squashed) ? [`${q.id}: ${JSON.stringify(q.query)} names ${name}`] : [];
+    });
+    expect(leaks).toEqual([]);
   });
 
   it('keeps the held-out repositories out of the corpora', () => {
