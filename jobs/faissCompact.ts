@@ -128,7 +128,7 @@ export function createFaissCompactProcessor(deps: FaissCompactDeps): JobProcesso
       }
       await deps.manifests.commit(manifest);
       log.info({ from: current.version, version, type: primary?.type ?? null, vectors: ids.length, dropped: before - ids.length }, 'compaction committed');
-      await deps.afterCommit?.(manifest).catch((err) => log.warn({ err: (err as Error).message }, 'post-compaction hook failed'));
+      await deps.afterCommit?.(manifest).catch((err) => log.warn({ err }, 'post-compaction hook failed'));
       return {
         ...base,
         compacted: true,
