@@ -28,6 +28,8 @@ interface JobDefinition<S extends z.ZodTypeAny> {
 }
 
 const keep = { removeOnComplete: { age: 7 * 24 * 3600, count: 5000 }, removeOnFail: { age: 14 * 24 * 3600 } };
+/** transient faults retry with jittered exponential backoff */
+const retrying = (attempts: number, delay: number): JobsOptions => ({ attempts, backoff: { type: 'exponential', delay, jitter: 0.5 }, ...keep });
 
 /**
  * The job registry: name → queue, payload schema, retry policy. Producers
@@ -40,31 +42,31 @@ export const JOBS = {
   'index.run': {
     queue: QUEUES.index,
     schema: indexRunPayload,
-    options: { attempts: 3, backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 }, ...keep },
+    options: retrying(3, 2_000),
   },
   // processor: jobs/encodeDense.ts (createEncodeDenseProcessor) · worker: role gpu
   'encode.dense': {
     queue: QUEUES.gpu,
     schema: encodeDensePayload,
-    options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 }, ...keep },
+    options: retrying(5, 1_000),
   },
   // processor: jobs/encodeSparse.ts (createEncodeSparseProcessor) · worker: role gpu, when a SPLADE model is configured
   'encode.sparse': {
     queue: QUEUES.gpu,
     schema: encodeSparsePayload,
-    options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 }, ...keep },
+    options: retrying(5, 1_000),
   },
   // processor: jobs/sinkBatch.ts (createSinkBatchProcessor) · worker: role sink
   'sink.batch': {
     queue: QUEUES.sink,
     schema: sinkBatchPayload,
-    options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 }, ...keep },
+    options: retrying(5, 1_000),
   },
   // processor: jobs/faissCompact.ts (createFaissCompactProcessor) · worker: role index
   'faiss.compact': {
     queue: QUEUES.index,
     schema: faissCompactPayload,
-    options: { attempts: 2, backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 }, ...keep },
+    options: retrying(2, 5_000),
   },
   // processor: jobs/answerRun.ts (createAnswerRunProcessor) · worker: role answer
   // one attempt: a retried answer would stream its tokens twice; a run that dies is reported as interrupted
