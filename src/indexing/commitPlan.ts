@@ -103,7 +103,7 @@ export function planCommit(inputs: CommitInputs): CommitPlan {
   if (!previous) {
     vectors = { kind: 'build-primary', dim: embedding.dim };
     parts = newParts;
-    // new chunks no file kept (a file staged twice keeps its last chunking)
+    // new vectors whose chunk no file names: in the part and the index, so hidden as deleted
     for (const id of newIds) if (!newLive.has(id)) deleted.add(id);
   } else {
     vectors = { kind: 'extend-secondary', dim: embedding.dim, primary: previous.vectors.primary, secondary: previous.vectors.secondary, keep: newLive };
