@@ -79,7 +79,7 @@ export async function applyCommit(
   }
   await deps.manifests.commit(manifest);
   log.info({ version, chunks: manifest.stats.chunks, newVectors: ids.length, deleted: manifest.deletedChunkIds.length }, 'manifest committed');
-  await deps.afterCommit?.(manifest).catch((err) => log.warn({ err: (err as Error).message }, 'post-commit hook failed'));
+  await deps.afterCommit?.(manifest).catch((err) => log.warn({ err }, 'post-commit hook failed'));
 
   return { manifest, sinks: await removeFromSinks(deps, commit, log) };
 }
@@ -90,7 +90,7 @@ async function removeFromSinks(deps: CommitDeps, commit: CommitWrite, log: Logge
   const removed = commit.removeFromSinks;
   if (removed.length === 0 || !deps.removeFromSinks) return sinks;
   const removal = await deps.removeFromSinks(commit.manifest.repo, commit.manifest.runId, removed).catch((err): IndexRunResult['sinks'] => {
-    log.warn({ err: (err as Error).message }, 'removing deleted chunks from the optional sinks failed');
+    log.warn({ err }, 'removing deleted chunks from the optional sinks failed');
     return {};
   });
   for (const [name, s] of Object.entries(removal)) {
