@@ -4,6 +4,7 @@ import { answerRoutes } from '../src/api/routes/answers.js';
 import type { Config } from '../src/config/index.js';
 import { createRedis } from '../src/queue/connection.js';
 import type { Runtime } from './runtime.js';
+import type { InProcessDeps } from '../src/mcp/inProcessService.js';
 import { createCancelWatcher } from '../src/answer/cancel.js';
 import { createAnswerEventPublisher } from '../src/answer/events.js';
 import type { Generator } from '../src/answer/generator.js';
@@ -78,22 +79,25 @@ export async function createAnswerWorker(rt: Runtime, overrides: { generator?: G
   };
 }
 
-export function createAnswerApi(rt: Runtime): { router: Router; close(): Promise<void> } {
+export function createAnswerApi(rt: Runtime): { router: Router; answers: InProcessDeps['answers']; close(): Promise<void> } {
   const { config, logger } = rt;
   const log = logger.child({ component: 'answers-api' });
   const hub = createSubscriptionHub({ connect: () => createRedis(config.redisUrl, 'subscriber'), logger: log });
   const store = createAnswerStore({ redis: rt.redis, prefix: config.redisPrefix, ttlS: config.answers.streamTtlS });
+  const relay = createAnswerRelay({ redis: rt.redis, hub, prefix: config.redisPrefix, logger: log });
   const routes = answerRoutes({
     queues: rt.queues,
     manifests: rt.manifests,
     store,
-    relay: createAnswerRelay({ redis: rt.redis, hub, prefix: config.redisPrefix, logger: log }),
+    relay,
     sessions: createSessionStore({ redis: rt.redis, prefix: config.redisPrefix, ttlS: config.answers.sessionTtlS }),
     logger: log,
     cancelGraceMs: config.answers.cancelGraceMs,
   });
   return {
     router: routes.router,
+    // what the MCP ask tool needs to submit and follow an answer the way the routes do
+    answers: { queues: rt.queues, manifests: rt.manifests, store, relay },
     async close() {
       await routes.close();
       await hub.close();

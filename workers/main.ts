@@ -15,7 +15,15 @@ export async function runServer(roles: Role[], api: boolean) {
   const { serve } = await import('./serve.js');
   const { requireGpuOrExit } = await import('../src/gpu/enforce.js');
   if (roles.includes('gpu')) await requireGpuOrExit(cfg, logger);
-  const server = await serve(cfg, logger, { roles, api });
+  const server = await serve(cfg, logger, { roles, api }).catch((err: Error) => {
+    // a taken port is an operator's fix, not a crash: one line that names PORT
+    if (err.name === 'PortUnavailableError') {
+      logger.flush?.();
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

@@ -12,6 +12,23 @@ import { chooseEmbedder } from '../src/embedding/factory.js';
 import { createAnswerApi } from './answers.js';
 import type { Sink } from '../src/sinks/port.js';
 import { startHeartbeat } from '../src/observability/heartbeat.js';
+import { createSourceView } from '../src/retrieval/sourceView.js';
+import { createInProcessService } from '../src/mcp/inProcessService.js';
+import { createCodeintelMcpServer } from '../src/mcp/server.js';
+import { mcpEndpoint } from '../src/mcp/httpEndpoint.js';
+import { VERSION } from '../src/config/version.js';
+
+/** The API port cannot be bound: named by its variable, so the fix is obvious. */
+export class PortUnavailableError extends Error {
+  constructor(host: string, port: number, code: string) {
+    super(
+      code === 'EADDRINUSE'
+        ? `PORT ${port} is already in use on ${host}; stop the other process or set PORT to a free port`
+        : `PORT ${port} on ${host} may not be bound by this user (${code}); set PORT above 1023`,
+    );
+    this.name = 'PortUnavailableError';
+  }
+}
 
 export interface Server {
   runtime: Runtime;
@@ -30,11 +47,16 @@ export async function serve(
   let workers: StartedWorkers | null = null;
   let server: http.Server | null = null;
   let answersApi: ReturnType<typeof createAnswerApi> | null = null;
+  let mcp: ReturnType<typeof mcpEndpoint> | null = null;
   try {
-    workers = await startRoles(runtime, roles);
     let url = '';
     if (opts.api !== false) {
       answersApi = createAnswerApi(runtime);
+      const search = await runtime.search();
+      const source = createSourceView({ readers: await runtime.readers() });
+      const indexDeps = { queues: runtime.queues, manifests: runtime.manifests, repoRoots: config.repoRoots, dataDir: config.dataDir, progress: runtime.progress };
+      const mcpService = createInProcessService({ search, source, manifests: runtime.manifests, index: indexDeps, answers: answersApi.answers });
+      mcp = mcpEndpoint({ newServer: () => createCodeintelMcpServer(mcpService, { version: VERSION }), logger: logger.child({ component: 'mcp' }) });
       const app = createApiApp({
         config,
         logger,
@@ -42,7 +64,8 @@ export async function serve(
         dashboard: bullBoardRouter(Object.values(runtime.queues), config.adminTokens),
         manifests: runtime.manifests,
         progress: runtime.progress,
-        search: await runtime.search(),
+        search,
+        source,
         readiness: createReadiness({
           redis: runtime.redis,
           redisUrl: config.redisUrl,
@@ -55,36 +78,52 @@ export async function serve(
         }),
         metrics: () => runtime.metrics.render(),
         onRequest: (route, method, status, ms) => runtime.metrics.httpRequestMs.observe({ route, method, status: String(status) }, ms),
-        extraRoutes: [answersApi.router],
+        extraRoutes: [answersApi.router, mcp.router],
       });
+      // bind before any worker starts: a taken port fails at once, with nothing to undo but the runtime
       server = http.createServer(app);
       server.keepAliveTimeout = 65_000;
       await new Promise<void>((resolve, reject) => {
-        server!.once('error', reject);
+        server!.once('error', (err: NodeJS.ErrnoException) =>
+          reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new PortUnavailableError(config.host, config.port, err.code) : err),
+        );
         server!.listen(config.port, config.host, () => resolve());
       });
       const addr = server.address() as AddressInfo;
       url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
-      logger.info(
-        {
-          url,
-          auth: config.apiTokens.length ? 'bearer tokens' : 'none',
-          repoRoots: config.repoRoots.length ? config.repoRoots : 'any readable absolute path',
-          dashboard: `${url}/admin/queues`,
-        },
-        config.apiTokens.length || !isLoopbackHost(config.host)
-          ? 'codeintel API listening'
-          : 'codeintel API listening on loopback only (no API_TOKENS set)',
-      );
     }
+    workers = await startRoles(runtime, roles);
+    logger.info(
+      {
+        version: VERSION,
+        dataDir: config.dataDir,
+        redisPrefix: config.redisPrefix,
+        consumes: Object.fromEntries(roles.map((r) => [r, `queue "${r}"`])),
+        ...(url
+          ? {
+              url,
+              mcp: `${url}/mcp`,
+              auth: config.apiTokens.length ? 'bearer tokens' : 'none',
+              repoRoots: config.repoRoots.length ? config.repoRoots : 'any readable absolute path',
+              dashboard: `${url}/admin/queues`,
+            }
+          : {}),
+      },
+      !url
+        ? `codeintel ${VERSION} workers started`
+        : config.apiTokens.length || !isLoopbackHost(config.host)
+          ? `codeintel ${VERSION} API listening`
+          : `codeintel ${VERSION} API listening on loopback only (no API_TOKENS set)`,
+    );
     const stopHeartbeat = config.heartbeatFile ? startHeartbeat(config.heartbeatFile) : null;
     return {
       runtime,
       url,
       async close() {
         await stopHeartbeat?.();
-        // end open answer streams first: server.close() waits for every open connection
+        // end open answer streams and MCP sessions first: server.close() waits for every open connection
         await answersApi?.close();
+        await mcp?.close();
         if (server) {
           server.closeIdleConnections?.();
           await new Promise<void>((resolve) => server!.close(() => resolve()));
@@ -97,6 +136,7 @@ export async function serve(
   } catch (err) {
     await workers?.close().catch(() => {});
     await answersApi?.close().catch(() => {});
+    await mcp?.close().catch(() => {});
     server?.close();
     await runtime.close().catch(() => {});
     throw err;

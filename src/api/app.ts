@@ -6,7 +6,9 @@ import type { Logger } from '../observability/logger.js';
 import type { Readiness } from '../observability/readiness.js';
 import type { RunProgress } from '../queue/runProgress.js';
 import type { SearchService } from '../retrieval/searchService.js';
+import type { SourceView } from '../retrieval/sourceView.js';
 import { bearerAuth } from './auth.js';
+import { originGuard } from './originGuard.js';
 import { problem, sendProblem } from './problem.js';
 import { problemErrorHandler } from './errorHandler.js';
 import { healthRoutes } from './routes/health.js';
@@ -14,6 +16,7 @@ import { indexJobRoutes } from './routes/indexJobs.js';
 import { repoRoutes } from './routes/repos.js';
 import { compactRoutes } from './routes/compact.js';
 import { searchRoutes } from './routes/search.js';
+import { sourceRoutes } from './routes/source.js';
 
 export interface ApiDeps {
   config: Config;
@@ -23,9 +26,11 @@ export interface ApiDeps {
   manifests: ManifestStore;
   progress: RunProgress;
   search: SearchService;
+  /** the indexed snapshot read back: line ranges and symbol definitions */
+  source: SourceView;
   readiness: () => Promise<Readiness>;
   metrics: () => Promise<{ contentType: string; body: string }>;
-  /** routes added by later features (answers) */
+  /** routes added by later features (answers, /mcp) */
   extraRoutes?: Router[];
   /** the operator dashboard (Bull Board), mounted by the composition root after the API routes */
   dashboard?: Router;
@@ -49,6 +54,8 @@ export function createApiApp(deps: ApiDeps): Express {
     });
     next();
   });
+  // Host and Origin first: a DNS-rebinding page must not even learn whether a token is needed
+  app.use(originGuard({ authenticated: deps.config.apiTokens.length + deps.config.adminTokens.length > 0 }));
   app.use(bearerAuth(deps.config.apiTokens, deps.config.adminTokens));
   // JSON bodies only; anything else on a body-carrying route is a 415
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -66,6 +73,7 @@ export function createApiApp(deps: ApiDeps): Express {
   app.use(repoRoutes(deps));
   app.use(compactRoutes({ queues: deps.queues, manifests: deps.manifests }));
   app.use(searchRoutes(deps));
+  app.use(sourceRoutes(deps));
   for (const r of deps.extraRoutes ?? []) app.use(r);
   if (deps.dashboard) app.use(deps.dashboard);
   app.use((req: Request, res: Response) => {

@@ -49,6 +49,13 @@ export interface ChunkCatalog {
   splade(queryWeights: SparseVector, k: number, filters?: SearchFilters): Promise<ChannelHit[]>;
   /** Rows for the ids, in the ids' order; ids that are unknown, deleted or filtered out are dropped. */
   hydrate(chunkIds: string[], filters?: SearchFilters): Promise<ChunkRow[]>;
+  /** The live chunks of one file, by start line (read_lines rebuilds the indexed text from them). */
+  fileChunks(path: string): Promise<ChunkRow[]>;
+  /**
+   * Live chunks declaring a symbol named `name`, either exactly or as the last
+   * part of a qualified name ("take" finds "RateLimiter.take"), by path and line.
+   */
+  symbolChunks(name: string, limit: number): Promise<ChunkRow[]>;
   /** The ids that are live in this version and pass the filters, in input order (for dense hits). */
   filterIds(chunkIds: string[], filters?: SearchFilters): Promise<string[]>;
   /** Live chunks. */
@@ -64,6 +71,20 @@ export interface LoadCatalogOptions {
   parts: string[];
   /** Chunk ids the manifest records as deleted: never returned. */
   deletedChunkIds?: string[];
+}
+
+const ROW_COLUMNS = 'c.chunk_id, c.path, c.start_line, c.end_line, c.language, c.symbols, c.content';
+
+function toChunkRow([chunkId, path, startLine, endLine, language, symbols, content]: unknown[]): ChunkRow {
+  return {
+    chunkId: String(chunkId),
+    path: String(path),
+    startLine: Number(startLine),
+    endLine: Number(endLine),
+    language: String(language),
+    symbols: (symbols as string[] | null) ?? [],
+    content: String(content),
+  };
 }
 
 const K1 = 1.2;
@@ -215,22 +236,42 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
 
     async hydrate(chunkIds, filters) {
       if (chunkIds.length === 0) return [];
-      const rows = await read((conn) =>
-        rowsByIds(conn, 'c.chunk_id, c.path, c.start_line, c.end_line, c.language, c.symbols, c.content', chunkIds, filters),
-      );
+      const rows = await read((conn) => rowsByIds(conn, ROW_COLUMNS, chunkIds, filters));
       const byId = new Map<string, ChunkRow>();
-      for (const [chunkId, path, startLine, endLine, language, symbols, content] of rows) {
-        byId.set(String(chunkId), {
-          chunkId: String(chunkId),
-          path: String(path),
-          startLine: Number(startLine),
-          endLine: Number(endLine),
-          language: String(language),
-          symbols: (symbols as string[] | null) ?? [],
-          content: String(content),
-        });
-      }
+      for (const row of rows.map(toChunkRow)) byId.set(row.chunkId, row);
       return inInputOrder(chunkIds, byId);
+    },
+
+    async fileChunks(filePath) {
+      const q = newQuery();
+      const rows = await read(async (conn) =>
+        (
+          await conn.runAndReadAll(
+            `SELECT ${ROW_COLUMNS} FROM ${t.chunks} c WHERE c.path = ${q.bind(filePath, VARCHAR)} ORDER BY c.start_line, c.end_line`,
+            q.params,
+            q.types,
+          )
+        ).getRowsJS(),
+      );
+      return rows.map(toChunkRow);
+    },
+
+    async symbolChunks(name, limit) {
+      const q = newQuery();
+      const exact = q.bind(name, VARCHAR);
+      const suffix = q.bind(`%.${name.replace(/[\\%_]/g, '\\$&')}`, VARCHAR);
+      const rows = await read(async (conn) =>
+        (
+          await conn.runAndReadAll(
+            `SELECT ${ROW_COLUMNS} FROM ${t.chunks} c
+             WHERE len(list_filter(c.symbols, s -> s = ${exact} OR s LIKE ${suffix} ESCAPE '\\')) > 0
+             ORDER BY c.path, c.start_line LIMIT ${q.bind(Math.max(1, Math.floor(limit)), INTEGER)}`,
+            q.params,
+            q.types,
+          )
+        ).getRowsJS(),
+      );
+      return rows.map(toChunkRow);
     },
 
     async filterIds(chunkIds, filters) {

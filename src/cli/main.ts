@@ -214,6 +214,35 @@ export function buildCli(runServer: ServerLauncher): Command {
       }
     });
 
+  program
+    .command('repos')
+    .description('list the indexed repos')
+    .option('--json', 'print the raw JSON answer')
+    .action(async (opts: { json?: boolean }) => {
+      try {
+        const repos = await client(config()).get<{ name: string; manifestVersion: number; files: number; chunks: number; embedding: { model: string }; updatedAt: string }[]>('/v1/repos');
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(repos, null, 2)}\n`);
+          return;
+        }
+        if (!repos.length) process.stdout.write('no repo is indexed yet; index one with: codeintel index <path|git-url> --wait\n');
+        for (const r of repos) {
+          process.stdout.write(`${r.name}  v${r.manifestVersion}  ${r.files} files  ${r.chunks} chunks  ${r.embedding.model}  updated ${r.updatedAt}\n`);
+        }
+      } catch (err) {
+        printProblem(err);
+      }
+    });
+
+  program
+    .command('mcp')
+    .description('run the MCP server on stdio for coding agents; it uses the API at CODEINTEL_URL with CODEINTEL_TOKEN')
+    .action(async () => {
+      const { runMcpStdio } = await import('./mcpCommand.js');
+      await runMcpStdio(client(config()));
+      process.exit(0);
+    });
+
   program.addCommand(sinksCommand(config));
 
   return program;

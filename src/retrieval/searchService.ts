@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { SparseVector } from '../contracts/sparse.js';
 import type { ChannelHit, RetrievalChannel, SearchFilters } from '../contracts/search.js';
 import type { RepoReader, RepoReaders } from './repoReaders.js';
+import { bestLines } from './bestLines.js';
 import { reciprocalRankFusion, type FusedHit } from './rrf.js';
 import { searchLive } from '../vector/searchLive.js';
 import { RepoNotIndexedError } from '../errors/repoNotIndexedError.js';
@@ -27,7 +28,10 @@ export interface SearchRequest {
 export interface SearchHit extends ChunkRow {
   score: number;
   channels: Record<string, number>;
+  /** the lines of the chunk that best match the query (bestLines.ts) */
   preview: string;
+  /** the file line the preview starts at */
+  previewStartLine: number;
 }
 
 export interface SearchResponse {
@@ -203,11 +207,13 @@ export function createSearchService(deps: SearchDeps) {
       for (const f of fused) {
         const row = byId.get(f.chunkId);
         if (!row) continue;
+        const preview = bestLines(row.content, req.query, PREVIEW_LINES);
         hits.push({
           ...row,
           score: Number(f.score.toFixed(6)),
           channels: f.channels,
-          preview: row.content.split('\n').slice(0, PREVIEW_LINES).join('\n'),
+          preview: preview.lines.join('\n'),
+          previewStartLine: row.startLine + preview.offset,
         });
       }
       timings.total = round(performance.now() - started);

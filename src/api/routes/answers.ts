@@ -1,10 +1,10 @@
 import { problemFromFailure } from '../problemMapping.js';
 import type { AnswerFailure } from '../../answer/failure.js';
-import { enqueue, type JobQueues } from '../../queue/producer.js';
-import { randomUUID } from 'node:crypto';
+import type { JobQueues } from '../../queue/producer.js';
+import { submitAnswer } from '../../answer/submit.js';
+import { RepoNotIndexedError } from '../../errors/repoNotIndexedError.js';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AnswerRunPayload } from '../../contracts/payloads.js';
 import { ANSWER_ID_PATTERN } from '../../answer/keys.js';
 import type { AnswerRelay } from '../../answer/relay.js';
 import { mergeScope, sameScope, SESSION_ID_PATTERN, type SessionStore } from '../../answer/session.js';
@@ -95,25 +95,12 @@ export function answerRoutes(deps: AnswerRoutesDeps): { router: Router; close():
         errors: [{ field: 'repo', message: 'required' }],
       });
     }
-    if ((await deps.manifests.currentVersion(scope.repo)) === null) {
-      throw new ProblemError(404, 'repo-not-indexed', `repo "${scope.repo}" has no committed index; index it first (POST /v1/index-jobs)`, { repo: scope.repo });
-    }
+    if ((await deps.manifests.currentVersion(scope.repo)) === null) throw new RepoNotIndexedError(scope.repo);
     if (sessionId) {
       if (sameScope(saved, scope)) await deps.sessions.touch(sessionId);
       else await deps.sessions.set(sessionId, scope);
     }
-    const answerId = randomUUID();
-    await deps.store.create({ answerId, repo: scope.repo, question: body.question, k: body.k, filters: scope.filters, sessionId });
-    const payload: AnswerRunPayload = {
-      answerId,
-      repo: scope.repo,
-      question: body.question,
-      k: body.k,
-      ...(scope.filters ? { filters: scope.filters } : {}),
-      ...(sessionId ? { sessionId } : {}),
-      requestedAt: Date.now(),
-    };
-    await enqueue(deps.queues, 'answer.run', payload, { jobId: answerId });
+    const { answerId } = await submitAnswer(deps, { repo: scope.repo, question: body.question, k: body.k, filters: scope.filters, sessionId });
     const resultUrl = `/v1/answers/${answerId}`;
     res
       .status(202)
