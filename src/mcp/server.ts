@@ -111,7 +111,7 @@ export function createCodeintelMcpServer(service: CodeintelService, opts: McpSer
         'find_symbol for definitions, read_lines to read more of a file, ask for an answer with citations.',
     },
   );
-  const tokens = opts.tokens ?? (() => tokenCounter());
+  const tokens = opts.tokens ?? tokenCounter;
 
   server.registerTool(
     'search_code',

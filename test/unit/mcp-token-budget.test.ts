@@ -29,6 +29,12 @@ describe('fitBlocks with the real BPE tokenizer', () => {
     const counter = await tokenCounter();
     expect(counter.count('数据库连接池的配置')).toBeGreaterThan(3);
     expect(counter.count('hello world')).toBe(2);
+    expect(counter.count('')).toBe(0);
+  });
+
+  it('counts special-token text found in code as plain text instead of refusing it', async () => {
+    const counter = await tokenCounter();
+    expect(counter.count("if (t === '<|endoftext|>') stop();")).toBeGreaterThan(5);
   });
 });
 
