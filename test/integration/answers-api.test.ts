@@ -107,6 +107,9 @@ describe('answers API: hybrid retrieval, streamed generation, Redis relay', () =
     // nothing after the last event: 204 tells an EventSource to stop reconnecting
     const after = await fetch(`${stack.url}${eventsUrl}`, { headers: { 'last-event-id': String(events.at(-1)!.id) } });
     expect(after.status).toBe(204);
+    // past the end of a finished answer is the same: nothing more will come (docs/api.md says so)
+    const beyond = await fetch(`${stack.url}${eventsUrl}`, { headers: { 'last-event-id': String(events.at(-1)!.id + 5) } });
+    expect(beyond.status).toBe(204);
   });
 
   it('serves the same live answer from a second API process, and resumes a client there with Last-Event-ID', async () => {
