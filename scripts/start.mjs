@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // `npm start`: install what is missing, make sure Redis answers, then run the
 // API and every worker role in one process on embedded defaults.
+// package.json runs this with `exec`: npm starts scripts through `sh -c`, and
+// dash does not pass SIGTERM on to its child, so without exec a SIGTERM to
+// `npm start` killed the shell and left this process and the server running.
+// Here SIGINT/SIGTERM go on to the server, which shuts down gracefully.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

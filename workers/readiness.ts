@@ -22,6 +22,8 @@ export interface ReadinessDeps {
   duckdb: () => Promise<DuckDb>;
   manifests: ManifestStore;
   optionalSinks: () => Promise<Sink[]>;
+  /** how many workers consume each queue, across every process on this Redis (BullMQ's getWorkersCount) */
+  queueConsumers?: () => Promise<Record<string, number>>;
 }
 
 /** The readiness checks of a process (seed 001 §G): Redis, embedder, SPLADE, FAISS, DuckDB. */
@@ -66,6 +68,22 @@ export function createReadiness(rt: ReadinessDeps): () => Promise<Readiness> {
     // embedder dimension = FAISS dimension = Parquet FLOAT[dim] width, per indexed repo (seed 001 §E)
     embedding_contract: createContractCheck({ manifests: rt.manifests, embedder: rt.embedder, duckdb: rt.duckdb }),
   };
+  // a queue nobody consumes holds its jobs forever: degraded, and the detail names the role to start
+  if (rt.queueConsumers) {
+    const consumers = rt.queueConsumers;
+    checks.queues = async () => {
+      const counts = await consumers();
+      const idle = Object.entries(counts).filter(([, n]) => n === 0).map(([q]) => q);
+      return {
+        ok: idle.length === 0,
+        required: false,
+        consumers: counts,
+        detail: idle.length
+          ? `no worker consumes ${idle.map((q) => `"${q}"`).join(', ')}; start one with codeintel worker --role ${idle[0]} (or codeintel serve)`
+          : 'every queue has a consumer',
+      };
+    };
+  }
   // one non-required check per optional sink (neo4j, opensearch, ...): a sink that is down makes the service degraded
   return async () => {
     const sinks = await rt.optionalSinks().catch(() => []);

@@ -42,6 +42,13 @@ function startWorker<Q extends QueueName>(rt: Runtime, queue: Q, handlers: Queue
     logger: rt.logger,
     observe: (job, status) => {
       if (job.processedOn && job.finishedOn) rt.metrics.jobDurationMs.observe({ queue, name: job.name, status }, job.finishedOn - job.processedOn);
+      // an index run is one job in several steps: its whole time runs from the request to now
+      const finalAttempt = status === 'completed' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (job.name === 'index.run' && finalAttempt) {
+        const requested = Date.parse((job.data as { requestedAt?: string }).requestedAt ?? '');
+        const ms = status === 'completed' && typeof job.returnvalue?.durationMs === 'number' ? job.returnvalue.durationMs : Date.now() - requested;
+        if (Number.isFinite(ms)) rt.metrics.indexRunDurationMs.observe({ status }, ms);
+      }
     },
   });
 }

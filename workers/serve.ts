@@ -75,6 +75,8 @@ export async function serve(
           duckdb: runtime.duckdb,
           manifests: runtime.manifests,
           optionalSinks: runtime.optionalSinks,
+          queueConsumers: async () =>
+            Object.fromEntries(await Promise.all(Object.entries(runtime.queues).map(async ([name, q]) => [name, await q.getWorkersCount()] as const))),
         }),
         metrics: () => runtime.metrics.render(),
         onRequest: (route, method, status, ms) => runtime.metrics.httpRequestMs.observe({ route, method, status: String(status) }, ms),

@@ -52,10 +52,9 @@ export function extractiveAnswer(question: string, chunks: PromptChunk[], maxSni
   const terms = new Set(tokenize(question));
   const parts = [`${intro}\n`];
   for (const c of chunks.slice(0, maxSnippets)) {
-    const { from, lines } = bestWindow(c.content.split('\n'), terms, snippetLines);
-    const start = c.startLine + from;
-    const end = start + lines.length - 1;
-    parts.push(`\n[${c.n}] ${c.path} lines ${start}-${end}:\n\`\`\`${c.language}\n${lines.join('\n')}\n\`\`\`\n`);
+    const { lines } = bestWindow(c.content.split('\n'), terms, snippetLines);
+    // the text cites the source's range exactly as the Sources list does; the excerpt is its best-matching lines
+    parts.push(`\n[${c.n}] ${c.path}:${c.startLine}-${c.endLine}\n\`\`\`${c.language}\n${lines.join('\n')}\n\`\`\`\n`);
   }
   return parts.join('');
 }

@@ -6,7 +6,9 @@ import { ROLES, type Role } from '../contracts/queues.js';
 import { ApiError, createApiClient, type ApiClient } from './apiClient.js';
 import type { IndexJobView } from '../api/routes/indexJobs.js';
 import { sinksCommand } from './sinksCommands.js';
+import { problemText } from './problemText.js';
 import { pinGpu } from '../gpu/pin.js';
+import { tokenize } from '../text/codeTokenizer.js';
 
 /** The config, or exit 78 (EX_CONFIG) with the message that lists every bad setting. */
 export function config(): Config {
@@ -33,41 +35,67 @@ const positiveInt = (v: string) => {
 
 function printProblem(err: unknown): never {
   if (err instanceof ApiError) {
-    process.stderr.write(`error ${err.status}: ${err.message}\n`);
-    if (err.problem.jobId) process.stderr.write(`  job: ${err.problem.jobId}\n`);
+    process.stderr.write(`error ${err.status}: ${problemText(err.problem, err.message)}\n`);
     process.exit(err.status >= 500 ? 1 : 2);
   }
   process.stderr.write(`error: ${(err as Error).message}\n`);
   process.exit(1);
 }
 
+/** "3m 20s", "45s"; '…' while there is no rate to go by yet. */
+function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '…';
+  const s = Math.round(seconds);
+  return s >= 60 ? `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/**
+ * The progress line of `index --wait`: planning shows no count (the file
+ * total is not known yet, so no "0/1 files"), and the time left comes from
+ * this phase's own rate, shown only once something is done (no "NFs left").
+ */
+export function progressLine(p: IndexJobView['progress'], phaseStartedAt: number, phaseStartValue: number, now = Date.now()) {
+  const chunkPhase = p.phase === 'encode' || p.phase === 'finalize' || p.phase === 'done';
+  const total = chunkPhase ? p.chunks.total : p.files.total;
+  const value = chunkPhase ? p.chunks.written : p.files.done;
+  const unit = chunkPhase ? 'chunks' : 'files';
+  if (p.phase === 'plan' || total === 0) return { value: 0, total: 1, counts: p.phase === 'plan' ? 'listing and hashing files' : `0 ${unit}`, eta: '' };
+  const doneHere = value - phaseStartValue;
+  const rate = doneHere / Math.max(0.001, (now - phaseStartedAt) / 1000);
+  const eta = value >= total ? 'done' : doneHere > 0 ? `${formatEta((total - value) / rate)} left` : '';
+  return { value, total, counts: `${value}/${total} ${unit}`, eta };
+}
+
 async function waitForJob(api: ApiClient, jobId: string, showBar: boolean): Promise<IndexJobView> {
   const bar = showBar
-    ? new cliProgress.SingleBar(
-        { format: ' {phase} |{bar}| {value}/{total} {unit} | {eta_formatted} left', hideCursor: true, clearOnComplete: false, etaBuffer: 20 },
-        cliProgress.Presets.shades_classic,
-      )
+    ? new cliProgress.SingleBar({ format: ' {phase} |{bar}| {counts} {eta}', hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic)
     : null;
   let started = false;
+  let phase = '';
+  let phaseStartedAt = Date.now();
+  let phaseStartValue = 0;
   try {
     for (;;) {
       const view = await api.get<IndexJobView>(`/v1/index-jobs/${encodeURIComponent(jobId)}`);
       const p = view.progress;
-      const chunkPhase = p.phase === 'encode' || p.phase === 'finalize' || p.phase === 'done';
-      const total = chunkPhase ? Math.max(1, p.chunks.total) : Math.max(1, p.files.total);
-      const value = chunkPhase ? p.chunks.written : p.files.done;
-      const payload = { phase: p.phase.padEnd(8), unit: chunkPhase ? 'chunks' : 'files' };
+      if (p.phase !== phase) {
+        phase = p.phase;
+        phaseStartedAt = Date.now();
+        phaseStartValue = progressLine(p, phaseStartedAt, 0).value;
+      }
+      const line = progressLine(p, phaseStartedAt, phaseStartValue);
+      const payload = { phase: p.phase.padEnd(8), counts: line.counts, eta: line.eta ? `| ${line.eta}` : '' };
       if (bar) {
         if (!started) {
-          bar.start(total, value, payload);
+          bar.start(line.total, line.value, payload);
           started = true;
         } else {
-          bar.setTotal(total);
-          bar.update(value, payload);
+          bar.setTotal(line.total);
+          bar.update(line.value, payload);
         }
       }
       if (view.state === 'completed' || view.state === 'failed') {
-        if (bar && view.state === 'completed') bar.update(total, { phase: 'done    ', unit: payload.unit });
+        if (bar && view.state === 'completed') bar.update(line.total, { ...payload, phase: 'done    ', eta: '' });
         return view;
       }
       await new Promise((r) => setTimeout(r, 300));
@@ -125,13 +153,22 @@ export function buildCli(runServer: ServerLauncher): Command {
       const api = client(cfg);
       const location = /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^/]+:/.test(repo) ? repo : path.resolve(repo);
       try {
-        const { jobId, repo: name } = await api.post<{ jobId: string; repo: string }>('/v1/index-jobs', {
-          repo: location,
-          ...(opts.name ? { name: opts.name } : {}),
-          ...(opts.ref ? { ref: opts.ref } : {}),
-          ...(opts.full ? { full: true } : {}),
-        });
-        process.stderr.write(`index run ${jobId} queued for repo "${name}"\n`);
+        let submitted: { jobId: string; repo: string };
+        try {
+          submitted = await api.post<{ jobId: string; repo: string }>('/v1/index-jobs', {
+            repo: location,
+            ...(opts.name ? { name: opts.name } : {}),
+            ...(opts.ref ? { ref: opts.ref } : {}),
+            ...(opts.full ? { full: true } : {}),
+          });
+          process.stderr.write(`index run ${submitted.jobId} queued for repo "${submitted.repo}"\n`);
+        } catch (err) {
+          // one run per repo: with --wait, follow the run in flight instead of failing
+          if (!(opts.wait && err instanceof ApiError && err.status === 409 && typeof err.problem.jobId === 'string')) throw err;
+          submitted = { jobId: err.problem.jobId, repo: String(err.problem.repo ?? opts.name ?? '') };
+          process.stderr.write(`repo "${submitted.repo}" already has an index run (${submitted.jobId}); following it\n`);
+        }
+        const { jobId, repo: name } = submitted;
         if (!opts.wait) {
           process.stdout.write(`${jobId}\n`);
           return;
@@ -175,7 +212,7 @@ export function buildCli(runServer: ServerLauncher): Command {
     .action(async (repo: string, query: string, opts: { k: number; json?: boolean }) => {
       try {
         const res = await client(config()).post<{
-          hits: { path: string; startLine: number; endLine: number; score: number; channels: Record<string, number>; preview: string }[];
+          hits: { path: string; startLine: number; endLine: number; score: number; channels: Record<string, number>; preview: string; previewStartLine?: number }[];
           timingsMs: Record<string, number>;
         }>('/v1/search', { repo, query, k: opts.k });
         if (opts.json) {
@@ -186,8 +223,12 @@ export function buildCli(runServer: ServerLauncher): Command {
         res.hits.forEach((h, i) => {
           const via = Object.entries(h.channels).map(([c, r]) => `${c}#${r}`).join(' ');
           process.stdout.write(`${String(i + 1).padStart(2)}. ${h.path}:${h.startLine}-${h.endLine}  (${h.score.toFixed(4)}; ${via})\n`);
-          const first = h.preview.split('\n').find((l) => l.trim()) ?? '';
-          process.stdout.write(`      ${first.trim().slice(0, 100)}\n`);
+          // the preview is the chunk's best-matching window; show its first line that holds a query term
+          const lines = h.preview.split('\n');
+          const terms = new Set(tokenize(query));
+          let at = lines.findIndex((l) => tokenize(l).some((t) => terms.has(t)));
+          if (at < 0) at = Math.max(0, lines.findIndex((l) => l.trim()));
+          process.stdout.write(`      ${String((h.previewStartLine ?? h.startLine) + at).padStart(4)}  ${(lines[at] ?? '').trim().slice(0, 100)}\n`);
         });
         process.stdout.write(`(${res.timingsMs.total} ms)\n`);
       } catch (err) {

@@ -58,6 +58,15 @@ export function createMetrics(opts: MetricsOptions = {}) {
     registers: [registry],
   });
   const gpuOomTotal = new client.Counter({ name: 'gpu_oom_total', help: 'Out-of-memory batch halvings', labelNames: ['kind'], registers: [registry] });
+  // counters whose label values are known up front start at 0, so a dashboard shows 0 rather than "No data"
+  for (const kind of ['dense', 'sparse']) gpuOomTotal.inc({ kind }, 0);
+  const indexRunDurationMs = new client.Histogram({
+    name: 'index_run_duration_ms',
+    help: 'Whole index runs, from the request to the end of the last step (job_duration_ms of index.run only sees its last step)',
+    labelNames: ['status'],
+    buckets: [250, 1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000, 600000, 1800000, 3600000],
+    registers: [registry],
+  });
   const jobDurationMs = new client.Histogram({
     name: 'job_duration_ms',
     help: 'Processing time of completed or failed jobs',
@@ -71,6 +80,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
     labelNames: ['state'],
     registers: [registry],
   });
+  for (const state of ['completed', 'failed', 'cancelled']) answersTotal.inc({ state }, 0);
   const answerTtftMs = new client.Histogram({
     name: 'answer_ttft_ms',
     help: 'Time from the answer job starting to the first generated token',
@@ -159,6 +169,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
     gpuOomTotal,
     sinkFailuresTotal,
     jobDurationMs,
+    indexRunDurationMs,
     httpRequestMs,
     /** the AnswerMetrics port the answer job reports to */
     answers: {

@@ -108,7 +108,7 @@ describe('answers API: hybrid retrieval, streamed generation, Redis relay', () =
     const after = await fetch(`${stack.url}${eventsUrl}`, { headers: { 'last-event-id': String(events.at(-1)!.id) } });
     expect(after.status).toBe(204);
     // past the end of a finished answer is the same: nothing more will come (docs/api.md says so)
-    const beyond = await fetch(`${stack.url}${eventsUrl}`, { headers: { 'last-event-id': String(events.at(-1)!.id + 5) } });
+    const beyond = await fetch(`${stack.url}${eventsUrl}`, { headers: { 'last-event-id': String(Number(events.at(-1)!.id) + 5) } });
     expect(beyond.status).toBe(204);
   });
 

@@ -47,8 +47,9 @@ describe('extractive generator', () => {
       }
     }
     expect(pieces).toBeGreaterThan(5);
-    // the window starts at the line that mentions interest: content line 17 (0-based) -> file line 37
-    expect(text).toContain('[1] bank/account.py lines 37-40:\n```python\ndef compute_interest(balance, rate):');
+    // the text cites the source's lines as the Sources list does (20-49); the excerpt starts at the line that mentions interest
+    expect(text).toContain('[1] bank/account.py:20-49\n```python\ndef compute_interest(balance, rate):');
+    expect(text).not.toMatch(/lines \d+-\d+/);
     expect(text).toContain('def compute_interest(balance, rate):');
   });
 

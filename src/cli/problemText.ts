@@ -1,0 +1,32 @@
+import type { ApiError } from './apiClient.js';
+
+/**
+ * An API problem as a CLI user should read it: in terms of codeintel
+ * commands, not of the HTTP routes the API's messages name for API clients.
+ */
+
+type Problem = ApiError['problem'];
+
+const slug = (p: Problem) => (typeof p.type === 'string' ? p.type.slice(p.type.lastIndexOf('/') + 1) : '');
+
+const BY_CODE: Record<string, (p: Problem, message: string) => string> = {
+  'repo-not-indexed': (p) =>
+    `repo "${String(p.repo)}" is not indexed; "codeintel repos" lists the indexed ones, "codeintel index <path|git-url> --name ${String(p.repo)} --wait" indexes it`,
+  'job-not-found': (_p, m) => `${m}; "codeintel index" prints the job id of each run it starts`,
+  'run-in-progress': (p, m) => `${m}: job ${String(p.jobId)}; follow it with "codeintel status ${String(p.jobId)}", or run the index command again with --wait`,
+  unauthorized: (_p, m) => `${m}; set CODEINTEL_TOKEN to one of the server's API_TOKENS`,
+  'answer-cancelled': () => 'the answer was cancelled (Ctrl-C, or the server shut down)',
+};
+
+/** Remove what only an HTTP client can act on: "(codeintel index, or POST /v1/index-jobs)", "GET /v1/answers/x has it". */
+function withoutRoutes(message: string): string {
+  return message
+    .replace(/\s*\((?:[^()]*?,\s*)?(?:or\s+)?(?:GET|POST|DELETE|PUT)\s+\/v1\/[^()]*\)/g, '')
+    .replace(/;\s*(?:GET|POST|DELETE|PUT)\s+\/v1\/\S+[^;]*/g, '');
+}
+
+export function problemText(p: Problem, fallback: string): string {
+  const message = withoutRoutes(p.detail ?? p.title ?? fallback);
+  const render = BY_CODE[slug(p)];
+  return render ? render(p, message) : message;
+}
