@@ -16,8 +16,8 @@ export interface ServeProcess {
 }
 
 /** Start `codeintel serve` as a child process and wait until it says where it listens. */
-export async function startServeProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServeProcess> {
-  const proc = spawn(process.execPath, [CLI, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServeProcess(env: Record<string, string>, timeoutMs = 30_000, args: string[] = []): Promise<ServeProcess> {
+  const proc = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
