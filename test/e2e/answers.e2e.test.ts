@@ -71,6 +71,7 @@ describe('answers end to end: codeintel serve + SSE client + codeintel ask', () 
   it('`codeintel ask` explains an unknown repo', async () => {
     const res = await runCli(['ask', 'nope', 'anything'], env);
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/error 404: repo "nope" has no committed index/);
+    expect(res.stderr).toMatch(/error 404: repo "nope" is not indexed; "codeintel repos" lists the indexed ones/);
+    expect(res.stderr).not.toMatch(/\/v1\//);
   });
 });
