@@ -20,6 +20,8 @@ export interface AskOptions {
 export interface AskIo {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** given: the citations go here instead of a "Sources:" block on `out` (the MCP ask tool lays them out itself) */
+  citations?: (c: Citation[]) => void;
 }
 
 export interface AskResult {
@@ -73,7 +75,8 @@ export async function ask(api: ApiClient, opts: AskOptions, io: AskIo, signal?: 
             io.out(data.text);
           } else if (msg.event === 'done') {
             const d = data as DoneEventData;
-            io.out(`\n\n${formatCitations(d.citations)}`);
+            if (io.citations) io.citations(d.citations);
+            else io.out(`\n\n${formatCitations(d.citations)}`);
             return { state: 'completed', answer: d.answer, citations: d.citations };
           } else if (msg.event === 'error') {
             io.out('\n');

@@ -17,21 +17,29 @@ export function createHttpCodeintelService(api: ApiClient): CodeintelService {
 
     async ask(req, onText, signal) {
       let text = '';
+      let problems = '';
       const r = await ask(
         api,
         { repo: req.repo, question: req.question },
         {
           out: (s) => {
-            // the CLI's writer also prints the Sources block at the end; only answer tokens are progress
-            if (s.startsWith('\n\nSources:')) return;
             text += s;
             onText(text);
           },
-          err: () => {},
+          err: (s) => {
+            // ask() writes the source count and, when the answer fails, its problem here
+            if (s.startsWith('error ')) problems += s.trim();
+          },
+          citations: () => {}, // the result carries them; the tool writes its own Sources block
         },
         signal,
       );
-      return { state: r.state, answer: r.answer, citations: r.citations.map(({ n, path, startLine, endLine }) => ({ n, path, startLine, endLine })) };
+      return {
+        state: r.state,
+        answer: r.answer,
+        citations: r.citations.map(({ n, path, startLine, endLine }) => ({ n, path, startLine, endLine })),
+        ...(problems ? { error: problems } : {}),
+      };
     },
 
     async submitIndex(req) {

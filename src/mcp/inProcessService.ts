@@ -3,8 +3,7 @@ import type { AnswerFailure } from '../answer/failure.js';
 import type { AnswerRelay } from '../answer/relay.js';
 import type { AnswerStore } from '../answer/store.js';
 import { submitAnswer, type SubmitAnswerDeps } from '../answer/submit.js';
-import { viewIndexJob } from '../api/routes/indexJobs.js';
-import { NotFoundError } from '../errors/notFoundError.js';
+import { findIndexJobView } from '../api/routes/indexJobs.js';
 import { ConflictError } from '../errors/conflictError.js';
 import { submitIndexJob, type SubmitDeps } from '../indexing/submit.js';
 import type { ManifestStore } from '../manifest/store.js';
@@ -104,11 +103,7 @@ export function createInProcessService(deps: InProcessDeps): CodeintelService {
       }
     },
 
-    async indexStatus(jobId) {
-      const job = /^[A-Za-z0-9._-]{1,200}$/.test(jobId) ? await deps.index.queues.index.getJob(jobId) : undefined;
-      if (!job || job.name !== 'index.run') throw new NotFoundError('job-not-found', `no index job with id "${jobId}"`);
-      return viewIndexJob(job, deps.index.progress);
-    },
+    indexStatus: (jobId) => findIndexJobView(deps.index, jobId),
 
     async listRepos() {
       const out: RepoSummary[] = [];

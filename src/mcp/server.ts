@@ -2,6 +2,7 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { z } from 'zod';
+import { pathGlobsSchema } from '../api/pathGlobSchema.js';
 import { REPO_NAME_PATTERN } from '../contracts/names.js';
 import { MAX_READ_LINES } from '../retrieval/sourceView.js';
 import { chunkRole, ROLES } from './chunkRole.js';
@@ -125,7 +126,7 @@ export function createCodeintelMcpServer(service: CodeintelService, opts: McpSer
         k: z.number().int().min(1).max(50).default(10).describe('how many hits at most'),
         filters: z
           .object({
-            paths: z.array(z.string().min(1).max(500)).max(50).optional().describe('path globs, e.g. ["src/**", "!**/*.test.ts"]'),
+            paths: pathGlobsSchema.optional().describe('path globs over repo-relative paths, e.g. ["src/**", "*.py"]'),
             languages: z.array(z.string().min(1).max(50)).max(50).optional(),
             roles: z.array(z.enum(ROLES)).min(1).optional().describe('keep only these file roles'),
           })

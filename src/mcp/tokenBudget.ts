@@ -45,31 +45,34 @@ export interface Fitted {
 /**
  * Lay the blocks out in order within `maxTokens`: whole blocks while they fit;
  * the first one that does not keep its head and as many of its lines as fit,
- * and the rest are left out. Counts are per line, then the joined text is
- * counted once more and trimmed until it fits (tokens can merge across a
- * newline, so a sum of parts is close but not exact).
+ * and the rest are left out. Counts are per block (per line in the cut one),
+ * then the joined text is counted once more and trimmed until it fits
+ * (tokens can merge across a newline, so a sum of parts is close, not exact).
  */
 export function fitBlocks(blocks: Block[], maxTokens: number, counter: TokenCounter): Fitted {
   const out: string[][] = [];
   let used = 0;
   const cost = (s: string) => counter.count(`${s}\n`);
   for (const b of blocks) {
+    // a whole block in one count when it fits (the common case), line by line only for the one that does not
+    const whole = cost([b.head, ...b.lines].join('\n'));
+    if (used + whole <= maxTokens) {
+      out.push([b.head, ...b.lines]);
+      used += whole;
+      continue;
+    }
     const head = cost(b.head);
     if (used + head > maxTokens) break;
     const kept = [b.head];
     used += head;
-    let cut = false;
     for (const line of b.lines) {
       const c = cost(line);
-      if (used + c > maxTokens) {
-        cut = true;
-        break;
-      }
+      if (used + c > maxTokens) break;
       kept.push(line);
       used += c;
     }
     out.push(kept);
-    if (cut) break;
+    break;
   }
   let text = out.map((b) => b.join('\n')).join('\n\n');
   let tokens = counter.count(text);

@@ -6,7 +6,8 @@ import type { IndexRunResult } from '../../contracts/results.js';
 import type { IndexRunProgress } from '../../contracts/results.js';
 import { submitIndexJob, type SubmitDeps } from '../../indexing/submit.js';
 import type { RunProgress } from '../../queue/runProgress.js';
-import { problem, ProblemError } from '../problem.js';
+import { NotFoundError } from '../../errors/notFoundError.js';
+import { problem } from '../problem.js';
 import { parseBody } from '../validate.js';
 
 const indexJobBody = z
@@ -61,6 +62,14 @@ export async function viewIndexJob(job: Job, progressStore: RunProgress): Promis
   return view;
 }
 
+/** The view of index job `id`, or a 404 problem: one lookup for the route and the MCP index_status tool. */
+export async function findIndexJobView(deps: { queues: SubmitDeps['queues']; progress: RunProgress }, id: string): Promise<IndexJobView> {
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(id)) throw new NotFoundError('job-not-found', `no index job with id "${id}"`);
+  const job = await deps.queues.index.getJob(id);
+  if (!job || job.name !== 'index.run') throw new NotFoundError('job-not-found', `no index job with id "${id}"`);
+  return viewIndexJob(job, deps.progress);
+}
+
 export function indexJobRoutes(deps: SubmitDeps & { progress: RunProgress }) {
   const router = Router();
   router.post('/v1/index-jobs', async (req, res) => {
@@ -69,11 +78,7 @@ export function indexJobRoutes(deps: SubmitDeps & { progress: RunProgress }) {
     res.status(202).location(`/v1/index-jobs/${jobId}`).json({ jobId, repo, statusUrl: `/v1/index-jobs/${jobId}` });
   });
   router.get('/v1/index-jobs/:id', async (req, res) => {
-    const id = req.params.id;
-    if (!/^[A-Za-z0-9._-]{1,200}$/.test(id)) throw new ProblemError(404, 'job-not-found', `no index job with id "${id}"`);
-    const job = await deps.queues.index.getJob(id);
-    if (!job || job.name !== 'index.run') throw new ProblemError(404, 'job-not-found', `no index job with id "${id}"`);
-    res.json(await viewIndexJob(job, deps.progress));
+    res.json(await findIndexJobView(deps, req.params.id));
   });
   return router;
 }
