@@ -186,11 +186,33 @@ describe.each(['http', 'stdio'] as const)('MCP over %s', (transport) => {
       expect(big.text).toMatch(/at most 400 lines/);
     });
 
+    it('a repository path the server cannot index', async () => {
+      const relative = await callTool(client(), 'index_repository', { repo: 'relative/path' });
+      expect(relative.isError).toBe(true);
+      expect(relative.text).toMatch(/absolute/);
+      const missing = await callTool(client(), 'index_repository', { repo: '/no/such/dir/anywhere' });
+      expect(missing.isError).toBe(true);
+      expect(missing.text).toMatch(/no\/such\/dir|not exist|not found|cannot/i);
+    });
+
     it('an unknown job', async () => {
       const r = await callTool(client(), 'index_status', { jobId: 'no-such-job' });
       expect(r.isError).toBe(true);
       expect(r.text).toMatch(/no index job with id "no-such-job"/);
     });
+  });
+});
+
+describe('codeintel mcp without a reachable API', () => {
+  it('answers each tool call with isError saying where it looked and how to start the API', async () => {
+    const { client } = await stdioMcpClient({ ...env, CODEINTEL_URL: 'http://127.0.0.1:9' });
+    try {
+      const r = await callTool(client, 'list_repositories', {});
+      expect(r.isError).toBe(true);
+      expect(r.text).toMatch(/cannot reach the codeintel API at http:\/\/127\.0\.0\.1:9.*codeintel serve/);
+    } finally {
+      await client.close();
+    }
   });
 });
 

@@ -137,6 +137,15 @@ describe('npm start', () => {
       });
     });
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    // a fresh npm start serves MCP too
+    const init = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+    });
+    expect(init.status).toBe(200);
+    expect(init.headers.get('mcp-session-id')).toBeTruthy();
+    await init.body?.cancel();
     const exited = new Promise<number | null>((r) => npm.on('exit', (code) => r(code)));
     npm.kill('SIGTERM');
     await exited;
