@@ -110,7 +110,7 @@ async function loopRun(repo: string) {
       pending = [];
     };
     for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
-      for (const c of chunker.chunkFile(f.path, await snapshot.read(f.path), f.language)) {
+      for (const c of await chunker.chunkFile(f.path, await snapshot.read(f.path), f.language)) {
         pending.push(c);
         if (pending.length >= config.batchSize) await flush();
       }

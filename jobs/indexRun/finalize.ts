@@ -176,7 +176,7 @@ export async function finalizeRun(
       } else if (!sinks[name]) sinks[name] = s;
     }
   }
-  return { ...resultFromManifest(manifest, started, plan), sinks };
+  return { ...resultFromManifest(manifest, started, plan), lineWindowed: staged.lineWindowed ?? {}, sinks };
 }
 
 /** Same place and ref (a git source is cloned afresh into a new directory by every run). */

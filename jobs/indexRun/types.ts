@@ -42,6 +42,8 @@ export interface StagedChunks {
   batchIds: string[][];
   /** chunk ids already live in the previous version that changed files kept */
   reused: number;
+  /** per language, files that got plain line windows rather than syntax-aware chunks */
+  lineWindowed?: Record<string, number>;
 }
 
 export interface SnapshotPort {
@@ -49,7 +51,8 @@ export interface SnapshotPort {
   read(relPath: string): Promise<string>;
 }
 export interface ChunkerPort {
-  chunkFile(relPath: string, text: string, language: string): Chunk[];
+  /** `strategy` 'lines': the file got plain line windows (no grammar for its language, or it did not parse) */
+  chunkFileDetailed(relPath: string, text: string, language: string): Promise<{ chunks: Chunk[]; strategy: string }>;
 }
 
 export interface IndexRunDeps {

@@ -13,6 +13,8 @@ export interface Chunk {
   language: string;
   /** Names of the functions/classes/methods the chunk covers (may be empty). */
   symbols: string[];
+  /** Doc comments (and docstrings) of those definitions, without comment markers; '' when none. Also inside `text`. */
+  doc?: string;
   text: string;
 }
 
