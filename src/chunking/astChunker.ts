@@ -1,6 +1,7 @@
 import { loadGrammar, Parser, type AstLanguage, type Node } from './grammars.js';
 import { docText } from './docComments.js';
 import { SPECS, type LanguageSpec } from './languages/index.js';
+import type { Container } from './languages/spec.js';
 import { lineWindows } from './lineWindows.js';
 import { trimBlank, type SourceLines } from './sourceLines.js';
 
@@ -123,7 +124,13 @@ export function createAstChunker(opts: AstChunkerOptions) {
 function layoutFile(spec: LanguageSpec, src: SourceLines, root: Node, opts: AstChunkerOptions): Span[] {
   const pieces: Piece[] = [];
   const qualify = (owner: string, name: string, member: Node) => (!owner ? name : spec.join ? spec.join(owner, name, member) : `${owner}${spec.separator}${name}`);
-  const containerOf = (node: Node, depth: number) => (depth < MAX_DEPTH ? spec.container(node) : undefined);
+  const containerOf = (node: Node, depth: number): Container | undefined => {
+    if (depth >= MAX_DEPTH) return undefined;
+    // a region the parser could not make sense of (an unknown macro such as FMT_BEGIN_NAMESPACE,
+    // a syntax error) still holds the definitions it recovered: lay them out like their neighbours
+    if (node.type === 'ERROR') return { members: node.namedChildren.filter((n): n is Node => !!n) };
+    return spec.container(node);
+  };
   const ownerFor = (owner: string, qualifier: string | undefined, node: Node) => (qualifier === undefined ? owner : qualify(owner, qualifier, node));
 
   /** A node's own names and docs, plus those of every member it contains (when it is not split). */

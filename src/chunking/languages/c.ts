@@ -12,7 +12,7 @@ function declaratorName(node: Node | undefined, depth = 0): string | undefined {
   if (!node || depth > 8) return undefined;
   if (DECLARATORS.has(node.type)) return declaratorName(field(node, 'declarator') ?? children(node)[0], depth + 1);
   // `basic_buffer<T>::grow` → basic_buffer::grow: callers name the template, not its arguments
-  if (node.type === 'operator_name' || node.type === 'destructor_name' || node.type === 'qualified_identifier') return node.text.replace(/<[^<>]*(<[^<>]*>[^<>]*)*>/g, '').replace(/\s+/g, ' ');
+  if (node.type === 'operator_name' || node.type === 'destructor_name' || node.type === 'qualified_identifier') return node.text.replace(/(\w)<[^<>]*(<[^<>]*>[^<>]*)*>/g, '$1').replace(/\s+/g, ' ');
   if (/identifier$/.test(node.type) || node.type === 'operator_cast') return node.text;
   return undefined;
 }

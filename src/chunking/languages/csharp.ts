@@ -7,6 +7,8 @@ const MEMBERS = new Set([
   'delegate_declaration', 'local_function_statement',
 ]);
 
+const PREPROC_BLOCKS = new Set(['preproc_if', 'preproc_elif', 'preproc_else']);
+
 const modifiers = (node: Node) => children(node).filter((c) => c.type === 'modifier').map((c) => c.text);
 
 /** Variables a field or event declares: `const` fields and events are named, other fields are not. */
@@ -20,6 +22,8 @@ function declaredVariables(node: Node): string[] {
 function container(node: Node): Container | undefined {
   if (TYPES.has(node.type)) return bodyOf(node, field(node, 'name')?.text);
   if (node.type === 'namespace_declaration') return bodyOf(node, undefined);
+  // `#if HAVE_LINQ … #endif` often wraps a whole file or a group of members
+  if (PREPROC_BLOCKS.has(node.type)) return { members: children(node).filter((c) => c !== field(node, 'condition')) };
   // `namespace X;` holds the declarations after it as its own children
   if (node.type === 'file_scoped_namespace_declaration') return { members: children(node).filter((c) => c !== field(node, 'name')) };
   return undefined;

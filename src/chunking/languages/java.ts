@@ -12,7 +12,21 @@ function constants(field_: Node): string[] {
   return children(field_).filter((d) => d.type === 'variable_declarator').flatMap((d) => nameOf(d));
 }
 
+/** `new Foo() { … }` assigned to the field's only variable. */
+function anonymousClassBody(field_: Node): Node | undefined {
+  const declarators = children(field_).filter((d) => d.type === 'variable_declarator');
+  const value = declarators.length === 1 ? field(declarators[0], 'value') : undefined;
+  return value?.type === 'object_creation_expression' ? children(value).find((c) => c.type === 'class_body') : undefined;
+}
+
 function container(node: Node): Container | undefined {
+  // enum constants with bodies (`UPPER { String translate() {…} }`) and anonymous classes in fields hold methods too
+  if (node.type === 'enum_constant') return bodyOf(node, field(node, 'name')?.text);
+  if (node.type === 'field_declaration' || node.type === 'constant_declaration') {
+    const body = anonymousClassBody(node);
+    const name = children(node).find((d) => d.type === 'variable_declarator');
+    return body && name ? { members: children(body), qualifier: field(name, 'name')?.text } : undefined;
+  }
   if (!TYPES.has(node.type)) return undefined;
   const name = field(node, 'name')?.text;
   const body = field(node, 'body');
@@ -30,6 +44,7 @@ export const java: LanguageSpec = {
   names(node) {
     if (TYPES.has(node.type) || MEMBERS.has(node.type)) return nameOf(node);
     if (node.type === 'field_declaration' || node.type === 'constant_declaration') return constants(node);
+    if (node.type === 'enum_constant') return nameOf(node);
     return [];
   },
   container,

@@ -96,7 +96,8 @@ function container(node: Node): Container | undefined {
   if (decl.type === 'lexical_declaration' || decl.type === 'variable_declaration') {
     const declarators = children(decl).filter((d) => d.type === 'variable_declarator');
     if (declarators.length !== 1) return undefined;
-    const value = field(declarators[0], 'value');
+    let value = field(declarators[0], 'value');
+    while (value?.type === 'assignment_expression') value = field(value, 'right'); // const proto = module.exports = { … }
     if (value?.type === 'class') return bodyOf(value, field(declarators[0], 'name')?.text);
     return objectMembers(value, field(declarators[0], 'name')?.text);
   }

@@ -17,6 +17,15 @@ function docstring(node: Node): string | undefined {
   return str?.type === 'string' ? str.text : undefined;
 }
 
+/** `if TYPE_CHECKING:` / `try: … except ImportError:` blocks define things at module or class level. */
+const BRANCHES = new Set(['if_statement', 'try_statement']);
+const CLAUSES = new Set(['elif_clause', 'else_clause', 'except_clause', 'finally_clause', 'block']);
+
+/** The statements of every branch of an if/try, in source order. */
+function branchStatements(node: Node): Node[] {
+  return children(node).flatMap((c) => (c.type === 'block' ? children(c) : CLAUSES.has(c.type) ? branchStatements(c) : []));
+}
+
 /** UPPER_CASE module constants are the ones worth naming. */
 const CONSTANT = /^[A-Z][A-Z0-9_]*$/;
 
@@ -35,6 +44,7 @@ export const python: LanguageSpec = {
   },
   container(node) {
     const decl = unwrap(node);
+    if (BRANCHES.has(decl.type)) return { members: branchStatements(decl) };
     return decl.type === 'class_definition' ? bodyOf(decl, field(decl, 'name')?.text) : undefined;
   },
   isDoc: () => false, // Python documents with docstrings, not comments

@@ -26,7 +26,16 @@ function names(node: Node): string[] {
   }
 }
 
+/** `if defined?(X)`, `unless`, `begin … rescue LoadError` around definitions at class or file level. */
+const BRANCHES = new Set(['if', 'unless', 'begin', 'then', 'else', 'elsif', 'rescue', 'ensure']);
+
+const branchStatements = (node: Node): Node[] =>
+  children(node)
+    .filter((c) => c !== field(node, 'condition'))
+    .flatMap((c) => (BRANCHES.has(c.type) ? branchStatements(c) : [c]));
+
 function container(node: Node): Container | undefined {
+  if (BRANCHES.has(node.type)) return { members: branchStatements(node) };
   if (node.type !== 'class' && node.type !== 'module' && node.type !== 'singleton_class') return undefined;
   const body = field(node, 'body') ?? children(node).find((c) => c.type === 'body_statement');
   return { members: children(body), qualifier: node.type === 'singleton_class' ? undefined : field(node, 'name')?.text };
