@@ -63,7 +63,7 @@ const CASES: Case[] = [
     chunks: [
       [1, 12, ['Gson', 'Gson.DEFAULT_INDENT']],
       [14, 26, ['Gson.Gson', 'Gson.toJson']],
-      [28, 39, ['Gson.Style', 'JsonValue', 'JsonValue.trimmed', 'Adapter', 'Adapter.read']],
+      [28, 39, ['Gson.Style', 'Gson.Style.COMPACT', 'Gson.Style.PRETTY', 'JsonValue', 'JsonValue.trimmed', 'Adapter', 'Adapter.read']],
     ],
     docs: [['Gson', 'Converts objects to JSON.'], ['Gson.toJson', 'Serializes an object.'], ['JsonValue', 'A value read back from JSON.']],
   },
