@@ -22,6 +22,10 @@ const isFunctionDeclarator = (node: Node | undefined, depth = 0): boolean =>
 
 /** `template <…> class X` and `__attribute__`-wrapped declarations stand for what they wrap. */
 function unwrap(node: Node): Node {
+  if (node.type === 'friend_declaration') {
+    const inner = children(node)[0];
+    return inner ? unwrap(inner) : node;
+  }
   if (node.type === 'template_declaration') {
     const inner = children(node).find((c) => c.type !== 'template_parameter_list');
     return inner ? unwrap(inner) : node;

@@ -15,7 +15,8 @@ function constants(field_: Node): string[] {
 /** `new Foo() { … }` assigned to the field's only variable. */
 function anonymousClassBody(field_: Node): Node | undefined {
   const declarators = children(field_).filter((d) => d.type === 'variable_declarator');
-  const value = declarators.length === 1 ? field(declarators[0], 'value') : undefined;
+  let value = declarators.length === 1 ? field(declarators[0], 'value') : undefined;
+  while (value?.type === 'method_invocation') value = field(value, 'object'); // new TypeAdapter<>() { … }.nullSafe()
   return value?.type === 'object_creation_expression' ? children(value).find((c) => c.type === 'class_body') : undefined;
 }
 

@@ -26,8 +26,8 @@ function names(node: Node): string[] {
   }
 }
 
-/** `if defined?(X)`, `unless`, `begin … rescue LoadError` around definitions at class or file level. */
-const BRANCHES = new Set(['if', 'unless', 'begin', 'then', 'else', 'elsif', 'rescue', 'ensure']);
+/** `if defined?(X)`, `unless`, `def x … end if cond`, `begin … rescue LoadError` around definitions at class or file level. */
+const BRANCHES = new Set(['if', 'unless', 'if_modifier', 'unless_modifier', 'begin', 'then', 'else', 'elsif', 'rescue', 'ensure']);
 
 const branchStatements = (node: Node): Node[] =>
   children(node)
