@@ -56,6 +56,15 @@ const BY_MODE: Record<string, Language> = {
 };
 
 const MODELINE_LINES = 5;
+/** Shebangs and modelines sit in the first or last lines: only this much of each end is decoded. */
+const EDGE_CHARS = 4096;
+
+function headAndTail(content: string | Uint8Array): string {
+  if (typeof content === 'string') return content.length <= 2 * EDGE_CHARS ? content : `${content.slice(0, EDGE_CHARS)}\n${content.slice(-EDGE_CHARS)}`;
+  const buf = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  if (buf.length <= 2 * EDGE_CHARS) return buf.toString('utf8');
+  return `${buf.toString('utf8', 0, EDGE_CHARS)}\n${buf.toString('utf8', buf.length - EDGE_CHARS)}`;
+}
 
 /** The language a `#!` line or an Emacs/Vim modeline declares, if any. */
 export function languageFromContent(head: string): Language | undefined {
@@ -85,12 +94,7 @@ export function detectLanguage(filePath: string, content?: string | Uint8Array):
   if (ext && BY_EXTENSION[ext]) return BY_EXTENSION[ext];
   if (BY_NAME[base]) return BY_NAME[base];
   if (base.startsWith('dockerfile.') || base.endsWith('.dockerfile')) return 'dockerfile';
-  if (content !== undefined) {
-    // only the first and last lines matter: decode at most 4 KiB of each end
-    const text = typeof content === 'string' ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('utf8', 0, Math.min(content.byteLength, 4096));
-    const tail = typeof content === 'string' || content.byteLength <= 4096 ? '' : '\n' + Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('utf8', content.byteLength - 4096);
-    const found = languageFromContent(text.length > 8192 ? text.slice(0, 4096) + '\n' + text.slice(-4096) : text + tail);
-    if (found) return found;
-  }
+  const found = content === undefined ? undefined : languageFromContent(headAndTail(content));
+  if (found) return found;
   return 'text';
 }
