@@ -1,4 +1,4 @@
-import { loadGrammar, Parser, type AstLanguage, type Node } from './grammars.js';
+import { parse, type AstLanguage, type Node } from './grammars.js';
 import { docText } from './docComments.js';
 import { SPECS, type LanguageSpec } from './languages/index.js';
 import type { Container } from './languages/spec.js';
@@ -88,31 +88,14 @@ interface Described {
 /**
  * Syntax-aware chunking: top-level declarations become chunks, small neighbours are merged up
  * to the token budget, containers over budget (classes, impl blocks, modules, namespaces) are
- * split into their members, and anything still over budget is cut into line windows. One
- * parser per chunker, reused across files.
+ * split into their members, and anything still over budget is cut into line windows.
  */
 export function createAstChunker(opts: AstChunkerOptions) {
-  let parser: Parser | undefined;
-  let parserLanguage: AstLanguage | undefined;
-
-  const parse = async (text: string, language: AstLanguage) => {
-    const grammar = await loadGrammar(language);
-    parser ??= new Parser();
-    if (parserLanguage !== language) {
-      parser.setLanguage(grammar);
-      parserLanguage = language;
-    }
-    const tree = parser.parse(text);
-    if (!tree) throw new Error(`tree-sitter returned no tree for a ${language} file`);
-    return tree;
-  };
-
   /** Spans covering every non-blank line of the file, each within budget unless a single line is not. */
   async function spans(src: SourceLines, text: string, language: AstLanguage): Promise<Span[]> {
-    const spec = SPECS[language];
     const tree = await parse(text, language);
     try {
-      return layoutFile(spec, src, tree.rootNode, opts);
+      return layoutFile(SPECS[language], src, tree.rootNode, opts);
     } finally {
       tree.delete(); // WASM memory is not garbage-collected
     }

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Language, Parser } from 'web-tree-sitter';
+import { Language, Parser, type Tree } from 'web-tree-sitter';
 
 // Grammars run as WebAssembly (web-tree-sitter): nothing to compile at install, the same
 // files on linux/macOS/Windows, glibc or musl. The .wasm files are the grammars' own builds
@@ -52,6 +52,25 @@ export function loadGrammar(language: AstLanguage): Promise<Language> {
     grammars.set(language, grammar);
   }
   return grammar;
+}
+
+let shared: { parser: Parser; language?: AstLanguage } | undefined;
+
+/**
+ * Parse one file. One parser serves the whole process: setLanguage and parse run with no await
+ * between them, so callers cannot interleave, and no parser is left behind per chunker (WASM
+ * memory is not garbage-collected). The caller must delete() the tree.
+ */
+export async function parse(text: string, language: AstLanguage): Promise<Tree> {
+  const grammar = await loadGrammar(language);
+  shared ??= { parser: new Parser() };
+  if (shared.language !== language) {
+    shared.parser.setLanguage(grammar);
+    shared.language = language;
+  }
+  const tree = shared.parser.parse(text);
+  if (!tree) throw new Error(`tree-sitter returned no tree for a ${language} file`);
+  return tree;
 }
 
 export { Parser };
