@@ -9,9 +9,24 @@ export function docText(raw: string): string {
   const lines = body.split('\n').map((l) => (quoted ? l : l.replace(/^\s*(\/\/[/!]?|\*(?!\/)|#+)?/, '')));
   // drop the common indentation docstrings carry, then blank edges
   const indent = Math.min(...lines.slice(1).filter((l) => l.trim()).map((l) => /^\s*/.exec(l)![0].length), Infinity);
-  return lines
+  const text = lines
     .map((l, i) => (i > 0 && Number.isFinite(indent) ? l.slice(indent) : l).trimEnd())
     .join('\n')
     .replace(/^\s*\n|\n\s*$/g, '')
     .trim();
+  return XML_DOC.test(text) ? withoutXmlTags(text) : text;
 }
+
+/** C# (and some C++) doc comments are XML: `<summary>`, `<param name="x">`, `<see cref="T"/>`. */
+const XML_DOC = /<(summary|remarks|param|returns|typeparam|exception|value)\b/;
+
+const withoutXmlTags = (text: string) =>
+  text
+    .replace(/<see(?:also)?\s+(?:cref|langword|href)="([^"]*)"\s*\/>/g, '$1')
+    .replace(/<param(?:ref)?\s+name="([^"]*)"\s*\/>/g, '$1')
+    .replace(/<param\s+name="([^"]*)">/g, '$1: ')
+    .replace(/<\/?[a-zA-Z][^>]*>/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join('\n');
