@@ -162,6 +162,6 @@ async function readModelCard(dir: string): Promise<ModelCard> {
     }
     return card;
   } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
+    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
   }
 }

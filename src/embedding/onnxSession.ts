@@ -63,9 +63,10 @@ export const openOnnxSession: OnnxSessionFactory = async (modelPath, opts) => {
       throw new Error(
         `cannot open ${modelPath} on CUDA device ${device}: ${msg} ` +
           '(the CUDA provider needs onnxruntime-node installed with --onnxruntime-node-install=cuda12 and a visible GPU)',
+        { cause: err },
       );
     }
-    throw new Error(`cannot open ONNX model ${modelPath}: ${msg}`);
+    throw new Error(`cannot open ONNX model ${modelPath}: ${msg}`, { cause: err });
   }
 };
 
