@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: the same setup as `npm start`, a Redis that answers, a type
-// check, then the whole vitest suite (unit, integration, e2e).
+// check, ESLint, then the whole vitest suite (unit, integration, e2e).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,4 +16,5 @@ const run = (cmd, args) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 run(bin('tsc'), ['--noEmit', '-p', '.']);
+run(bin('eslint'), ['.']);
 run(bin('vitest'), ['run', ...process.argv.slice(2)]);
