@@ -20,10 +20,8 @@ export default defineConfig(
   js.configs.recommended,
   tseslint.configs.recommended,
   {
-    files: ['**/*.{js,mjs,ts,mts}'],
+    files: ['**/*.{js,mjs,cjs,ts,mts}'],
     languageOptions: {
-      ecmaVersion: 2022,
-      sourceType: 'module',
       globals: globals.node,
     },
     rules: {

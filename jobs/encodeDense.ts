@@ -67,7 +67,7 @@ export function createEncodeDenseProcessor(deps: EncodeDenseDeps): JobProcessor<
           describe: (c) => `chunk ${c.id} ${c.path}:${c.startLine}-${c.endLine}`,
           onHalve: (from, to, err) => {
             deps.metrics?.countOom('dense');
-            log.warn({ from, to, model: embedder.contract.model, err: err.message }, 'out of memory: halving the batch');
+            log.warn({ from, to, model: embedder.contract.model, err }, 'out of memory: halving the batch');
           },
         },
       );
@@ -85,7 +85,7 @@ export function createEncodeDenseProcessor(deps: EncodeDenseDeps): JobProcessor<
         // Not an OOM: the engine is down or restarting. Say what its health check
         // answers and let BullMQ retry the job later with backoff.
         const unavailable = await describeUnavailable(embedder, err as Error);
-        log.warn({ err: unavailable.message, attempt: job.attemptsMade + 1 }, 'embedding engine unavailable; the job will be retried with backoff');
+        log.warn({ err: unavailable, attempt: job.attemptsMade + 1 }, 'embedding engine unavailable; the job will be retried with backoff');
         throw unavailable;
       }
       throw toJobError(err);

@@ -43,7 +43,7 @@ export function createEncodeSparseProcessor(deps: EncodeSparseDeps): JobProcesso
           describe: (c) => `chunk ${c.id} ${c.path}:${c.startLine}-${c.endLine}`,
           onHalve: (from, to, err) => {
             deps.metrics?.countOom('sparse');
-            log.warn({ from, to, err: err.message }, 'out of memory: halving the SPLADE batch');
+            log.warn({ from, to, err }, 'out of memory: halving the SPLADE batch');
           },
         },
       );

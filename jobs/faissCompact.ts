@@ -24,21 +24,6 @@ export interface FaissCompactDeps {
   beforeCommit?(manifest: Manifest): Promise<void>;
 }
 
-export interface FaissCompactResult {
-  repo: string;
-  /** false when there was nothing to fold in (no secondary, no deletions, one part) */
-  compacted: boolean;
-  fromVersion: number;
-  version: number;
-  reason: string;
-  primary: { type: string; count: number; trainedOn: number } | null;
-  /** vectors of the old primary + secondary that the new primary no longer holds (deleted or duplicate) */
-  droppedVectors: number;
-  parts: { before: number; after: number };
-  durationMs: number;
-  note?: string;
-}
-
 /**
  * faiss.compact: rebuild a repo's primary index from its live vectors and
  * fold the secondary in. The live rows are the version's Parquet parts minus
@@ -128,7 +113,7 @@ export function createFaissCompactProcessor(deps: FaissCompactDeps): JobProcesso
       }
       await deps.manifests.commit(manifest);
       log.info({ from: current.version, version, type: primary?.type ?? null, vectors: ids.length, dropped: before - ids.length }, 'compaction committed');
-      await deps.afterCommit?.(manifest).catch((err) => log.warn({ err: (err as Error).message }, 'post-compaction hook failed'));
+      await deps.afterCommit?.(manifest).catch((err) => log.warn({ err }, 'post-compaction hook failed'));
       return {
         ...base,
         compacted: true,

@@ -25,7 +25,7 @@ export function createIndexLifecycle(rt: Runtime): {
 
   const collect = async (manifest: Manifest) => {
     await collectGarbage(rt.manifests, manifest.repo, { graceMs: config.faiss.gcGraceS * 1000, logger: log }).catch((err) =>
-      log.warn({ repo: manifest.repo, err: (err as Error).message }, 'garbage collection failed; it runs again after the next commit'),
+      log.warn({ repo: manifest.repo, err }, 'garbage collection failed; it runs again after the next commit'),
     );
   };
 

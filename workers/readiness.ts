@@ -1,16 +1,35 @@
-import type { Runtime } from './runtime.js';
-import { chooseEmbedder } from '../src/embedding/factory.js';
+import type { Redis } from 'ioredis';
+import type { DuckDb } from '../src/catalog/duckdb.js';
+import type { Embedder } from '../src/embedding/port.js';
+import type { ManifestStore } from '../src/manifest/store.js';
+import type { Sink } from '../src/sinks/port.js';
+import type { SparseEncoder } from '../src/sparse/port.js';
 import { faissVersion } from '../src/vector/faissNative.js';
 import { evaluateReadiness, type Readiness, type ReadinessCheck, type ReadinessProbe } from '../src/observability/readiness.js';
 import { withTimeout } from '../src/resilience/index.js';
 import { createContractCheck } from '../src/retrieval/embeddingContractCheck.js';
 
+/** What readiness probes: each dependency on its own, never the whole runtime. */
+export interface ReadinessDeps {
+  redis: Pick<Redis, 'ping'>;
+  /** shown in the check's detail, credentials masked */
+  redisUrl: string;
+  embedder: () => Promise<Embedder>;
+  /** true when no neural model is configured and the lexical hashing embedder serves */
+  hashingEmbedder: boolean;
+  /** null when no SPLADE model is configured */
+  sparseEncoder: (() => Promise<SparseEncoder>) | null;
+  duckdb: () => Promise<DuckDb>;
+  manifests: ManifestStore;
+  optionalSinks: () => Promise<Sink[]>;
+}
+
 /** The readiness checks of a process (seed 001 §G): Redis, embedder, SPLADE, FAISS, DuckDB. */
-export function createReadiness(rt: Runtime): () => Promise<Readiness> {
+export function createReadiness(rt: ReadinessDeps): () => Promise<Readiness> {
   const checks: Record<string, () => Promise<ReadinessCheck>> = {
     redis: async () => {
       const pong = await rt.redis.ping();
-      return { ok: pong === 'PONG', required: true, detail: pong === 'PONG' ? rt.config.redisUrl.replace(/\/\/.*@/, '//***@') : `answered ${pong}` };
+      return { ok: pong === 'PONG', required: true, detail: pong === 'PONG' ? rt.redisUrl.replace(/\/\/.*@/, '//***@') : `answered ${pong}` };
     },
     embedder: async () => {
       const embedder = await rt.embedder();
@@ -22,7 +41,7 @@ export function createReadiness(rt: Runtime): () => Promise<Readiness> {
         model: embedder.contract.model,
         dim: embedder.contract.dim,
         detail:
-          chooseEmbedder(rt.config) === 'hashing'
+          rt.hashingEmbedder
             ? 'deterministic lexical hashing embedder (embedded default; no neural model configured)'
             : health.detail,
       };

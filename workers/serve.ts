@@ -8,6 +8,7 @@ import { ROLES, type Role } from '../src/contracts/queues.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { startRoles, type StartedWorkers } from './roles.js';
 import { createReadiness } from './readiness.js';
+import { chooseEmbedder } from '../src/embedding/factory.js';
 import { createAnswerApi } from './answers.js';
 import type { Sink } from '../src/sinks/port.js';
 import { startHeartbeat } from '../src/observability/heartbeat.js';
@@ -42,7 +43,16 @@ export async function serve(
         manifests: runtime.manifests,
         progress: runtime.progress,
         search: await runtime.search(),
-        readiness: createReadiness(runtime),
+        readiness: createReadiness({
+          redis: runtime.redis,
+          redisUrl: config.redisUrl,
+          embedder: runtime.embedder,
+          hashingEmbedder: chooseEmbedder(config) === 'hashing',
+          sparseEncoder: runtime.sparseEncoder,
+          duckdb: runtime.duckdb,
+          manifests: runtime.manifests,
+          optionalSinks: runtime.optionalSinks,
+        }),
         metrics: () => runtime.metrics.render(),
         onRequest: (route, method, status, ms) => runtime.metrics.httpRequestMs.observe({ route, method, status: String(status) }, ms),
         extraRoutes: [answersApi.router],

@@ -49,7 +49,7 @@ export async function stageChunks(
       if (text instanceof Error) throw text;
       chunks = chunker.chunkFile(rel, text, file.language);
     } catch (err) {
-      log.warn({ path: rel, err: (err as Error).message }, 'file could not be read or chunked; skipped');
+      log.warn({ path: rel, err }, 'file could not be read or chunked; skipped');
     }
     fileChunks[rel] = chunks.map((c) => c.id);
     for (const c of chunks) {

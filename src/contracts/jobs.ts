@@ -28,39 +28,47 @@ interface JobDefinition<S extends z.ZodTypeAny> {
 }
 
 const keep = { removeOnComplete: { age: 7 * 24 * 3600, count: 5000 }, removeOnFail: { age: 14 * 24 * 3600 } };
+/** transient faults retry with jittered exponential backoff */
+const retrying = (attempts: number, delay: number): JobsOptions => ({ attempts, backoff: { type: 'exponential', delay, jitter: 0.5 }, ...keep });
 
 /**
  * The job registry: name → queue, payload schema, retry policy. Producers
- * take the queue from here; each worker role is built from the jobs of its
- * queue (workers/processors.ts maps every name to its processor factory in
- * jobs/).
+ * take the queue from here (src/queue/producer.ts); each worker role consumes
+ * the queue of its name (workers/queueWorker.ts validates payloads against
+ * this registry), with the processors workers/roles.ts builds from jobs/.
  */
 export const JOBS = {
+  // processor: jobs/indexRun.ts (createIndexRunProcessor) · worker: role index (workers/roles.ts)
   'index.run': {
     queue: QUEUES.index,
     schema: indexRunPayload,
-    options: { attempts: 3, backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 }, ...keep },
+    options: retrying(3, 2_000),
   },
+  // processor: jobs/encodeDense.ts (createEncodeDenseProcessor) · worker: role gpu
   'encode.dense': {
     queue: QUEUES.gpu,
     schema: encodeDensePayload,
-    options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 }, ...keep },
+    options: retrying(5, 1_000),
   },
+  // processor: jobs/encodeSparse.ts (createEncodeSparseProcessor) · worker: role gpu, when a SPLADE model is configured
   'encode.sparse': {
     queue: QUEUES.gpu,
     schema: encodeSparsePayload,
-    options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 }, ...keep },
+    options: retrying(5, 1_000),
   },
+  // processor: jobs/sinkBatch.ts (createSinkBatchProcessor) · worker: role sink
   'sink.batch': {
     queue: QUEUES.sink,
     schema: sinkBatchPayload,
-    options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 }, ...keep },
+    options: retrying(5, 1_000),
   },
+  // processor: jobs/faissCompact.ts (createFaissCompactProcessor) · worker: role index
   'faiss.compact': {
     queue: QUEUES.index,
     schema: faissCompactPayload,
-    options: { attempts: 2, backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 }, ...keep },
+    options: retrying(2, 5_000),
   },
+  // processor: jobs/answerRun.ts (createAnswerRunProcessor) · worker: role answer
   // one attempt: a retried answer would stream its tokens twice; a run that dies is reported as interrupted
   'answer.run': {
     queue: QUEUES.answer,

@@ -44,7 +44,7 @@ export async function createEmbedder(config: Config, logger: Logger, hooks: { on
       );
     }
     embedder = canFallBack
-      ? withInprocessFallback(vllm, onnx, (err) => logger.warn({ err: err.message }, 'vLLM unavailable: embedding in process instead'))
+      ? withInprocessFallback(vllm, onnx, (err) => logger.warn({ err }, 'vLLM unavailable: embedding in process instead'))
       : vllm;
   }
   logger.info(

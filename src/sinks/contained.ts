@@ -83,7 +83,7 @@ export function createContainedSinks(deps: ContainedSinksDeps) {
     );
     await deps.failureLog
       ?.record({ at: new Date().toISOString(), sink: sink.name, attempts, detail, ...ctx })
-      .catch((err) => deps.logger.warn({ err: (err as Error).message }, 'could not record the sink failure in Redis'));
+      .catch((err) => deps.logger.warn({ err }, 'could not record the sink failure in Redis'));
   }
 
   return {

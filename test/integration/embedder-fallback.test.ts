@@ -83,7 +83,7 @@ describe('choosing the dense embedder, and falling back from vLLM to the in-proc
       expect(vectors.map((v) => v.length)).toEqual([6, 6]);
       expect(embedder.contract).toMatchObject({ provider: 'onnx', model: MODEL_ID });
       expect(records.find((r) => r.msg === 'vLLM unavailable: embedding in process instead')).toMatchObject({
-        err: expect.stringContaining(`vLLM embeddings at ${vllmDown}/embeddings unavailable`),
+        err: expect.objectContaining({ name: "EmbeddingError", message: expect.stringContaining(`vLLM embeddings at ${vllmDown}/embeddings unavailable`), stack: expect.any(String) }),
       });
       expect((await embedder.health()).detail).toContain('in-process fallback in use');
     } finally {

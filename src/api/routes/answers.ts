@@ -212,7 +212,7 @@ export function answerRoutes(deps: AnswerRoutesDeps): { router: Router; close():
         await deps.store.requestCancel(id);
         deps.logger.info({ answerId: id }, 'last client left the answer stream; answer cancelled');
       } catch (err) {
-        deps.logger.warn({ answerId: id, err: (err as Error).message }, 'could not cancel an abandoned answer');
+        deps.logger.warn({ answerId: id, err }, 'could not cancel an abandoned answer');
       }
     }, deps.cancelGraceMs);
     timer.unref();
