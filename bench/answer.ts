@@ -20,7 +20,7 @@
  * Last line: {"chunks", "search_p50_ms", "search_p95_ms", "relay_p50_ms", "relay_p95_ms"}
  */
 import { createDuckDb } from '../src/catalog/duckdb.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { createHashingEmbedder } from '../src/embedding/hashing.js';
 import { readSse } from '../src/answer/sse.js';
 import { hrNow, registerChatCompletions, startFakeOpenAIServer } from '../test/support/fakeOpenAIServer.js';

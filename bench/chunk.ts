@@ -9,7 +9,7 @@
  * Last line: {"languages": {"go": {"files", "files_per_s", "defs", ...}, ...}, "native_vs_wasm": {...}}
  */
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { createChunker } from '../src/chunking/index.js';
 import type { AstLanguage } from '../src/chunking/grammars.js';
 import { BENCH_LANGUAGES, corpusFiles } from './langCorpus.js';

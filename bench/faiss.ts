@@ -15,7 +15,7 @@
  * Last line of stdout: {"default_index", "recall_at_10", "qps", "exact_qps", "table"}
  * where the top-level figures are those of the default policy at the largest size.
  */
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { FaissIndex, type SearchResult } from '../src/vector/faissNative.js';
 import { ivfListCount, primaryIndexPolicy, IVF_TRAIN_POINTS_PER_LIST } from '../src/vector/policy.js';
 import { createMixture, DEFAULT_MIXTURE } from './syntheticVectors.js';

@@ -7,15 +7,16 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { IndexJobView } from '../src/api/routes/indexJobs.js';
 import { createDuckDb } from '../src/catalog/duckdb.js';
 import { createChunker } from '../src/chunking/index.js';
-import type { Chunk } from '../src/chunking/chunk.js';
-import { loadConfig } from '../src/config.js';
+import type { Chunk } from '../src/contracts/chunk.js';
+import { loadConfig } from '../src/config/index.js';
 import { createHashingEmbedder } from '../src/embedding/hashing.js';
 import { denseDocumentText } from '../jobs/encodeDense.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { openSnapshot } from '../src/repo/snapshot.js';
-import { serve } from '../src/server/serve.js';
+import { serve } from '../workers/serve.js';
 import { createParquetSink } from '../src/sinks/parquetSink.js';
 import { createVectorIndexPlanner } from '../src/vector/planner.js';
 import { primaryIndexPolicy } from '../src/vector/policy.js';
@@ -65,13 +66,13 @@ async function queueRun(repo: string, round: number) {
     });
     const { jobId } = (await res.json()) as { jobId: string };
     for (;;) {
-      const view = (await (await fetch(`${server.url}/v1/index-jobs/${jobId}`)).json()) as any;
+      const view = (await (await fetch(`${server.url}/v1/index-jobs/${jobId}`)).json()) as IndexJobView;
       if (view.state === 'failed') throw new Error(`queued run failed: ${view.error?.detail}`);
       if (view.state === 'completed') {
         // the run's own clock (request accepted → manifest committed), so the
         // poll interval neither adds to it nor loads the server much
-        const seconds = Math.min(view.result.durationMs / 1000, (performance.now() - t0) / 1000);
-        return { seconds, files: view.result.files as number, chunks: view.result.chunks as number };
+        const seconds = Math.min(view.result!.durationMs / 1000, (performance.now() - t0) / 1000);
+        return { seconds, files: view.result!.files, chunks: view.result!.chunks };
       }
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { Query } from 'web-tree-sitter';
 import { createChunker } from '../src/chunking/index.js';
 import { initParser, loadGrammar, Parser, type AstLanguage, type Node } from '../src/chunking/grammars.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { detectLanguage } from '../src/repo/language.js';
 
 const REPOS_DIR = process.env.SYMBOL_REPOS_DIR ?? '/tmp/codeintel-symbol-repos';

@@ -7,9 +7,10 @@
  * same embedder the server uses for queries (hashing, 384-d by default).
  */
 import { createHash } from 'node:crypto';
-import { chunkId, type Chunk } from '../src/chunking/chunk.js';
+import { chunkId } from '../src/chunking/chunk.js';
+import { type Chunk } from '../src/contracts/chunk.js';
 import type { DuckDb } from '../src/catalog/duckdb.js';
-import type { Config } from '../src/config.js';
+import type { Config } from '../src/config/index.js';
 import type { Embedder } from '../src/embedding/port.js';
 import type { Manifest, ManifestFileEntry } from '../src/manifest/manifest.js';
 import { ManifestStore } from '../src/manifest/store.js';

@@ -1,11 +1,10 @@
-import { UnrecoverableError, type Job } from 'bullmq';
-import { problem } from '../src/api/problem.js';
+import { failure } from '../src/answer/failure.js';
 import type { CancelWatcher } from '../src/answer/cancel.js';
 import type { AnswerEventPublisher } from '../src/answer/events.js';
 import type { AnswerOrchestrator } from '../src/answer/orchestrator.js';
 import { finalFields, FINAL_STATES, type AnswerStore } from '../src/answer/store.js';
 import type { Logger } from '../src/observability/logger.js';
-import { parsePayload } from './catalog.js';
+import type { JobProcessor } from '../src/contracts/jobs.js';
 
 export interface AnswerRunDeps {
   orchestrator: AnswerOrchestrator;
@@ -30,21 +29,16 @@ export interface AnswerRunResult {
  * A second run of the same answer (a stalled job picked up again) does not
  * answer twice: it closes the stream with an `error` saying so.
  */
-export function createAnswerRunProcessor(deps: AnswerRunDeps) {
-  return async function processAnswerRun(job: Job): Promise<AnswerRunResult> {
-    let data;
-    try {
-      data = parsePayload('answer.run', job.data);
-    } catch (err) {
-      throw new UnrecoverableError(`answer.run payload is invalid: ${(err as Error).message}`);
-    }
+export function createAnswerRunProcessor(deps: AnswerRunDeps): JobProcessor<'answer.run'> {
+  return async function processAnswerRun(job) {
+    const data = job.data;
     const { answerId } = data;
     const log = deps.logger.child({ job: 'answer.run', answerId });
 
     if (!(await deps.store.claim(answerId))) {
       const record = await deps.store.get(answerId);
       if (record && !FINAL_STATES.has(record.state)) {
-        const error = problem(503, 'answer-interrupted', 'the worker running this answer stopped before it finished; ask the question again');
+        const error = failure('unavailable', 'answer-interrupted', 'the worker running this answer stopped before it finished; ask the question again');
         await deps.publisher.finish(answerId, 'error', error, finalFields({ state: 'failed', answer: record.answer ?? '', citations: [], timingsMs: {}, error }));
       }
       log.warn({ state: record?.state ?? 'expired' }, 'answer was already claimed by an earlier run; not answering twice');

@@ -1,14 +1,16 @@
-import { UnrecoverableError, type Job } from 'bullmq';
 import type { ArtifactStore } from '../src/artifacts/store.js';
-import type { Chunk } from '../src/chunking/chunk.js';
-import { BatchTooLargeError, encodeWithHalving } from '../src/embedding/batchHalving.js';
+import type { Chunk } from '../src/contracts/chunk.js';
+import { EmbeddingError } from '../src/errors/embeddingError.js';
+import { toJobError } from './jobErrors.js';
+import { encodeWithHalving } from '../src/embedding/batchHalving.js';
 import type { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import type { Embedder } from '../src/embedding/port.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { RunProgress } from '../src/queue/runProgress.js';
-import { artifactKeys } from './artifactKeys.js';
-import { parsePayload } from './catalog.js';
-import type { EncodeDenseResult } from './payloads.js';
+import { artifactKeys, chunkBatchSchema } from '../src/contracts/artifacts.js';
+import type { JobProcessor } from '../src/contracts/jobs.js';
+import type { EncodeDenseResult } from '../src/contracts/results.js';
+import { EmbedderUnavailableError } from '../src/errors/embedderUnavailableError.js';
 
 export interface EncodeMetrics {
   observeBatch(kind: 'dense' | 'sparse', size: number, latencyMs: number): void;
@@ -29,15 +31,8 @@ export interface EncodeDenseDeps {
 export const denseDocumentText = (c: Chunk) => `${c.path}\n${c.text}`;
 
 /** A transient failure the adapter already retried (vLLM down, restarting, overloaded). */
-export const isUnavailable = (err: unknown) => (err as { retryable?: boolean } | null)?.retryable === true;
+export const isUnavailable = (err: unknown) => err instanceof EmbeddingError && err.retryable;
 
-export class EmbedderUnavailableError extends Error {
-  readonly retryable = true;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'EmbedderUnavailableError';
-  }
-}
 
 /** The failure plus what the engine's health check says now, so the failed job tells an operator where to look. */
 export async function describeUnavailable(embedder: Embedder, err: Error): Promise<EmbedderUnavailableError> {
@@ -46,21 +41,14 @@ export async function describeUnavailable(embedder: Embedder, err: Error): Promi
   return new EmbedderUnavailableError(`${err.message}; health check ${said}`, { cause: err });
 }
 
-/** Errors an adapter marks as permanent (a 4xx from vLLM, a bad model) fail the job at once. */
-export function toJobError(err: unknown): Error {
-  if (err instanceof BatchTooLargeError) return new UnrecoverableError(err.message);
-  const e = err as { retryable?: boolean; message?: string };
-  if (e && e.retryable === false) return new UnrecoverableError(e.message ?? String(err));
-  return err as Error;
-}
 
 /** encode.dense: embed one staged batch, halving on out-of-memory, and stage the vectors. */
-export function createEncodeDenseProcessor(deps: EncodeDenseDeps) {
-  return async function processEncodeDense(job: Job): Promise<EncodeDenseResult> {
-    const data = parsePayload('encode.dense', job.data);
+export function createEncodeDenseProcessor(deps: EncodeDenseDeps): JobProcessor<'encode.dense'> {
+  return async function processEncodeDense(job) {
+    const data = job.data;
     const log = deps.logger.child({ job: 'encode.dense', jobId: job.id, runId: data.runId, batch: data.batchIndex });
     const embedder = await deps.embedder();
-    const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, data.batchIndex));
+    const chunks = await deps.artifacts.getJson(artifactKeys.chunks(data.runId, data.batchIndex), chunkBatchSchema);
     const memory = deps.batchMemory(embedder.contract.model);
     const plan = await memory.plan();
     const started = performance.now();
@@ -79,7 +67,7 @@ export function createEncodeDenseProcessor(deps: EncodeDenseDeps) {
           describe: (c) => `chunk ${c.id} ${c.path}:${c.startLine}-${c.endLine}`,
           onHalve: (from, to, err) => {
             deps.metrics?.countOom('dense');
-            log.warn({ from, to, model: embedder.contract.model, err: err.message }, 'out of memory: halving the batch');
+            log.warn({ from, to, model: embedder.contract.model, err }, 'out of memory: halving the batch');
           },
         },
       );
@@ -97,7 +85,7 @@ export function createEncodeDenseProcessor(deps: EncodeDenseDeps) {
         // Not an OOM: the engine is down or restarting. Say what its health check
         // answers and let BullMQ retry the job later with backoff.
         const unavailable = await describeUnavailable(embedder, err as Error);
-        log.warn({ err: unavailable.message, attempt: job.attemptsMade + 1 }, 'embedding engine unavailable; the job will be retried with backoff');
+        log.warn({ err: unavailable, attempt: job.attemptsMade + 1 }, 'embedding engine unavailable; the job will be retried with backoff');
         throw unavailable;
       }
       throw toJobError(err);

@@ -1,15 +1,14 @@
-import type { Job } from 'bullmq';
 import type { ArtifactStore } from '../src/artifacts/store.js';
-import type { Chunk } from '../src/chunking/chunk.js';
 import { encodeWithHalving } from '../src/embedding/batchHalving.js';
 import type { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { RunProgress } from '../src/queue/runProgress.js';
 import { spladeDocumentText } from '../src/sparse/documentText.js';
 import type { SparseEncoder } from '../src/sparse/port.js';
-import { artifactKeys } from './artifactKeys.js';
-import { parsePayload } from './catalog.js';
-import { toJobError, type EncodeMetrics } from './encodeDense.js';
+import { artifactKeys, chunkBatchSchema } from '../src/contracts/artifacts.js';
+import type { JobProcessor } from '../src/contracts/jobs.js';
+import type { EncodeMetrics } from './encodeDense.js';
+import { toJobError } from './jobErrors.js';
 
 export interface EncodeSparseDeps {
   encoder: () => Promise<SparseEncoder>;
@@ -21,12 +20,12 @@ export interface EncodeSparseDeps {
 }
 
 /** encode.sparse: SPLADE document expansion of one staged batch. */
-export function createEncodeSparseProcessor(deps: EncodeSparseDeps) {
-  return async function processEncodeSparse(job: Job): Promise<{ count: number; sizeUsed: number }> {
-    const data = parsePayload('encode.sparse', job.data);
+export function createEncodeSparseProcessor(deps: EncodeSparseDeps): JobProcessor<'encode.sparse'> {
+  return async function processEncodeSparse(job) {
+    const data = job.data;
     const log = deps.logger.child({ job: 'encode.sparse', jobId: job.id, runId: data.runId, batch: data.batchIndex });
     const encoder = await deps.encoder();
-    const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, data.batchIndex));
+    const chunks = await deps.artifacts.getJson(artifactKeys.chunks(data.runId, data.batchIndex), chunkBatchSchema);
     const memory = deps.batchMemory(`splade:${encoder.contract.model}`);
     const plan = await memory.plan();
     try {
@@ -44,7 +43,7 @@ export function createEncodeSparseProcessor(deps: EncodeSparseDeps) {
           describe: (c) => `chunk ${c.id} ${c.path}:${c.startLine}-${c.endLine}`,
           onHalve: (from, to, err) => {
             deps.metrics?.countOom('sparse');
-            log.warn({ from, to, err: err.message }, 'out of memory: halving the SPLADE batch');
+            log.warn({ from, to, err }, 'out of memory: halving the SPLADE batch');
           },
         },
       );

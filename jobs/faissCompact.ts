@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import type { DuckDb } from '../src/catalog/duckdb.js';
 import { mergeParts } from '../src/indexing/mergeParts.js';
 import { liveChunkIds, type Manifest } from '../src/manifest/manifest.js';
@@ -9,7 +9,7 @@ import type { Logger } from '../src/observability/logger.js';
 import { buildIndexFiles } from '../src/vector/indexFiles.js';
 import type { PrimaryIndexPolicy } from '../src/vector/planner.js';
 import { readPartVectors } from '../src/vector/readPartVectors.js';
-import { parsePayload } from './catalog.js';
+import type { JobProcessor } from '../src/contracts/jobs.js';
 
 export interface FaissCompactDeps {
   logger: Logger;
@@ -24,21 +24,6 @@ export interface FaissCompactDeps {
   beforeCommit?(manifest: Manifest): Promise<void>;
 }
 
-export interface FaissCompactResult {
-  repo: string;
-  /** false when there was nothing to fold in (no secondary, no deletions, one part) */
-  compacted: boolean;
-  fromVersion: number;
-  version: number;
-  reason: string;
-  primary: { type: string; count: number; trainedOn: number } | null;
-  /** vectors of the old primary + secondary that the new primary no longer holds (deleted or duplicate) */
-  droppedVectors: number;
-  parts: { before: number; after: number };
-  durationMs: number;
-  note?: string;
-}
-
 /**
  * faiss.compact: rebuild a repo's primary index from its live vectors and
  * fold the secondary in. The live rows are the version's Parquet parts minus
@@ -48,9 +33,9 @@ export interface FaissCompactResult {
  * job holds the repo's write lease, so no index run commits meanwhile; it
  * re-checks the version before its own commit all the same.
  */
-export function createFaissCompactProcessor(deps: FaissCompactDeps) {
-  return async function processFaissCompact(job: Job): Promise<FaissCompactResult> {
-    const data = parsePayload('faiss.compact', job.data);
+export function createFaissCompactProcessor(deps: FaissCompactDeps): JobProcessor<'faiss.compact'> {
+  return async function processFaissCompact(job) {
+    const data = job.data;
     const log = deps.logger.child({ job: 'faiss.compact', jobId: job.id, repo: data.repo });
     const started = Date.now();
     return deps.repoLock.withLock(data.repo, async (lease) => {
@@ -128,7 +113,7 @@ export function createFaissCompactProcessor(deps: FaissCompactDeps) {
       }
       await deps.manifests.commit(manifest);
       log.info({ from: current.version, version, type: primary?.type ?? null, vectors: ids.length, dropped: before - ids.length }, 'compaction committed');
-      await deps.afterCommit?.(manifest).catch((err) => log.warn({ err: (err as Error).message }, 'post-compaction hook failed'));
+      await deps.afterCommit?.(manifest).catch((err) => log.warn({ err }, 'post-compaction hook failed'));
       return {
         ...base,
         compacted: true,

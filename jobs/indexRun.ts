@@ -1,14 +1,17 @@
-import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
-import { artifactKeys } from './artifactKeys.js';
-import { parsePayload } from './catalog.js';
-import type { IndexRunPayload, IndexRunResult } from './payloads.js';
+import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
+import { artifactKeys, runPlanSchema } from '../src/contracts/artifacts.js';
+import type { JobProcessor } from '../src/contracts/jobs.js';
+import type { IndexRunPayload } from '../src/contracts/payloads.js';
 
-import { emptyProgress, type IndexRunDeps, type IndexRunProgress, type RunPlan } from './indexRun/types.js';
+import { emptyProgress, type IndexRunProgress } from '../src/contracts/results.js';
+import { type IndexRunDeps } from './indexRun/types.js';
 import { planRun } from './indexRun/plan.js';
 import { addBatchFlow, stageChunks } from './indexRun/stage.js';
 import { cleanupRun, finalizeRun, resultFromManifest } from './indexRun/finalize.js';
 
-export type { ChunkerPort, IndexRunDeps, IndexRunProgress, PlannedFile, RunPlan, SnapshotPort } from './indexRun/types.js';
+export type { ChunkerPort, IndexRunDeps, SnapshotPort } from './indexRun/types.js';
+export type { IndexRunProgress } from '../src/contracts/results.js';
+export type { PlannedFile, RunPlan } from '../src/contracts/artifacts.js';
 
 /**
  * index.run, a BullMQ step job: plan → chunk (adds one sub-flow per batch
@@ -16,9 +19,9 @@ export type { ChunkerPort, IndexRunDeps, IndexRunProgress, PlannedFile, RunPlan,
  * the job data, so a retried or resumed job continues where it stopped and
  * never redoes committed work.
  */
-export function createIndexRunProcessor(deps: IndexRunDeps) {
-  return async function processIndexRun(job: Job, token?: string): Promise<IndexRunResult> {
-    let data = parsePayload('index.run', job.data);
+export function createIndexRunProcessor(deps: IndexRunDeps): JobProcessor<'index.run'> {
+  return async function processIndexRun(job, token) {
+    let data = job.data;
     const log = deps.logger.child({ job: 'index.run', jobId: job.id, runId: data.runId, repo: data.repo });
     const started = Date.parse(data.requestedAt) || Date.now();
     let progress: IndexRunProgress = { ...emptyProgress(), ...(typeof job.progress === 'object' ? (job.progress as object) : {}) };
@@ -70,7 +73,7 @@ export function createIndexRunProcessor(deps: IndexRunDeps) {
           // (a compaction may have committed after it, and a run that changed nothing commits no version)
           const manifest = await deps.manifests.current(data.repo);
           if (!manifest) throw new UnrecoverableError(`run ${data.runId} was marked done but repo ${data.repo} has no committed version`);
-          return resultFromManifest(manifest, started, await deps.artifacts.getJson<RunPlan>(artifactKeys.plan(data.runId)).catch(() => null));
+          return resultFromManifest(manifest, started, await deps.artifacts.getJson(artifactKeys.plan(data.runId), runPlanSchema).catch(() => null));
         }
       }
     }

@@ -1,17 +1,14 @@
-import type { Job } from 'bullmq';
 import type { ArtifactStore } from '../src/artifacts/store.js';
-import type { Chunk } from '../src/chunking/chunk.js';
-import type { EmbeddingContract } from '../src/embedding/port.js';
+import type { EmbeddingContract } from '../src/contracts/embedding.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { RunProgress } from '../src/queue/runProgress.js';
 import type { Sink } from '../src/sinks/port.js';
 import type { SinkCircuit } from '../src/sinks/circuit.js';
 import { createContainedSinks } from '../src/sinks/contained.js';
 import type { SinkFailureLog } from '../src/sinks/failureLog.js';
-import type { SparseContract, SparseVector } from '../src/sparse/port.js';
-import { artifactKeys } from './artifactKeys.js';
-import { parsePayload } from './catalog.js';
-import type { SinkBatchResult } from './payloads.js';
+import { artifactKeys, chunkBatchSchema, denseBatchInfoSchema, sparseBatchSchema } from '../src/contracts/artifacts.js';
+import type { JobProcessor } from '../src/contracts/jobs.js';
+import type { SinkBatchResult } from '../src/contracts/results.js';
 
 export interface SinkBatchDeps {
   artifacts: ArtifactStore;
@@ -47,16 +44,16 @@ function initOnce() {
 }
 
 /** sink.batch: write one encoded batch to every enabled sink, idempotently. */
-export function createSinkBatchProcessor(deps: SinkBatchDeps) {
+export function createSinkBatchProcessor(deps: SinkBatchDeps): JobProcessor<'sink.batch'> {
   const init = initOnce();
-  return async function processSinkBatch(job: Job): Promise<SinkBatchResult> {
-    const data = parsePayload('sink.batch', job.data);
+  return async function processSinkBatch(job) {
+    const data = job.data;
     const log = deps.logger.child({ job: 'sink.batch', jobId: job.id, runId: data.runId, batch: data.batchIndex });
-    const chunks = await deps.artifacts.getJson<Chunk[]>(artifactKeys.chunks(data.runId, data.batchIndex));
+    const chunks = await deps.artifacts.getJson(artifactKeys.chunks(data.runId, data.batchIndex), chunkBatchSchema);
     const dense = await deps.artifacts.getVectors(artifactKeys.dense(data.runId, data.batchIndex));
-    const { contract } = await deps.artifacts.getJson<{ contract: EmbeddingContract }>(artifactKeys.denseContract(data.runId, data.batchIndex));
+    const { contract } = await deps.artifacts.getJson(artifactKeys.denseContract(data.runId, data.batchIndex), denseBatchInfoSchema);
     const sparse = data.sparse
-      ? await deps.artifacts.getJson<{ contract: SparseContract; vectors: SparseVector[] }>(artifactKeys.sparse(data.runId, data.batchIndex))
+      ? await deps.artifacts.getJson(artifactKeys.sparse(data.runId, data.batchIndex), sparseBatchSchema)
       : undefined;
     const batch = {
       repo: data.repo,

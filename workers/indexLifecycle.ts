@@ -1,4 +1,4 @@
-import type { Processor } from 'bullmq';
+import type { JobProcessor } from '../src/contracts/jobs.js';
 import { createFaissCompactProcessor } from '../jobs/faissCompact.js';
 import type { IndexRunDeps } from '../jobs/indexRun.js';
 import { readEmbeddingContract } from '../src/embedding/contractRegistry.js';
@@ -6,7 +6,7 @@ import { compactionDue, enqueueCompaction } from '../src/indexing/compaction.js'
 import { collectGarbage } from '../src/manifest/gc.js';
 import type { Manifest } from '../src/manifest/manifest.js';
 import { createRepoLock } from '../src/manifest/repoLock.js';
-import type { Runtime } from '../src/runtime/runtime.js';
+import type { Runtime } from './runtime.js';
 import { primaryIndexPolicy } from '../src/vector/policy.js';
 
 /**
@@ -17,7 +17,7 @@ import { primaryIndexPolicy } from '../src/vector/policy.js';
  */
 export function createIndexLifecycle(rt: Runtime): {
   runDeps: Pick<IndexRunDeps, 'repoLock' | 'afterCommit' | 'embeddingContract'>;
-  compact: Processor;
+  compact: JobProcessor<'faiss.compact'>;
 } {
   const { config, logger } = rt;
   const repoLock = createRepoLock({ redis: rt.redis, prefix: config.redisPrefix });
@@ -25,7 +25,7 @@ export function createIndexLifecycle(rt: Runtime): {
 
   const collect = async (manifest: Manifest) => {
     await collectGarbage(rt.manifests, manifest.repo, { graceMs: config.faiss.gcGraceS * 1000, logger: log }).catch((err) =>
-      log.warn({ repo: manifest.repo, err: (err as Error).message }, 'garbage collection failed; it runs again after the next commit'),
+      log.warn({ repo: manifest.repo, err }, 'garbage collection failed; it runs again after the next commit'),
     );
   };
 
@@ -37,7 +37,7 @@ export function createIndexLifecycle(rt: Runtime): {
         await collect(manifest);
         const reason = compactionDue(manifest, config.faiss);
         if (!reason) return;
-        const { jobId, alreadyQueued } = await enqueueCompaction(rt.queues.index, manifest.repo, reason);
+        const { jobId, alreadyQueued } = await enqueueCompaction(rt.queues, manifest.repo, reason);
         log.info({ repo: manifest.repo, version: manifest.version, reason, jobId, alreadyQueued }, 'compaction queued');
       },
     },

@@ -1,5 +1,7 @@
 import os from 'node:os';
-import { Worker, type Job, type Processor } from 'bullmq';
+import type { Worker } from 'bullmq';
+import type { QueueHandlers } from '../src/contracts/jobs.js';
+import { startQueueWorker } from './queueWorker.js';
 import { createIndexRunProcessor } from '../jobs/indexRun.js';
 import { createIndexLifecycle } from './indexLifecycle.js';
 import { publishEmbeddingContract } from '../src/embedding/contractRegistry.js';
@@ -13,59 +15,35 @@ import { cloneGitRepo } from '../src/repo/intake.js';
 import { openSnapshot } from '../src/repo/snapshot.js';
 import { exists } from '../src/artifacts/atomicWrite.js';
 import { createRedis } from '../src/queue/connection.js';
-import { QUEUES, type Role } from '../src/queue/names.js';
-import type { Runtime } from '../src/runtime/runtime.js';
+import { QUEUES, type QueueName, type Role } from '../src/contracts/queues.js';
+import type { Runtime } from './runtime.js';
 import { createParquetSink } from '../src/sinks/parquetSink.js';
 import type { Sink } from '../src/sinks/port.js';
 import { createVectorIndexPlanner } from '../src/vector/planner.js';
 import { primaryIndexPolicy } from '../src/vector/policy.js';
 import { createSinkCircuit } from '../src/sinks/circuit.js';
 import { createContainedSinks } from '../src/sinks/contained.js';
-import type { IndexRunPayload } from '../jobs/payloads.js';
-import { createAnswerWorker } from '../src/answer/wiring.js';
+import type { IndexRunPayload } from '../src/contracts/payloads.js';
+import { createAnswerWorker } from './answers.js';
 
 export interface StartedWorkers {
   workers: Worker[];
   close(): Promise<void>;
 }
 
-type Handlers = Record<string, Processor>;
-
-/** One BullMQ Worker per queue, dispatching by job name to processors built from the runtime. */
-function startWorker(rt: Runtime, queue: string, handlers: Handlers, concurrency: number): Worker {
-  const log = rt.logger.child({ queue });
-  const connection = createRedis(rt.config.redisUrl, 'worker');
-  const worker = new Worker(
-    queue,
-    async (job: Job, token?: string) => {
-      const handler = handlers[job.name];
-      if (!handler) throw new Error(`no processor for job "${job.name}" on queue "${queue}"`);
-      return handler(job, token);
+/** A worker for one queue of the registry, with this process's connection settings and job metrics. */
+function startWorker<Q extends QueueName>(rt: Runtime, queue: Q, handlers: QueueHandlers<Q>, concurrency: number): Worker {
+  return startQueueWorker(queue, handlers, {
+    connection: createRedis(rt.config.redisUrl, 'worker'),
+    prefix: rt.config.redisPrefix,
+    concurrency,
+    lockMs: rt.config.workers.lockMs,
+    stalledIntervalMs: rt.config.workers.stalledIntervalMs,
+    logger: rt.logger,
+    observe: (job, status) => {
+      if (job.processedOn && job.finishedOn) rt.metrics.jobDurationMs.observe({ queue, name: job.name, status }, job.finishedOn - job.processedOn);
     },
-    {
-      connection,
-      prefix: rt.config.redisPrefix,
-      concurrency,
-      lockDuration: rt.config.workers.lockMs,
-      stalledInterval: rt.config.workers.stalledIntervalMs,
-      maxStalledCount: 2,
-    },
-  );
-  const observe = (job: Job | undefined, status: 'completed' | 'failed') => {
-    if (job?.processedOn && job.finishedOn) {
-      rt.metrics.jobDurationMs.observe({ queue, name: job.name, status }, job.finishedOn - job.processedOn);
-    }
-  };
-  worker.on('completed', (job) => observe(job, 'completed'));
-  worker.on('failed', (job, err) => {
-    observe(job, 'failed');
-    if (err?.name === 'WaitingChildrenError') return;
-    log.warn({ jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade, err: err?.message }, 'job failed');
   });
-  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
-  // BullMQ leaves open a connection it was handed: close it with the worker, or the process never exits
-  worker.once('closed', () => connection.disconnect());
-  return worker;
 }
 
 export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWorkers> {
@@ -123,7 +101,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
     // safe batch sizes are learned per {host, gpu, model}; dense and SPLADE have their own ceilings
     const memory = (max: number) => (model: string) =>
       new BatchSizeMemory(rt.redis, BatchSizeMemory.key(config.redisPrefix, host, config.gpu.device, model), max);
-    const handlers: Handlers = {
+    const handlers: QueueHandlers<'gpu'> = {
       'encode.dense': createEncodeDenseProcessor({
         embedder: rt.embedder,
         artifacts: rt.artifacts,
@@ -148,7 +126,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
     void rt
       .embedder()
       .then((e) => publishEmbeddingContract(rt.redis, config.redisPrefix, e.contract))
-      .catch((err) => logger.warn({ err: (err as Error).message }, 'could not publish the embedding contract'));
+      .catch((err: unknown) => logger.warn({ err }, 'could not publish the embedding contract'));
   }
 
   if (roles.includes('sink')) {

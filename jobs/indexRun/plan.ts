@@ -1,12 +1,13 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from '../../src/observability/logger.js';
-import { artifactKeys } from '../artifactKeys.js';
-import type { IndexRunPayload } from '../payloads.js';
+import { artifactKeys } from '../../src/contracts/artifacts.js';
+import type { IndexRunPayload } from '../../src/contracts/payloads.js';
 import { diffFiles } from '../../src/indexing/diff.js';
 import { contractChange, fileTableDigest } from '../../src/indexing/versioning.js';
 import { statCache } from '../../src/indexing/statCache.js';
 
-import type { IndexRunDeps, RunPlan } from './types.js';
+import type { IndexRunDeps } from './types.js';
+import type { RunPlan } from '../../src/contracts/artifacts.js';
 
 /** Plan: list and hash the files, diff them against the current version, store the plan. */
 export async function planRun(deps: IndexRunDeps, data: IndexRunPayload, log: Logger): Promise<RunPlan> {

@@ -1,13 +1,14 @@
 import type { FlowJob, Job } from 'bullmq';
-import type { Chunk } from '../../src/chunking/chunk.js';
+import type { Chunk } from '../../src/contracts/chunk.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { liveChunkIds } from '../../src/manifest/manifest.js';
-import { QUEUES } from '../../src/queue/names.js';
-import { artifactKeys, childJobIds } from '../artifactKeys.js';
-import { JOBS } from '../catalog.js';
-import type { IndexRunPayload } from '../payloads.js';
+import { flowJob } from '../../src/queue/producer.js';
+import { artifactKeys, childJobIds, runPlanSchema } from '../../src/contracts/artifacts.js';
+import type { IndexRunPayload } from '../../src/contracts/payloads.js';
 
-import type { IndexRunDeps, IndexRunProgress, RunPlan, StagedChunks } from './types.js';
+import type { IndexRunDeps } from './types.js';
+import type { IndexRunProgress } from '../../src/contracts/results.js';
+import type { StagedChunks } from '../../src/contracts/artifacts.js';
 import { readAhead } from '../../src/indexing/readAhead.js';
 
 /** Chunk: chunk added and changed files into staged batches, starting each batch's flow at once. */
@@ -18,7 +19,7 @@ export async function stageChunks(
   log: Logger,
   onBatchStaged: (batchIndex: number) => Promise<void>,
 ): Promise<StagedChunks> {
-  const plan = await deps.artifacts.getJson<RunPlan>(artifactKeys.plan(data.runId));
+  const plan = await deps.artifacts.getJson(artifactKeys.plan(data.runId), runPlanSchema);
   const previous = plan.full ? null : await deps.manifests.current(data.repo);
   const alreadyLive = previous ? liveChunkIds(previous) : new Set<string>();
   const snapshot = await deps.openSnapshot(data.source);
@@ -51,7 +52,7 @@ export async function stageChunks(
       chunks = chunked.chunks;
       if (chunked.strategy === 'lines') lineWindowed[file.language] = (lineWindowed[file.language] ?? 0) + 1;
     } catch (err) {
-      log.warn({ path: rel, err: (err as Error).message }, 'file could not be read or chunked; skipped');
+      log.warn({ path: rel, err }, 'file could not be read or chunked; skipped');
     }
     fileChunks[rel] = chunks.map((c) => c.id);
     for (const c of chunks) {
@@ -70,7 +71,7 @@ export async function stageChunks(
   }
   await flush();
   await report({ files: { total: todo.length, done } });
-  await deps.artifacts.putJson(`${artifactKeys.run(data.runId)}/staged.json`, { fileChunks, batchSizes, batchIds, reused, lineWindowed });
+  await deps.artifacts.putJson(artifactKeys.staged(data.runId), { fileChunks, batchSizes, batchIds, reused, lineWindowed });
   log.info({ files: todo.length, batches: batchSizes.length, chunks: batchSizes.reduce((a, b) => a + b, 0), reused }, 'chunks staged');
   return { fileChunks, batchSizes, batchIds, reused, lineWindowed };
 }
@@ -83,28 +84,12 @@ export async function stageChunks(
 export async function addBatchFlow(deps: IndexRunDeps, job: Job, data: IndexRunPayload, b: number) {
   const parent = { id: job.id!, queue: job.queueQualifiedName };
   const ref = { runId: data.runId, repo: data.repo, batchIndex: b };
-  const children: FlowJob[] = [
-    {
-      name: 'encode.dense',
-      queueName: QUEUES.gpu,
-      data: ref,
-      opts: { ...JOBS['encode.dense'].options, jobId: childJobIds.dense(data.runId, b), failParentOnFailure: true },
-    },
-  ];
+  const children: FlowJob[] = [flowJob('encode.dense', ref, { jobId: childJobIds.dense(data.runId, b), failParentOnFailure: true })];
   if (deps.sparseEnabled) {
-    children.push({
-      name: 'encode.sparse',
-      queueName: QUEUES.gpu,
-      data: ref,
-      opts: { ...JOBS['encode.sparse'].options, jobId: childJobIds.sparse(data.runId, b), failParentOnFailure: true },
-    });
+    children.push(flowJob('encode.sparse', ref, { jobId: childJobIds.sparse(data.runId, b), failParentOnFailure: true }));
   }
-  await deps.flows.add({
-    name: 'sink.batch',
-    queueName: QUEUES.sink,
-    data: { ...ref, sparse: deps.sparseEnabled },
-    opts: { ...JOBS['sink.batch'].options, jobId: childJobIds.sink(data.runId, b), parent, failParentOnFailure: true },
-    children,
-  });
+  await deps.flows.add(
+    flowJob('sink.batch', { ...ref, sparse: deps.sparseEnabled }, { jobId: childJobIds.sink(data.runId, b), parent, failParentOnFailure: true }, children),
+  );
 }
 

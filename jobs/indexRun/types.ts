@@ -1,50 +1,18 @@
+import type { PlannedFile, RunPlan, StagedChunks } from '../../src/contracts/artifacts.js';
+import type { IndexRunProgress } from '../../src/contracts/results.js';
 import type { FlowProducer } from 'bullmq';
-import type { Chunk } from '../../src/chunking/chunk.js';
+import type { Chunk } from '../../src/contracts/chunk.js';
 import type { ArtifactStore } from '../../src/artifacts/store.js';
 import type { Logger } from '../../src/observability/logger.js';
 import type { Manifest } from '../../src/manifest/manifest.js';
 import type { ManifestStore } from '../../src/manifest/store.js';
 import type { RunProgress } from '../../src/queue/runProgress.js';
-import type { IndexRunPayload, IndexRunResult } from '../payloads.js';
-import type { FileDiff } from '../../src/indexing/diff.js';
+import type { IndexRunPayload } from '../../src/contracts/payloads.js';
+import type { IndexRunResult } from '../../src/contracts/results.js';
 import type { VectorIndexPlanner } from '../../src/vector/planner.js';
-import type { EmbeddingContract } from '../../src/embedding/port.js';
+import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 import type { RepoLock } from '../../src/manifest/repoLock.js';
 import type { RepoFile } from '../../src/repo/snapshot.js';
-
-/** What the plan step found: stored as an artifact, read by later steps. */
-export interface RunPlan {
-  files: PlannedFile[];
-  diff: FileDiff;
-  skipped: Record<string, number>;
-  previousVersion: number | null;
-  full: boolean;
-  /** digest of the previous version's file table: a compaction may commit meanwhile, an index run may not */
-  baseDigest?: string;
-  /** why a run that did not ask for it rebuilds everything (e.g. the embedding model changed) */
-  rebuild?: string;
-  /** when the listing started (ISO): stored as the version's scannedAt */
-  scannedAt?: string;
-}
-export interface PlannedFile {
-  path: string;
-  hash: string;
-  language: string;
-  size: number;
-  mtimeMs?: number;
-}
-
-/** What the chunk step staged: per file its chunk ids, per batch its size. */
-export interface StagedChunks {
-  fileChunks: Record<string, string[]>;
-  batchSizes: number[];
-  /** chunk ids of each batch, in the order of its vectors */
-  batchIds: string[][];
-  /** chunk ids already live in the previous version that changed files kept */
-  reused: number;
-  /** per language, files that got plain line windows rather than syntax-aware chunks */
-  lineWindowed?: Record<string, number>;
-}
 
 export interface SnapshotPort {
   listFiles(): Promise<{ files: PlannedFile[]; skipped: { path: string; reason: string }[] }>;
@@ -86,15 +54,4 @@ export interface IndexRunDeps {
   removeFromSinks?(repo: string, runId: string, chunkIds: string[]): Promise<IndexRunResult['sinks']>;
 }
 
-export interface IndexRunProgress {
-  phase: 'plan' | 'chunk' | 'encode' | 'finalize' | 'done';
-  files: { total: number; done: number };
-  chunks: { total: number; embedded: number; expanded: number; written: number };
-}
-
-export const emptyProgress = (): IndexRunProgress => ({
-  phase: 'plan',
-  files: { total: 0, done: 0 },
-  chunks: { total: 0, embedded: 0, expanded: 0, written: 0 },
-});
-
+export type { IndexRunProgress, PlannedFile, RunPlan, StagedChunks };

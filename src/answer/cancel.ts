@@ -2,6 +2,7 @@ import type { Logger } from '../observability/logger.js';
 import { cancelChannel } from './keys.js';
 import type { SubscriptionHub } from './pubsub.js';
 import type { AnswerStore } from './store.js';
+import { CancelledError } from '../errors/cancelledError.js';
 
 /**
  * The worker side of cancellation. Every answer a worker runs gets an
@@ -69,9 +70,3 @@ export function createCancelWatcher(opts: { hub: SubscriptionHub; store: AnswerS
   };
 }
 
-export class CancelledError extends Error {
-  constructor() {
-    super('the answer was cancelled');
-    this.name = 'CancelledError';
-  }
-}

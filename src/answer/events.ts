@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Problem } from '../api/problem.js';
+import type { AnswerFailure } from './failure.js';
 import { answerKeys } from './keys.js';
 
 /**
@@ -43,7 +43,7 @@ export interface AnswerEventDataMap {
   token: { text: string };
   citation: Citation;
   done: DoneEventData;
-  error: Problem;
+  error: AnswerFailure;
 }
 
 /** What travels on the channel and sits in the stream. */

@@ -32,14 +32,3 @@ export interface Generator {
   stream(input: GenerateInput): AsyncIterable<GeneratorDelta>;
 }
 
-/** A generator HTTP failure; `retryable` tells whether another generator (or a later try) may work. */
-export class GeneratorError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-    readonly retryable = true,
-  ) {
-    super(message);
-    this.name = 'GeneratorError';
-  }
-}

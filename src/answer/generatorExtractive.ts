@@ -1,4 +1,4 @@
-import { tokenize } from '../retrieval/codeTokenizer.js';
+import { tokenize } from '../text/codeTokenizer.js';
 import type { GenerateInput, Generator, GeneratorDelta } from './generator.js';
 import type { PromptChunk } from './prompt.js';
 

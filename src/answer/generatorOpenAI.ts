@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger.js';
-import { GeneratorError, type GenerateInput, type Generator, type GeneratorDelta } from './generator.js';
+import { GeneratorError } from '../errors/generatorError.js';
+import { type GenerateInput, type Generator, type GeneratorDelta } from './generator.js';
 import { readSse } from './sse.js';
 
 /**

@@ -1,7 +1,9 @@
-import { problem, type Problem } from '../api/problem.js';
+import { CANCELLED, answerFailure, failure, type AnswerFailure } from './failure.js';
 import type { Logger } from '../observability/logger.js';
-import type { SearchFilters } from '../retrieval/channel.js';
-import { RepoNotIndexedError, type SearchHit, type SearchService } from '../retrieval/searchService.js';
+import type { SearchFilters } from '../contracts/search.js';
+import { RepoNotIndexedError } from '../errors/repoNotIndexedError.js';
+import { withTimeout } from '../resilience/index.js';
+import { type SearchHit, type SearchService } from '../retrieval/searchService.js';
 import { createCitationTracker } from './citations.js';
 import type { AnswerEventDataMap, Citation } from './events.js';
 import type { Generator } from './generator.js';
@@ -46,7 +48,7 @@ export interface AnswerOutcome {
   answer: string;
   citations: Citation[];
   timingsMs: Record<string, number>;
-  error?: Problem;
+  error?: AnswerFailure;
 }
 
 export interface OrchestratorSettings {
@@ -71,8 +73,6 @@ export interface OrchestratorDeps {
   settings: OrchestratorSettings;
 }
 
-export const CANCELLED_PROBLEM = (detail = 'the answer was cancelled (DELETE /v1/answers/:id, or its last client went away)') =>
-  problem(409, 'answer-cancelled', detail);
 
 export function createAnswerOrchestrator(deps: OrchestratorDeps) {
   const s = deps.settings;
@@ -193,18 +193,18 @@ export function createAnswerOrchestrator(deps: OrchestratorDeps) {
         timings.total = ms(performance.now() - t0);
         if (ttftMs !== null) timings.ttft = ttftMs;
         if (genStart) timings.generation = ms(performance.now() - genStart);
-        let error: Problem;
+        let error: AnswerFailure;
         let state: AnswerOutcome['state'] = 'failed';
         if (signal.aborted) {
           state = 'cancelled';
-          error = CANCELLED_PROBLEM();
+          error = CANCELLED();
         } else if (err instanceof RepoNotIndexedError) {
-          error = problem(404, 'repo-not-indexed', err.message, { repo: req.repo });
+          error = answerFailure(err);
         } else if (err instanceof GenerationFailed) {
-          error = problem(502, 'generator-failed', `the answer stopped part way: ${err.message}`);
+          error = failure('upstream', 'generator-failed', `the answer stopped part way: ${err.message}`);
         } else {
-          log.error({ err: (err as Error)?.stack ?? String(err) }, 'answer failed');
-          error = problem(500, 'answer-failed', `the answer failed: ${(err as Error)?.message ?? String(err)}`);
+          log.error({ err }, 'answer failed');
+          error = failure('internal', 'answer-failed', `the answer failed: ${(err as Error)?.message ?? String(err)}`);
         }
         outcome = { state, answer, citations: cited, timingsMs: timings, error };
       }
@@ -237,7 +237,7 @@ export function createAnswerOrchestrator(deps: OrchestratorDeps) {
         tokensPerS: tokensOut && genSeconds > 0 ? Math.round((tokensOut / genSeconds) * 100) / 100 : null,
         rerankModel: deps.reranker?.model ?? null,
         budgets: { retrievalMs: s.retrievalBudgetMs, rerankMs: s.rerankBudgetMs, promptTokens: s.promptTokenBudget },
-        error: outcome.error ? `${outcome.error.status} ${outcome.error.detail}` : null,
+        error: outcome.error ? `${outcome.error.code}: ${outcome.error.detail}` : null,
       };
       deps.trace?.append(row);
       log.info({ state: outcome.state, timingsMs: timings, fallbacks, dropped, citations: outcome.citations.length }, 'answer finished');
@@ -256,25 +256,16 @@ export function citationOf(c: PromptChunk): Citation {
 
 /** Reorder hits by the reranker's scores, within a time budget (a late reranker is aborted). */
 async function rerank(reranker: Reranker, query: string, hits: SearchHit[], budgetMs: number, outer: AbortSignal): Promise<SearchHit[]> {
-  const budget = new AbortController();
-  const timer = setTimeout(() => budget.abort(new Error(`missed its ${budgetMs} ms budget`)), budgetMs);
-  try {
-    const results = await reranker.rerank(
-      query,
-      hits.map((h) => `${h.path}\n${h.content}`),
-      AbortSignal.any([outer, budget.signal]),
-    );
-    const order = results.map((r) => hits[r.index]);
-    const seen = new Set(results.map((r) => r.index));
-    // documents the reranker left out keep their fused order, after the scored ones
-    hits.forEach((h, i) => seen.has(i) || order.push(h));
-    return order;
-  } catch (err) {
-    if (budget.signal.aborted && !outer.aborted) throw budget.signal.reason;
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
+  const docs = hits.map((h) => `${h.path}\n${h.content}`);
+  const results = await withTimeout((signal) => reranker.rerank(query, docs, signal), budgetMs, {
+    message: `missed its ${budgetMs} ms budget`,
+    signal: outer,
+  });
+  const order = results.map((r) => hits[r.index]);
+  const seen = new Set(results.map((r) => r.index));
+  // documents the reranker left out keep their fused order, after the scored ones
+  hits.forEach((h, i) => seen.has(i) || order.push(h));
+  return order;
 }
 
 const ms = (v: number) => Math.round(v * 100) / 100;

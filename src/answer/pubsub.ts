@@ -34,7 +34,7 @@ export function createSubscriptionHub(opts: { connect: () => Redis; logger: Logg
   function connection(): Redis {
     if (conn) return conn;
     const c = opts.connect();
-    c.on('error', (err) => opts.logger.warn({ err: err.message }, 'redis subscriber connection error'));
+    c.on('error', (err) => opts.logger.warn({ err }, 'redis subscriber connection error'));
     c.on('message', (channel: string, payload: string) => {
       const entry = subs.get(channel);
       if (!entry) return;
@@ -42,7 +42,7 @@ export function createSubscriptionHub(opts: { connect: () => Redis; logger: Logg
         try {
           l.message(payload);
         } catch (err) {
-          opts.logger.warn({ channel, err: (err as Error).message }, 'pub/sub listener failed');
+          opts.logger.warn({ channel, err }, 'pub/sub listener failed');
         }
       }
     });

@@ -1,3 +1,5 @@
+import { RerankError } from '../errors/rerankError.js';
+
 /**
  * The reranker port and its vLLM adapter: POST {RERANK_URL}/rerank with
  * `{model, query, documents}` (the Jina/Cohere-style API vLLM serves for
@@ -17,12 +19,6 @@ export interface Reranker {
   rerank(query: string, documents: string[], signal?: AbortSignal): Promise<RerankResult[]>;
 }
 
-export class RerankError extends Error {
-  constructor(message: string, readonly status?: number) {
-    super(message);
-    this.name = 'RerankError';
-  }
-}
 
 export function createVllmReranker(cfg: { url: string; model?: string; apiKey?: string }, deps: { fetch?: typeof fetch } = {}): Reranker {
   const doFetch = deps.fetch ?? fetch;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { SearchFilters } from '../retrieval/channel.js';
+import type { SearchFilters } from '../contracts/search.js';
 import { sessionKey } from './keys.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Problem } from '../api/problem.js';
-import type { SearchFilters } from '../retrieval/channel.js';
+import type { AnswerFailure } from './failure.js';
+import type { SearchFilters } from '../contracts/search.js';
 import type { Citation } from './events.js';
 import { answerKeys, cancelChannel } from './keys.js';
 
@@ -28,11 +28,11 @@ export interface AnswerRecord {
   answer?: string;
   citations?: Citation[];
   timingsMs?: Record<string, number>;
-  error?: Problem;
+  error?: AnswerFailure;
 }
 
 /** The hash fields of a finished answer (written by the terminal event's script). */
-export function finalFields(r: { state: AnswerState; answer: string; citations: Citation[]; timingsMs: Record<string, number>; error?: Problem }): Record<string, string> {
+export function finalFields(r: { state: AnswerState; answer: string; citations: Citation[]; timingsMs: Record<string, number>; error?: AnswerFailure }): Record<string, string> {
   return {
     state: r.state,
     finishedAt: new Date().toISOString(),

@@ -210,7 +210,7 @@ export function createTraceWriter(opts: { db: DuckDb; dataDir: string; logger: L
     } catch (err) {
       // keep the rows for the next flush, within a bound
       buffer = [...rows, ...buffer].slice(-maxBuffered);
-      opts.logger.warn({ err: (err as Error).message, rows: rows.length }, 'could not write answer traces; will retry');
+      opts.logger.warn({ err, rows: rows.length }, 'could not write answer traces; will retry');
       throw err;
     }
   }

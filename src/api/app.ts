@@ -1,14 +1,14 @@
 import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
-import type { Queue } from 'bullmq';
-import { bullBoardRouter } from '../../dashboard/bullBoard.js';
-import type { Config } from '../config.js';
+import type { JobQueues } from '../queue/producer.js';
+import type { Config } from '../config/index.js';
 import type { ManifestStore } from '../manifest/store.js';
 import type { Logger } from '../observability/logger.js';
 import type { Readiness } from '../observability/readiness.js';
 import type { RunProgress } from '../queue/runProgress.js';
 import type { SearchService } from '../retrieval/searchService.js';
 import { bearerAuth } from './auth.js';
-import { problem, problemErrorHandler, sendProblem } from './problem.js';
+import { problem, sendProblem } from './problem.js';
+import { problemErrorHandler } from './errorHandler.js';
 import { healthRoutes } from './routes/health.js';
 import { indexJobRoutes } from './routes/indexJobs.js';
 import { repoRoutes } from './routes/repos.js';
@@ -18,9 +18,8 @@ import { searchRoutes } from './routes/search.js';
 export interface ApiDeps {
   config: Config;
   logger: Logger;
-  indexQueue: Queue;
-  /** every queue, for Bull Board */
-  queues: Queue[];
+  /** the index queue: index runs and compactions are added and read there */
+  queues: JobQueues<'index'>;
   manifests: ManifestStore;
   progress: RunProgress;
   search: SearchService;
@@ -28,6 +27,8 @@ export interface ApiDeps {
   metrics: () => Promise<{ contentType: string; body: string }>;
   /** routes added by later features (answers) */
   extraRoutes?: Router[];
+  /** the operator dashboard (Bull Board), mounted by the composition root after the API routes */
+  dashboard?: Router;
   /** called with each request's duration, for metrics */
   onRequest?: (route: string, method: string, status: number, ms: number) => void;
 }
@@ -61,12 +62,12 @@ export function createApiApp(deps: ApiDeps): Express {
   });
   app.use(express.json({ limit: deps.config.maxBodyBytes, strict: true }));
   app.use(healthRoutes(deps));
-  app.use(indexJobRoutes({ indexQueue: deps.indexQueue, manifests: deps.manifests, repoRoots: deps.config.repoRoots, dataDir: deps.config.dataDir, progress: deps.progress }));
+  app.use(indexJobRoutes({ queues: deps.queues, manifests: deps.manifests, repoRoots: deps.config.repoRoots, dataDir: deps.config.dataDir, progress: deps.progress }));
   app.use(repoRoutes(deps));
-  app.use(compactRoutes({ indexQueue: deps.indexQueue, manifests: deps.manifests }));
+  app.use(compactRoutes({ queues: deps.queues, manifests: deps.manifests }));
   app.use(searchRoutes(deps));
   for (const r of deps.extraRoutes ?? []) app.use(r);
-  app.use(bullBoardRouter(deps.queues, deps.config.adminTokens));
+  if (deps.dashboard) app.use(deps.dashboard);
   app.use((req: Request, res: Response) => {
     sendProblem(res, { ...problem(404, 'not-found', `no route for ${req.method} ${req.path}`), instance: req.originalUrl });
   });

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Response } from 'express';
 
 /** An RFC 9457 problem document. */
 export interface Problem {
@@ -44,26 +44,4 @@ export function problem(status: number, slug: string, detail: string, extensions
 
 export function sendProblem(res: Response, p: Problem): void {
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
-}
-
-/** Map anything thrown in a route (or by body parsing) to a problem document; never leak a stack. */
-export function problemErrorHandler(log: { error: (o: object, m: string) => void }) {
-  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const instance = req.originalUrl;
-    if (err instanceof ProblemError) return sendProblem(res, { ...problem(err.status, err.slug, err.message, err.extensions), instance });
-    const e = err as { type?: string; status?: number; statusCode?: number; message?: string; limit?: number; issues?: unknown };
-    if (e?.type === 'entity.too.large') {
-      return sendProblem(res, { ...problem(413, 'body-too-large', `request body is larger than ${e.limit} bytes`), instance });
-    }
-    if (e?.type === 'entity.parse.failed') {
-      return sendProblem(res, { ...problem(400, 'malformed-json', `request body is not valid JSON: ${e.message}`), instance });
-    }
-    if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-      return sendProblem(res, { ...problem(415, 'unsupported-encoding', e.message ?? 'unsupported encoding'), instance });
-    }
-    const status = e?.status ?? e?.statusCode;
-    if (status && status >= 400 && status < 500) return sendProblem(res, { ...problem(status, 'bad-request', e.message ?? 'bad request'), instance });
-    log.error({ err: (err as Error)?.stack ?? String(err), url: instance }, 'unhandled error in request');
-    sendProblem(res, { ...problem(500, 'internal', 'the server hit an unexpected error; see the server log'), instance });
-  };
 }

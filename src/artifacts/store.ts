@@ -1,6 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { z, ZodTypeAny } from 'zod';
 import { exists, writeFileAtomic } from './atomicWrite.js';
+import { parseArtifact } from './parseArtifact.js';
+import { ArtifactMissingError } from '../errors/artifactMissingError.js';
 
 /**
  * Where payloads live so that Redis only carries references: staged chunk
@@ -13,7 +16,8 @@ import { exists, writeFileAtomic } from './atomicWrite.js';
  */
 export interface ArtifactStore {
   putJson(key: string, value: unknown): Promise<void>;
-  getJson<T>(key: string): Promise<T>;
+  /** Read a JSON artifact and validate it against its schema (ArtifactCorruptError when it does not match). */
+  getJson<S extends ZodTypeAny>(key: string, schema: S): Promise<z.output<S>>;
   putVectors(key: string, rows: Float32Array[]): Promise<void>;
   getVectors(key: string): Promise<Float32Array[]>;
   has(key: string): Promise<boolean>;
@@ -21,12 +25,6 @@ export interface ArtifactStore {
   removePrefix(prefix: string): Promise<void>;
 }
 
-export class ArtifactMissingError extends Error {
-  constructor(readonly key: string) {
-    super(`artifact ${key} is missing from the artifact store`);
-    this.name = 'ArtifactMissingError';
-  }
-}
 
 export function createDirectoryArtifactStore(root: string): ArtifactStore {
   const resolve = (key: string) => {
@@ -46,8 +44,8 @@ export function createDirectoryArtifactStore(root: string): ArtifactStore {
     async putJson(key, value) {
       await writeFileAtomic(resolve(key), JSON.stringify(value), { durable: false });
     },
-    async getJson<T>(key: string) {
-      return JSON.parse((await read(key)).toString('utf8')) as T;
+    async getJson(key, schema) {
+      return parseArtifact(key, (await read(key)).toString('utf8'), schema);
     },
     async putVectors(key, rows) {
       // header: [count u32, dim u32] then row-major float32

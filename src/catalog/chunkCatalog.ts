@@ -9,9 +9,10 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type { ChannelHit, SearchFilters } from '../retrieval/channel.js';
-import { tokenize } from '../retrieval/codeTokenizer.js';
-import type { SparseVector } from '../sparse/port.js';
+import type { ChannelHit, SearchFilters } from '../contracts/search.js';
+import { tokenize } from '../text/codeTokenizer.js';
+import type { SparseVector } from '../contracts/sparse.js';
+import { parsePathGlob, re2PathRegex } from '../pathFilter/index.js';
 import { sqlIdent, type DuckDb } from './duckdb.js';
 
 /**
@@ -377,7 +378,7 @@ function newQuery(): Query {
 function fileWhere(filters: SearchFilters | undefined, q: Query): string {
   const conds: string[] = [];
   if (filters?.paths && filters.paths.length > 0) {
-    const re = filters.paths.map((g) => `(?:${globToRegex(g)})`).join('|');
+    const re = re2PathRegex(filters.paths.map(parsePathGlob));
     conds.push(`regexp_full_match(f.path, ${q.bind(re, VARCHAR)})`);
   }
   if (filters?.languages && filters.languages.length > 0) {
@@ -397,67 +398,4 @@ function inInputOrder<T>(ids: string[], byId: Map<string, T>): T[] {
     }
   }
   return out;
-}
-
-/**
- * A path glob as an RE2 regex, with gitignore-like meaning over repo-relative
- * paths: `*` and `?` stay within one path segment, `**` crosses segments,
- * `{a,b}` and `[abc]` / `[!abc]` work, a pattern without a slash matches a
- * file or directory name at any depth ("*.py", "tests"), and a pattern that
- * names a directory matches everything under it ("src", "src/", "src/**").
- */
-export function globToRegex(glob: string): string {
-  let g = glob.replace(/^\.\//, '');
-  const anchored = g.replace(/\/+$/, '').includes('/');
-  g = g.replace(/^\/+/, '').replace(/\/+$/, '');
-  let re = '';
-  let braces = 0;
-  for (let i = 0; i < g.length; i++) {
-    const ch = g[i];
-    if (ch === '*') {
-      if (g[i + 1] === '*') {
-        const atSegmentStart = i === 0 || g[i - 1] === '/';
-        i++;
-        if (atSegmentStart && g[i + 1] === '/') {
-          re += '(?:.*/)?';
-          i++;
-        } else {
-          re += '.*';
-        }
-      } else {
-        re += '[^/]*';
-      }
-    } else if (ch === '?') {
-      re += '[^/]';
-    } else if (ch === '[') {
-      const close = g.indexOf(']', i + 2);
-      if (close < 0) {
-        re += '\\[';
-        continue;
-      }
-      let body = g.slice(i + 1, close);
-      const negate = body.startsWith('!') || body.startsWith('^');
-      if (negate) body = body.slice(1);
-      re += `[${negate ? '^' : ''}${body.replace(/[\\\]^[]/g, '\\$&')}]`;
-      i = close;
-    } else if (ch === '{') {
-      braces++;
-      re += '(?:';
-    } else if (ch === '}' && braces > 0) {
-      braces--;
-      re += ')';
-    } else if (ch === ',' && braces > 0) {
-      re += '|';
-    } else if (ch === '\\' && i + 1 < g.length) {
-      re += escapeRegex(g[++i]);
-    } else {
-      re += escapeRegex(ch);
-    }
-  }
-  re += ')'.repeat(braces);
-  return `${anchored ? '' : '(?:.*/)?'}${re}(?:/.*)?`;
-}
-
-function escapeRegex(ch: string): string {
-  return /[.+^${}()|[\]\\*?]/.test(ch) ? `\\${ch}` : ch;
 }

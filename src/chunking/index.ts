@@ -1,11 +1,12 @@
 import { createAstChunker, type Span } from './astChunker.js';
-import { chunkId, type Chunk } from './chunk.js';
+import { chunkId } from './chunk.js';
+import { type Chunk } from '../contracts/chunk.js';
 import { hasGrammar } from './grammars.js';
 import { lineWindows } from './lineWindows.js';
 import { markdownSpans } from './markdownChunker.js';
 import { sourceLines } from './sourceLines.js';
 
-export type { Chunk } from './chunk.js';
+export type { Chunk } from '../contracts/chunk.js';
 export { chunkId } from './chunk.js';
 export { estimateTokens } from './tokens.js';
 export { lineWindows, type LineRange, type WindowOptions } from './lineWindows.js';

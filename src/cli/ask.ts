@@ -1,5 +1,6 @@
 import type { Citation, DoneEventData, RetrievalEventData } from '../answer/events.js';
 import { readSse } from '../answer/sse.js';
+import { abortableSleep, backoffDelay } from '../resilience/index.js';
 import { ApiError, type ApiClient } from './apiClient.js';
 
 /**
@@ -47,7 +48,11 @@ export async function ask(api: ApiClient, opts: AskOptions, io: AskIo, signal?: 
       } catch (err) {
         if (signal?.aborted) return { state: 'cancelled', answer, citations: [] };
         if (++failures > 5) throw err;
-        await new Promise((r) => setTimeout(r, 200 * failures));
+        try {
+          await abortableSleep(backoffDelay(failures, { baseMs: 200 }), signal);
+        } catch {
+          return { state: 'cancelled', answer, citations: [] }; // Ctrl-C during the pause
+        }
         continue;
       }
       if (res.status === 204) break; // nothing after `last`: the answer ended

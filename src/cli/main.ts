@@ -1,14 +1,15 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { ConfigError, loadConfig, type Config } from '../config.js';
-import { createLogger } from '../observability/logger.js';
-import { ROLES, type Role } from '../queue/names.js';
+import { ConfigError, loadConfig, type Config } from '../config/index.js';
+import { ROLES, type Role } from '../contracts/queues.js';
 import { ApiError, createApiClient, type ApiClient } from './apiClient.js';
 import type { IndexJobView } from '../api/routes/indexJobs.js';
 import { sinksCommand } from './sinksCommands.js';
+import { pinGpu } from '../gpu/pin.js';
 
-function config(): Config {
+/** The config, or exit 78 (EX_CONFIG) with the message that lists every bad setting. */
+export function config(): Config {
   try {
     return loadConfig();
   } catch (err) {
@@ -29,30 +30,6 @@ const positiveInt = (v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
 };
-
-/** Run the API and workers in this process until SIGINT/SIGTERM. */
-async function runServer(roles: Role[], api: boolean) {
-  const cfg = config();
-  const logger = createLogger({ level: cfg.logLevel });
-  const { serve } = await import('../server/serve.js');
-  const { requireGpuOrExit } = await import('../gpu/enforce.js');
-  if (roles.includes('gpu')) await requireGpuOrExit(cfg, logger);
-  const server = await serve(cfg, logger, { roles, api });
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down: finishing active jobs');
-    const force = setTimeout(() => process.exit(1), 30_000).unref();
-    await server.close().catch((err) => logger.error({ err: (err as Error).message }, 'error during shutdown'));
-    clearTimeout(force);
-    logger.flush?.();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  if (server.url) process.stdout.write(`codeintel is serving at ${server.url} (dashboard: ${server.url}/admin/queues)\n`);
-}
 
 function printProblem(err: unknown): never {
   if (err instanceof ApiError) {
@@ -100,7 +77,10 @@ async function waitForJob(api: ApiClient, jobId: string, showBar: boolean): Prom
   }
 }
 
-export function buildCli(): Command {
+/** Runs the API and/or worker roles in this process; the composition root (workers/main.ts) provides it. */
+export type ServerLauncher = (roles: Role[], api: boolean) => Promise<void>;
+
+export function buildCli(runServer: ServerLauncher): Command {
   const program = new Command('codeintel').description('index code repositories and search or ask questions about them').showHelpAfterError();
 
   program
@@ -127,10 +107,8 @@ export function buildCli(): Command {
       return n;
     })
     .action(async (opts: { role: Role; gpu?: number }) => {
-      if (opts.gpu !== undefined) {
-        const { pinGpu } = await import('../gpu/pin.js');
-        pinGpu(opts.gpu, process.env);
-      }
+      // before any CUDA library initialises: the launcher loads them
+      if (opts.gpu !== undefined) pinGpu(opts.gpu, process.env);
       await runServer([opts.role], false);
     });
 
@@ -239,8 +217,4 @@ export function buildCli(): Command {
   program.addCommand(sinksCommand(config));
 
   return program;
-}
-
-export async function main(argv = process.argv) {
-  await buildCli().parseAsync(argv);
 }

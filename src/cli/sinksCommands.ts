@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
 
 const positiveInt = (v: string) => {

@@ -1,4 +1,5 @@
-import { OutOfMemoryError } from './port.js';
+import { OutOfMemoryError } from '../errors/outOfMemoryError.js';
+import { BatchTooLargeError } from '../errors/batchTooLargeError.js';
 
 export interface HalvingResult<R> {
   results: R[];
@@ -9,12 +10,6 @@ export interface HalvingResult<R> {
   proven: boolean;
 }
 
-export class BatchTooLargeError extends Error {
-  constructor(message: string, override readonly cause: Error) {
-    super(message);
-    this.name = 'BatchTooLargeError';
-  }
-}
 
 export const isOutOfMemory = (err: unknown): boolean =>
   err instanceof OutOfMemoryError || (err as Error | undefined)?.name === 'OutOfMemoryError';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { EmbeddingContract } from './port.js';
+import type { EmbeddingContract } from '../contracts/embedding.js';
 
 /**
  * The embedding contract the GPU workers serve, published in Redis when a

@@ -1,5 +1,5 @@
-import { onnxDevice } from '../gpu/pin.js';
-import type { Config } from '../config.js';
+import { onnxDevice } from './onnxDevice.js';
+import type { Config } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import { withInprocessFallback } from './fallback.js';
 import { createHashingEmbedder } from './hashing.js';
@@ -44,7 +44,7 @@ export async function createEmbedder(config: Config, logger: Logger, hooks: { on
       );
     }
     embedder = canFallBack
-      ? withInprocessFallback(vllm, onnx, (err) => logger.warn({ err: err.message }, 'vLLM unavailable: embedding in process instead'))
+      ? withInprocessFallback(vllm, onnx, (err) => logger.warn({ err }, 'vLLM unavailable: embedding in process instead'))
       : vllm;
   }
   logger.info(

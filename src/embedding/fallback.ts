@@ -1,4 +1,6 @@
-import type { Embedder, EmbeddingContract } from './port.js';
+import { EmbeddingError } from '../errors/embeddingError.js';
+import type { Embedder } from './port.js';
+import type { EmbeddingContract } from '../contracts/embedding.js';
 
 export interface FallbackOptions {
   /**
@@ -29,7 +31,8 @@ export function withInprocessFallback(
   let active: Embedder = primary;
   let backup: Embedder | null = null;
   let backupUntil = -Infinity;
-  const shouldFallBack = (err: unknown) => (err as { retryable?: boolean })?.retryable === true;
+  // the remote service is unavailable; an OOM (a smaller batch helps) or a permanent error is the caller's to handle
+  const shouldFallBack = (err: unknown) => err instanceof EmbeddingError && err.retryable;
   const run = async <T>(fn: (e: Embedder) => Promise<T>): Promise<T> => {
     if (backup && now() < backupUntil) return fn(backup);
     try {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { tokenize } from '../retrieval/codeTokenizer.js';
-import { l2Normalize, type Embedder, type EmbeddingContract } from './port.js';
+import { tokenize } from '../text/codeTokenizer.js';
+import { l2Normalize, type Embedder } from './port.js';
+import { type EmbeddingContract } from '../contracts/embedding.js';
 
 export const HASHING_MODEL_ID = 'hashing-lexical-v1';
 

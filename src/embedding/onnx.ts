@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadHfTokenizer, padBatch, TOKENIZER_FILE, type EncodedText } from './hfTokenizer.js';
+import { loadTokenizer, TOKENIZER_FILE } from './huggingFaceTokenizer.js';
+import { padBatch } from './paddedBatch.js';
+import type { EncodedText } from './tokenizer.js';
 import {
   checkEncoderInputs,
   checkModelDir,
@@ -13,7 +15,8 @@ import {
   type OnnxSession,
   type OnnxSessionFactory,
 } from './onnxSession.js';
-import { l2Normalize, type Embedder, type EmbeddingContract } from './port.js';
+import { l2Normalize, type Embedder } from './port.js';
+import { type EmbeddingContract } from '../contracts/embedding.js';
 
 export type Pooling = 'mean' | 'cls' | 'last';
 
@@ -56,7 +59,7 @@ export async function createOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Emb
   if (opts.batchSize !== undefined && opts.batchSize < 1) throw new Error(`batchSize must be ≥ 1 (got ${opts.batchSize})`);
   await checkModelDir(modelDir, [MODEL_FILE, TOKENIZER_FILE], 'embedding');
   const card = await readModelCard(modelDir);
-  const tokenizer = await loadHfTokenizer(modelDir);
+  const tokenizer = await loadTokenizer(modelDir);
   const modelPath = path.join(modelDir, MODEL_FILE);
   let session: OnnxSession | undefined = await (opts.createSession ?? openOnnxSession)(modelPath, { device: opts.device, threads: opts.threads, allowSpinning: opts.allowSpinning });
   checkEncoderInputs(session, modelPath);
@@ -159,6 +162,6 @@ async function readModelCard(dir: string): Promise<ModelCard> {
     }
     return card;
   } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
+    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
   }
 }

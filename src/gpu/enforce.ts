@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
-import { cudaDeviceId } from './pin.js';
+import { withTimeout } from '../resilience/index.js';
+import { cudaDeviceId } from '../embedding/onnxDevice.js';
 import { resolveHealthUrl } from '../embedding/vllmUrls.js';
 
 export const GPU_EXIT_CODE = 99;
@@ -63,8 +64,11 @@ export const systemProbes: GpuProbes = {
   },
   vllmHealth: async (url) => {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-      await res.arrayBuffer().catch(() => undefined);
+      const res = await withTimeout(async (signal) => {
+        const r = await fetch(url, { signal });
+        await r.arrayBuffer().catch(() => undefined);
+        return r;
+      }, 5_000);
       return res.status === 200 ? { ok: true, detail: `${url} answered 200` } : { ok: false, detail: `${url} answered ${res.status}` };
     } catch (err) {
       return { ok: false, detail: `${url} did not answer: ${(err as Error).cause ?? (err as Error).message}` };

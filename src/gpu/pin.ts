@@ -1,3 +1,5 @@
+import { GPU_PINNED_ENV } from '../embedding/onnxDevice.js';
+
 /**
  * Pin this process to one GPU: CUDA_VISIBLE_DEVICES makes the device the
  * only one the CUDA runtime sees (so it is device 0 inside the process), and
@@ -10,19 +12,5 @@ export function pinGpu(device: number, env: NodeJS.ProcessEnv): void {
   env.CUDA_DEVICE_ORDER ??= 'PCI_BUS_ID';
   env.CUDA_VISIBLE_DEVICES = String(device);
   env.GPU_DEVICE = String(device);
-  env.CODEINTEL_GPU_PINNED = '1';
-}
-
-/** The device id to hand to onnxruntime's CUDA provider: 0 once pinned (the only visible device). */
-export function cudaDeviceId(configuredDevice: number, env: NodeJS.ProcessEnv = process.env): number {
-  return env.CODEINTEL_GPU_PINNED === '1' ? 0 : Math.max(0, configuredDevice);
-}
-
-/**
- * Where in-process ONNX models run: the CUDA provider when the worker is
- * pinned to a GPU or REQUIRE_GPU=1 (which must never quietly fall back to
- * the CPU), otherwise the CPU.
- */
-export function onnxDevice(gpu: { device: number; require: boolean }, env: NodeJS.ProcessEnv = process.env): number | undefined {
-  return gpu.device >= 0 || gpu.require ? cudaDeviceId(gpu.device, env) : undefined;
+  env[GPU_PINNED_ENV] = '1';
 }

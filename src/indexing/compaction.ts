@@ -1,7 +1,6 @@
+import { enqueue, type JobQueues } from '../queue/producer.js';
 import { randomBytes } from 'node:crypto';
-import type { Queue } from 'bullmq';
-import { JOBS } from '../../jobs/catalog.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Manifest } from '../manifest/manifest.js';
 
 /** Why a version's secondary index should be folded into a new primary now, or null. */
@@ -25,12 +24,8 @@ export const compactDedupId = (repo: string) => `compact-${repo}`;
  * Queue faiss.compact for a repo, one at a time: while one is waiting or
  * running, another request answers with its job id.
  */
-export async function enqueueCompaction(queue: Queue, repo: string, reason: string): Promise<{ jobId: string; alreadyQueued: boolean }> {
+export async function enqueueCompaction(queues: JobQueues<'index'>, repo: string, reason: string): Promise<{ jobId: string; alreadyQueued: boolean }> {
   const jobId = `compact-${repo}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const job = await queue.add(
-    'faiss.compact',
-    { repo, reason },
-    { ...JOBS['faiss.compact'].options, jobId, deduplication: { id: compactDedupId(repo) } },
-  );
+  const job = await enqueue(queues, 'faiss.compact', { repo, reason }, { jobId, deduplication: { id: compactDedupId(repo) } });
   return { jobId: job.id!, alreadyQueued: job.id !== jobId };
 }

@@ -1,11 +1,5 @@
+import type { FileDiff } from '../contracts/artifacts.js';
 import type { ManifestFileEntry } from '../manifest/manifest.js';
-
-export interface FileDiff {
-  added: string[];
-  changed: string[];
-  deleted: string[];
-  unchanged: string[];
-}
 
 /** Compare the files found now with the previous version's file table, by content hash. */
 export function diffFiles(previous: Record<string, ManifestFileEntry>, current: { path: string; hash: string }[]): FileDiff {

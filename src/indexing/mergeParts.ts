@@ -3,8 +3,8 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import { sqlIdent, sqlString, type DuckDb } from '../catalog/duckdb.js';
-import type { EmbeddingContract } from '../embedding/port.js';
-import type { SparseContract } from '../sparse/port.js';
+import type { EmbeddingContract } from '../contracts/embedding.js';
+import type { SparseContract } from '../contracts/sparse.js';
 import { provenanceKvLiteral } from '../sinks/parquetSink.js';
 
 export interface MergePartsInput {

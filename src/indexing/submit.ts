@@ -1,13 +1,14 @@
+import { enqueue, type JobQueues } from '../queue/producer.js';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Queue } from 'bullmq';
-import { JOBS } from '../../jobs/catalog.js';
-import type { IndexRunPayload } from '../../jobs/payloads.js';
-import { ProblemError } from '../api/problem.js';
-import { REPO_NAME_PATTERN, type ManifestStore } from '../manifest/store.js';
+import type { IndexRunPayload } from '../contracts/payloads.js';
+import { ConflictError } from '../errors/conflictError.js';
+import { InvalidInputError } from '../errors/invalidInputError.js';
+import { REPO_NAME_PATTERN } from '../contracts/names.js';
+import { type ManifestStore } from '../manifest/store.js';
 import { validateGitUrl } from '../repo/gitUrl.js';
 import { isGitUrl, resolveLocalRepo } from '../repo/intake.js';
-import { IntakeError } from '../repo/errors.js';
+import { IntakeError } from '../errors/intakeError.js';
 import { validateRef } from '../repo/ref.js';
 
 export interface IndexRequest {
@@ -18,7 +19,7 @@ export interface IndexRequest {
 }
 
 export interface SubmitDeps {
-  indexQueue: Queue;
+  queues: JobQueues<'index'>;
   manifests: ManifestStore;
   repoRoots: string[];
   dataDir: string;
@@ -43,34 +44,29 @@ export async function submitIndexJob(deps: SubmitDeps, req: IndexRequest): Promi
     try {
       validateRef(req.ref);
     } catch (err) {
-      if (err instanceof IntakeError) throw new ProblemError(400, 'invalid-ref', `ref "${req.ref}" is not a valid git ref name: ${err.message}`);
+      if (err instanceof IntakeError) throw new InvalidInputError('invalid-ref', `ref "${req.ref}" is not a valid git ref name: ${err.message}`);
       throw err;
     }
   }
   let source: IndexRunPayload['source'];
   let ownedCloneDir: string | undefined;
   const runId = `${(req.name ?? defaultRepoName(req.repo)).slice(0, 60)}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  try {
-    if (isGitUrl(req.repo)) {
-      const url = validateGitUrl(req.repo);
-      ownedCloneDir = path.join(deps.dataDir, 'clones', runId);
-      source = { kind: 'git', location: url, root: ownedCloneDir, ref: req.ref };
-    } else {
-      const root = await resolveLocalRepo(req.repo, { repoRoots: deps.repoRoots });
-      source = { kind: 'local', location: req.repo, root, ref: req.ref };
-    }
-  } catch (err) {
-    if (err instanceof IntakeError) throw new ProblemError(err.status, `repo-${err.code.replace(/_/g, '-')}`, err.message);
-    throw err;
+  // an IntakeError (forbidden, not found, ...) is a domain error the API maps as it is
+  if (isGitUrl(req.repo)) {
+    const url = validateGitUrl(req.repo);
+    ownedCloneDir = path.join(deps.dataDir, 'clones', runId);
+    source = { kind: 'git', location: url, root: ownedCloneDir, ref: req.ref };
+  } else {
+    const root = await resolveLocalRepo(req.repo, { repoRoots: deps.repoRoots });
+    source = { kind: 'local', location: req.repo, root, ref: req.ref };
   }
   const name = req.name ?? defaultRepoName(source.kind === 'local' ? source.root : source.location);
   if (!REPO_NAME_PATTERN.test(name)) {
-    throw new ProblemError(400, 'invalid-name', `name "${name}" must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+    throw new InvalidInputError('invalid-name', `name "${name}" must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit`);
   }
   const existing = await deps.manifests.current(name);
   if (existing && existing.source.root !== source.root && existing.source.location !== source.location) {
-    throw new ProblemError(
-      409,
+    throw new ConflictError(
       'repo-name-taken',
       `the name "${name}" already belongs to ${existing.source.location}; pass another "name" to index ${req.repo}`,
       { repo: name },
@@ -85,13 +81,12 @@ export async function submitIndexJob(deps: SubmitDeps, req: IndexRequest): Promi
     step: 'plan',
     ownedCloneDir,
   };
-  const job = await deps.indexQueue.add('index.run', payload, {
-    ...JOBS['index.run'].options,
+  const job = await enqueue(deps.queues, 'index.run', payload, {
     jobId: runId,
     deduplication: { id: dedupIdForRepo(name) },
   });
   if (job.id !== runId) {
-    throw new ProblemError(409, 'run-in-progress', `repo "${name}" already has an active index run`, { jobId: job.id, repo: name });
+    throw new ConflictError('run-in-progress', `repo "${name}" already has an active index run`, { jobId: job.id, repo: name });
   }
   return { jobId: runId, repo: name };
 }

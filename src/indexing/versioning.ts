@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EmbeddingContract } from '../embedding/port.js';
+import type { EmbeddingContract } from '../contracts/embedding.js';
 import type { ManifestFileEntry } from '../manifest/manifest.js';
 
 /**

@@ -1,5 +1,6 @@
-import type { EmbeddingContract } from '../embedding/port.js';
-import type { SparseContract } from '../sparse/port.js';
+import type { EmbeddingContract } from '../contracts/embedding.js';
+import type { RepoSource } from '../contracts/payloads.js';
+import type { SparseContract } from '../contracts/sparse.js';
 
 /** One FAISS index file and the chunk ids of its vectors, position by position. */
 export interface VectorIndexRef {
@@ -26,15 +27,6 @@ export interface ManifestFileEntry {
   /** size and mtime when it was listed: the next run's stat cache (absent for git-ref snapshots) */
   size?: number;
   mtimeMs?: number;
-}
-
-export interface RepoSource {
-  kind: 'local' | 'git';
-  /** the path or URL the client asked for */
-  location: string;
-  /** the directory that was scanned (realpath or clone dir) */
-  root: string;
-  ref?: string;
 }
 
 /**

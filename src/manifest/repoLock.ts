@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { LockTimeoutError } from '../errors/lockTimeoutError.js';
+import { LeaseLostError } from '../errors/leaseLostError.js';
+import { abortableSleep, jittered } from '../resilience/index.js';
 
 /**
  * One manifest writer per repo, across processes: a Redis lease
@@ -20,19 +23,7 @@ export interface RepoLock {
   withLock<T>(repo: string, fn: (lease: RepoLease) => Promise<T>, opts?: { waitMs?: number }): Promise<T>;
 }
 
-export class LockTimeoutError extends Error {
-  constructor(readonly repo: string, readonly waitedMs: number) {
-    super(`repo ${repo} is being written by another job (index run or compaction) for over ${Math.round(waitedMs / 1000)} s; retry later`);
-    this.name = 'LockTimeoutError';
-  }
-}
 
-export class LeaseLostError extends Error {
-  constructor(readonly repo: string) {
-    super(`lost the write lease on repo ${repo} (expired while working); nothing was committed`);
-    this.name = 'LeaseLostError';
-  }
-}
 
 export interface RepoLockOptions {
   redis: Redis;
@@ -62,7 +53,7 @@ export function createRepoLock(opts: RepoLockOptions): RepoLock {
       const started = Date.now();
       while ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') {
         if (Date.now() - started >= waitMs) throw new LockTimeoutError(repo, Date.now() - started);
-        await new Promise((r) => setTimeout(r, pollMs * (0.5 + Math.random())));
+        await abortableSleep(jittered(pollMs));
       }
       let held = true;
       const renew = setInterval(() => {

@@ -2,8 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { exists, writeFileAtomic } from '../artifacts/atomicWrite.js';
 import type { Manifest } from './manifest.js';
-
-export const REPO_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+import { REPO_NAME_PATTERN } from '../contracts/names.js';
 
 /**
  * Versioned manifests per repo under `<dataDir>/repos/<repo>/`. A commit

@@ -1,4 +1,4 @@
-import { withTimeout } from './withTimeout.js';
+import { withTimeout } from '../resilience/index.js';
 
 export interface ReadinessCheck {
   ok: boolean;
@@ -28,7 +28,7 @@ export async function evaluateReadiness(
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, run]): Promise<[string, ReadinessCheck]> => {
       try {
-        return [name, await withTimeout(run(), timeoutMs, `check timed out after ${timeoutMs} ms`)];
+        return [name, await withTimeout(() => run(), timeoutMs, { message: `check timed out after ${timeoutMs} ms` })];
       } catch (err) {
         // a check that never answered is as required as it says it is (required unless declared otherwise)
         return [name, { ok: false, required: run.required ?? true, detail: (err as Error).message }];

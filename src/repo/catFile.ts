@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { GitError, gitEnv } from './git.js';
+import { GitError } from '../errors/gitError.js';
+import { gitEnv } from './git.js';
 
 export interface BlobReader {
   /** Contents of the blob with this object id. */

@@ -1,17 +1,6 @@
 import { spawn } from 'node:child_process';
+import { GitError } from '../errors/gitError.js';
 
-/** A git command that exited non-zero, was killed, or could not start. */
-export class GitError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number | null,
-    readonly stderr: string,
-    readonly timedOut: boolean,
-  ) {
-    super(message);
-    this.name = 'GitError';
-  }
-}
 
 export interface RunGitOptions {
   cwd?: string;

@@ -1,4 +1,4 @@
-import { IntakeError } from './errors.js';
+import { IntakeError } from '../errors/intakeError.js';
 import { runGit } from './git.js';
 import { validateRef } from './ref.js';
 

@@ -1,5 +1,5 @@
 /** Repository intake: validate where a repo comes from, fetch it, list and read its files. */
-export { IntakeError, isIntakeError, type IntakeErrorCode } from './errors.js';
+export { IntakeError, isIntakeError, type IntakeErrorCode } from '../errors/intakeError.js';
 export { validateGitUrl } from './gitUrl.js';
 export { validateRef } from './ref.js';
 export { cloneGitRepo, isGitUrl, resolveLocalRepo, type CloneOptions } from './intake.js';

@@ -1,4 +1,4 @@
-import { IntakeError } from './errors.js';
+import { IntakeError } from '../errors/intakeError.js';
 
 // Branch names, tags, shas and rev suffixes (HEAD~1, v1^{commit}) — but never an option or a path spec.
 const REF_CHARS = /^[A-Za-z0-9._/@{}^~-]+$/;

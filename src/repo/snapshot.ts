@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { createBlobReader, type BlobReader } from './catFile.js';
-import { IntakeError } from './errors.js';
+import { IntakeError } from '../errors/intakeError.js';
 import { isGitWorkTree, listTreeEntries, listWorkTreePaths, resolveCommit, type TreeEntry } from './gitFiles.js';
 import { detectLanguage } from './language.js';
 import { mapLimit } from './pool.js';

@@ -1,10 +1,10 @@
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Embedder } from '../embedding/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Neo4jDriverLike } from '../sinks/neo4jSink.js';
 import type { OpenSearchClientLike } from '../sinks/opensearchSink.js';
-import type { SparseVector } from '../sparse/port.js';
-import type { RetrievalChannel } from './channel.js';
+import type { SparseVector } from '../contracts/sparse.js';
+import type { RetrievalChannel } from '../contracts/search.js';
 import type { ChannelName } from './searchService.js';
 
 /** A channel served by a production engine; `engine` names it in fallbacks and logs. */

@@ -1,6 +1,6 @@
 import { vectorQueryStatement } from '../sinks/neo4jCypher.js';
 import { toNumber, type Neo4jDriverLike } from '../sinks/neo4jSink.js';
-import type { ChannelHit, ChannelQuery, RetrievalChannel } from './channel.js';
+import type { ChannelHit, ChannelQuery, RetrievalChannel } from '../contracts/search.js';
 
 export interface Neo4jDenseChannelDeps {
   driver: Neo4jDriverLike;

@@ -6,8 +6,8 @@ import {
   topQueryTerms,
 } from '../sinks/opensearchBodies.js';
 import type { OpenSearchClientLike, SearchHit } from '../sinks/opensearchSink.js';
-import type { SparseVector } from '../sparse/port.js';
-import type { ChannelHit, ChannelQuery, RetrievalChannel } from './channel.js';
+import type { SparseVector } from '../contracts/sparse.js';
+import type { ChannelHit, ChannelQuery, RetrievalChannel } from '../contracts/search.js';
 
 export interface OpenSearchChannelDeps {
   client: Pick<OpenSearchClientLike, 'search'>;

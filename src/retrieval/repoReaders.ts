@@ -67,7 +67,7 @@ export class RepoReaders {
         }
         entry.retryAt = Date.now() + (this.deps.retryFailedAfterMs ?? 10_000);
         this.deps.logger.error(
-          { repo, version, serving: previous.manifest.version, err: err.message },
+          { repo, version, serving: previous.manifest.version, err },
           'a new index version failed to load; the previous version keeps serving',
         );
         return previous;

@@ -1,4 +1,4 @@
-import type { ChannelHit } from './channel.js';
+import type { ChannelHit } from '../contracts/search.js';
 
 export interface FusedHit {
   chunkId: string;

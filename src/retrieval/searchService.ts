@@ -1,12 +1,13 @@
-import { withTimeout } from '../observability/withTimeout.js';
+import { withTimeout } from '../resilience/index.js';
 import type { ChunkRow } from '../catalog/chunkCatalog.js';
 import type { Embedder } from '../embedding/port.js';
 import type { Logger } from '../observability/logger.js';
-import type { SparseVector } from '../sparse/port.js';
-import type { ChannelHit, RetrievalChannel, SearchFilters } from './channel.js';
+import type { SparseVector } from '../contracts/sparse.js';
+import type { ChannelHit, RetrievalChannel, SearchFilters } from '../contracts/search.js';
 import type { RepoReader, RepoReaders } from './repoReaders.js';
 import { reciprocalRankFusion, type FusedHit } from './rrf.js';
 import { searchLive } from '../vector/searchLive.js';
+import { RepoNotIndexedError } from '../errors/repoNotIndexedError.js';
 
 export const CHANNELS = ['dense', 'bm25', 'splade'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
@@ -41,12 +42,6 @@ export interface SearchResponse {
   manifestVersion: number;
 }
 
-export class RepoNotIndexedError extends Error {
-  constructor(readonly repo: string) {
-    super(`repo "${repo}" has no committed index; index it first (POST /v1/index-jobs)`);
-    this.name = 'RepoNotIndexedError';
-  }
-}
 
 export interface SearchDeps {
   readers: RepoReaders;
@@ -179,16 +174,13 @@ export function createSearchService(deps: SearchDeps) {
               : channel === 'bm25'
                 ? reader.catalog.bm25(req.query, depth, req.filters)
                 : spladeChannel(reader, req.query, depth, req.filters, timings);
-          // a channel that misses its budget is cancelled, so its engine stops working on it
-          const cancel = new AbortController();
-          const signal = req.signal ? AbortSignal.any([req.signal, cancel.signal]) : cancel.signal;
+          // a channel that misses its budget is cancelled (its signal aborts), so its engine stops working on it
           const external = deps.channels?.[channel];
-          const work = external ? externalChannel(channel, external, reader, req, depth, signal, local, fallbacks) : local();
+          const work = (signal: AbortSignal) =>
+            external ? externalChannel(channel, external, reader, req, depth, signal, local, fallbacks) : local();
           try {
-            lists[channel] = await withTimeout(work, budget, `missed its ${budget} ms budget`);
+            lists[channel] = await withTimeout(work, budget, { message: `missed its ${budget} ms budget`, signal: req.signal });
           } catch (err) {
-            cancel.abort();
-            work.catch(() => {});
             const reason = (err as Error).message;
             dropped.push({ channel, reason });
             deps.logger.warn({ repo: req.repo, channel, reason }, 'retrieval channel dropped');

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger.js';
+import { retry, type Sleep } from '../resilience/index.js';
 import type { SinkCircuit } from './circuit.js';
 import type { SinkFailureLog } from './failureLog.js';
 import type { Sink } from './port.js';
@@ -22,13 +23,11 @@ export interface ContainedSinksDeps {
   attempts: number;
   circuit?: SinkCircuit;
   failureLog?: SinkFailureLog;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
   random?: () => number;
-  /** first pause between attempts; doubles each time, with +-20% jitter */
+  /** first pause between attempts; doubles each time, with +-20% jitter (src/resilience/backoff.ts) */
   baseDelayMs?: number;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Runs one operation against every optional sink (Neo4j, OpenSearch) so that
@@ -39,9 +38,10 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * never held back by them.
  */
 export function createContainedSinks(deps: ContainedSinksDeps) {
-  const sleep = deps.sleep ?? defaultSleep;
-  const random = deps.random ?? Math.random;
-  const base = deps.baseDelayMs ?? 200;
+  if (!Number.isInteger(deps.attempts) || deps.attempts < 1) {
+    throw new RangeError(`attempts per sink must be an integer >= 1, got ${deps.attempts}`);
+  }
+  const baseDelayMs = deps.baseDelayMs ?? 200;
 
   async function one(sink: Sink, work: (sink: Sink) => Promise<unknown>, ctx: ContainedOp): Promise<SinkStatus> {
     const skip = deps.circuit?.skipReason(sink.name);
@@ -49,21 +49,30 @@ export function createContainedSinks(deps: ContainedSinksDeps) {
       await note(sink, ctx, 0, skip);
       return { status: 'failed', detail: skip };
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await work(sink);
-        deps.circuit?.succeeded(sink.name);
-        return { status: 'ok' };
-      } catch (err) {
-        const detail = (err as Error)?.message ?? String(err);
-        if (attempt >= deps.attempts) {
-          deps.circuit?.failed(sink.name, detail);
-          await note(sink, ctx, attempt, detail);
-          return { status: 'failed', detail };
-        }
-        deps.logger.warn({ sink: sink.name, op: ctx.op, attempt, err: detail }, 'sink operation failed; retrying');
-        await sleep(Math.round(base * 2 ** (attempt - 1) * (0.8 + random() * 0.4)));
-      }
+    let attempts = 0;
+    try {
+      await retry(
+        (attempt) => {
+          attempts = attempt;
+          return work(sink);
+        },
+        {
+          attempts: deps.attempts,
+          baseDelayMs,
+          retryable: () => true, // a sink's failures are not classified: any of them may pass on the next try
+          sleep: deps.sleep,
+          random: deps.random,
+          onRetry: ({ attempt, error }) =>
+            deps.logger.warn({ sink: sink.name, op: ctx.op, attempt, err: messageOf(error) }, 'sink operation failed; retrying'),
+        },
+      );
+      deps.circuit?.succeeded(sink.name);
+      return { status: 'ok' };
+    } catch (err) {
+      const detail = messageOf(err);
+      deps.circuit?.failed(sink.name, detail);
+      await note(sink, ctx, attempts, detail);
+      return { status: 'failed', detail };
     }
   }
 
@@ -74,7 +83,7 @@ export function createContainedSinks(deps: ContainedSinksDeps) {
     );
     await deps.failureLog
       ?.record({ at: new Date().toISOString(), sink: sink.name, attempts, detail, ...ctx })
-      .catch((err) => deps.logger.warn({ err: (err as Error).message }, 'could not record the sink failure in Redis'));
+      .catch((err) => deps.logger.warn({ err }, 'could not record the sink failure in Redis'));
   }
 
   return {
@@ -85,5 +94,7 @@ export function createContainedSinks(deps: ContainedSinksDeps) {
     },
   };
 }
+
+const messageOf = (err: unknown): string => (err as Error)?.message ?? String(err);
 
 export type ContainedSinks = ReturnType<typeof createContainedSinks>;

@@ -1,7 +1,7 @@
 import neo4j, { type Integer } from 'neo4j-driver';
-import type { Chunk } from '../chunking/chunk.js';
-import type { SearchFilters } from '../retrieval/channel.js';
-import { globToRegex } from './opensearchBodies.js';
+import type { Chunk } from '../contracts/chunk.js';
+import type { SearchFilters } from '../contracts/search.js';
+import { javaPathRegex, parsePathGlob } from '../pathFilter/index.js';
 
 /**
  * Pure Cypher builders for the Neo4j sink and dense channel. Every statement
@@ -178,7 +178,7 @@ export function vectorQueryStatement(q: VectorQuery): Statement {
   }
   if (q.filters?.paths?.length) {
     where.push('any(pattern IN $pathPatterns WHERE node.path =~ pattern)');
-    params.pathPatterns = q.filters.paths.map(globToRegex);
+    params.pathPatterns = q.filters.paths.map((g) => javaPathRegex(parsePathGlob(g)));
   }
   return {
     text: [

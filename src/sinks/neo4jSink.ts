@@ -1,5 +1,6 @@
 import neo4j from 'neo4j-driver';
-import type { EmbeddingContract } from '../embedding/port.js';
+import type { EmbeddingContract } from '../contracts/embedding.js';
+import { abortableSleep, type Sleep } from '../resilience/index.js';
 import type { EncodedBatch, Sink, SinkWriteResult } from './port.js';
 import {
   constraintStatements,
@@ -49,7 +50,7 @@ export function createNeo4jDriver(settings: Neo4jSettings): Neo4jDriverLike {
 export interface Neo4jSinkDeps {
   /** injected driver: the caller owns it and close() leaves it open */
   driver?: Neo4jDriverLike;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
   now?: () => number;
 }
 
@@ -75,7 +76,7 @@ export function toNumber(v: unknown): number {
 export function createNeo4jSink(settings: Neo4jSettings, deps: Neo4jSinkDeps = {}, options: Neo4jSinkOptions = {}): Sink {
   const driver = deps.driver ?? createNeo4jDriver(settings);
   const ownsDriver = !deps.driver;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = deps.sleep ?? abortableSleep;
   const now = deps.now ?? Date.now;
   const batchRows = options.batchRows ?? NEO4J_DEFAULTS.batchRows;
   const indexTimeoutMs = options.indexTimeoutMs ?? NEO4J_DEFAULTS.indexTimeoutMs;

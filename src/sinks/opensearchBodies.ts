@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Chunk } from '../chunking/chunk.js';
-import type { SearchFilters } from '../retrieval/channel.js';
-import type { SparseVector } from '../sparse/port.js';
+import type { Chunk } from '../contracts/chunk.js';
+import type { SearchFilters } from '../contracts/search.js';
+import type { SparseVector } from '../contracts/sparse.js';
+import { literalDirectory, luceneRegexp, parsePathGlob } from '../pathFilter/index.js';
 
 /**
  * Pure OpenSearch request bodies: index settings and mappings, bulk NDJSON,
@@ -232,45 +233,20 @@ export function chunkBulkOperations(ops: BulkOperation[], bounds: BulkBounds = D
 
 // ---------------------------------------------------------------- filters
 
-const REGEX_LITERAL = /[A-Za-z0-9_/\-\p{L}\p{N}]/u;
-
 /**
- * Glob -> regular expression valid in both Lucene (OpenSearch `regexp`) and
- * Java (Cypher `=~`); both match the whole path. `*` and `?` stay inside one
- * path segment, `**` crosses segments (and `**` plus a slash may match no
- * directory at all), and a glob without a slash matches the file name at any
- * depth ("*.py" is every Python file).
+ * One clause that passes a path matching any of the globs (src/pathFilter's
+ * grammar). A plain anchored directory ("src/**", "/docs/") is a term on
+ * the path_hierarchy subfield, which hits the path itself and everything
+ * under it; for globs that match only below it the path itself is excluded
+ * again. Anything else is a regexp on the keyword path.
  */
-export function globToRegex(glob: string): string {
-  let re = glob.includes('/') ? '' : '(.*/)?';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i];
-    if (ch === '*' && glob[i + 1] === '*') {
-      if (glob[i + 2] === '/') {
-        re += '(.*/)?';
-        i += 2;
-      } else {
-        re += '.*';
-        i += 1;
-      }
-    } else if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else re += REGEX_LITERAL.test(ch) ? ch : `\\${ch}`;
-  }
-  return re;
-}
-
-/** "dir/sub/**" -> "dir/sub": served by a term query on path.tree instead of a regexp. */
-function literalDirPrefix(glob: string): string | undefined {
-  const m = /^([^*?[\]{}]+)\/\*\*$/.exec(glob);
-  return m ? m[1].replace(/^\.\//, '') : undefined;
-}
-
-/** One clause that passes a path matching any of the globs. */
 export function pathFilterClause(globs: string[]): Record<string, unknown> {
   const should = globs.map((g) => {
-    const dir = literalDirPrefix(g);
-    return dir !== undefined ? { term: { 'path.tree': dir } } : { regexp: { path: { value: globToRegex(g) } } };
+    const glob = parsePathGlob(g);
+    const literal = literalDirectory(glob);
+    if (!literal) return { regexp: { path: { value: luceneRegexp(glob) } } };
+    const under = { term: { 'path.tree': literal.path } };
+    return literal.belowOnly ? { bool: { filter: [under], must_not: [{ term: { path: literal.path } }] } } : under;
   });
   return { bool: { should, minimum_should_match: 1 } };
 }

@@ -1,4 +1,5 @@
 import { Client } from '@opensearch-project/opensearch';
+import { retry, type Sleep } from '../resilience/index.js';
 import type { EncodedBatch, Sink, SinkWriteResult } from './port.js';
 import {
   buildChunkDocument,
@@ -13,6 +14,7 @@ import {
   type BulkBounds,
   type BulkOperation,
 } from './opensearchBodies.js';
+import { OpenSearchBulkError, type BulkItemFailure } from '../errors/openSearchBulkError.js';
 
 /** Connection settings, as in Config.opensearch. */
 export interface OpenSearchSettings {
@@ -61,28 +63,7 @@ export function createOpenSearchClient(settings: OpenSearchSettings): OpenSearch
 
 // ---------------------------------------------------------------- bulk with per-item retry
 
-export interface BulkItemFailure {
-  id: string;
-  status: number;
-  type?: string;
-  reason?: string;
-}
 
-/**
- * A bulk write that did not fully succeed. `retryable` is false when some
- * item failed for good (e.g. a mapping error): retrying the job cannot help.
- */
-export class OpenSearchBulkError extends Error {
-  constructor(
-    message: string,
-    readonly failures: BulkItemFailure[],
-    readonly retryable: boolean,
-    readonly attempts: number,
-  ) {
-    super(message);
-    this.name = 'OpenSearchBulkError';
-  }
-}
 
 export interface BulkRetryPolicy {
   /** attempts per request, the first included */
@@ -114,17 +95,21 @@ function summarise(failures: BulkItemFailure[], max = 3): string {
 
 export interface BulkRunDeps {
   client: OpenSearchClientLike;
-  sleep: (ms: number) => Promise<void>;
-  random: () => number;
+  sleep?: Sleep;
+  random?: () => number;
   policy: BulkRetryPolicy;
   refresh?: boolean | 'wait_for';
 }
 
+/** Thrown inside the retry to ask for another round: some items (or the whole request) failed transiently. */
+class TransientBulkFailure extends Error {}
+
 /**
  * Send one bounded group of operations. Items that fail with 429/5xx are
- * re-sent alone after an exponential, jittered pause; permanently failed items
- * are collected and reported once the rest are done. Returns the ids that
- * succeeded. `accept` tells which item statuses count as success.
+ * re-sent alone after an exponential, jittered pause (src/resilience);
+ * permanently failed items are collected and reported once the rest are
+ * done. Returns the ids that succeeded. `accept` tells which item statuses
+ * count as success.
  */
 export async function runBulk(
   deps: BulkRunDeps,
@@ -136,13 +121,11 @@ export async function runBulk(
   const permanent: BulkItemFailure[] = [];
   let pending = ops;
   let lastTransient: BulkItemFailure[] = [];
-  let attempt = 0;
-  while (pending.length > 0 && attempt < policy.maxAttempts) {
-    if (attempt > 0) {
-      const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      await deps.sleep(Math.round(exp * (0.5 + deps.random() / 2)));
-    }
-    attempt++;
+  let attempts = 0;
+
+  /** One bulk round over `pending`; throws TransientBulkFailure while retryable failures remain. */
+  async function round(attempt: number): Promise<void> {
+    attempts = attempt;
     let items: Record<string, BulkResponseItem>[];
     try {
       const res = await deps.client.bulk({ body: bulkBody(pending), ...(deps.refresh !== undefined ? { refresh: deps.refresh } : {}) });
@@ -154,7 +137,7 @@ export async function runBulk(
         throw new OpenSearchBulkError(`OpenSearch bulk request failed: ${describeFailure(failure)}`, [failure], false, attempt);
       }
       lastTransient = [failure];
-      continue;
+      throw new TransientBulkFailure();
     }
     if (items.length !== pending.length) {
       throw new OpenSearchBulkError(
@@ -164,7 +147,7 @@ export async function runBulk(
         attempt,
       );
     }
-    const retry: BulkOperation[] = [];
+    const again: BulkOperation[] = [];
     lastTransient = [];
     items.forEach((wrapped, i) => {
       const item = Object.values(wrapped)[0];
@@ -181,21 +164,35 @@ export async function runBulk(
         reason: typeof err === 'object' ? err?.reason : err,
       };
       if (item && isRetryableStatus(item.status)) {
-        retry.push(op);
+        again.push(op);
         lastTransient.push(failure);
       } else permanent.push(failure);
     });
-    pending = retry;
+    pending = again;
+    if (pending.length > 0) throw new TransientBulkFailure();
+  }
+
+  try {
+    await retry(round, {
+      attempts: policy.maxAttempts,
+      baseDelayMs: policy.baseDelayMs,
+      maxDelayMs: policy.maxDelayMs,
+      retryable: (err) => err instanceof TransientBulkFailure,
+      sleep: deps.sleep,
+      random: deps.random,
+    });
+  } catch (err) {
+    if (!(err instanceof TransientBulkFailure)) throw err;
   }
   if (pending.length > 0) {
     const failures = [...permanent, ...lastTransient];
     throw new OpenSearchBulkError(
-      `OpenSearch bulk gave up after ${attempt} attempts: ${pending.length} of ${ops.length} operations still failing ` +
+      `OpenSearch bulk gave up after ${attempts} attempts: ${pending.length} of ${ops.length} operations still failing ` +
         `(${summarise(lastTransient)})` +
         (permanent.length ? `; ${permanent.length} failed permanently (${summarise(permanent)})` : ''),
       failures,
       permanent.length === 0,
-      attempt,
+      attempts,
     );
   }
   if (permanent.length > 0) {
@@ -203,7 +200,7 @@ export async function runBulk(
       `OpenSearch rejected ${permanent.length} of ${ops.length} operations permanently: ${summarise(permanent)}`,
       permanent,
       false,
-      attempt,
+      attempts,
     );
   }
   return done;
@@ -214,7 +211,7 @@ export async function runBulk(
 export interface OpenSearchSinkDeps {
   /** injected client: the caller owns it and close() leaves it open */
   client?: OpenSearchClientLike;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
   random?: () => number;
 }
 
@@ -236,8 +233,8 @@ export function createOpenSearchSink(
   const bounds: BulkBounds = { ...DEFAULT_BULK_BOUNDS, ...options.bounds };
   const bulkDeps: BulkRunDeps = {
     client,
-    sleep: deps.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms))),
-    random: deps.random ?? Math.random,
+    sleep: deps.sleep,
+    random: deps.random,
     policy: { ...DEFAULT_BULK_RETRY, ...options.retry },
     refresh: options.refresh,
   };

@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Sink } from './port.js';
 

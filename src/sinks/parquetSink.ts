@@ -15,9 +15,9 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { sqlIdent, sqlString, type DuckDb } from '../catalog/duckdb.js';
-import type { EmbeddingContract } from '../embedding/port.js';
-import { tokenize } from '../retrieval/codeTokenizer.js';
-import type { SparseContract } from '../sparse/port.js';
+import type { EmbeddingContract } from '../contracts/embedding.js';
+import { tokenize } from '../text/codeTokenizer.js';
+import type { SparseContract } from '../contracts/sparse.js';
 import type { EncodedBatch, Sink, SinkWriteResult } from './port.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { Chunk } from '../chunking/chunk.js';
-import type { EmbeddingContract } from '../embedding/port.js';
-import type { SparseContract, SparseVector } from '../sparse/port.js';
+import type { Chunk } from '../contracts/chunk.js';
+import type { EmbeddingContract } from '../contracts/embedding.js';
+import type { SparseContract, SparseVector } from '../contracts/sparse.js';
 
 /** One encoded batch, as every sink receives it. */
 export interface EncodedBatch {

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { DuckDb } from '../catalog/duckdb.js';
-import type { Chunk } from '../chunking/chunk.js';
+import type { Chunk } from '../contracts/chunk.js';
 import { liveChunkIds } from '../manifest/manifest.js';
 import type { ManifestStore } from '../manifest/store.js';
 import type { Logger } from '../observability/logger.js';
-import type { SparseVector } from '../sparse/port.js';
+import type { SparseVector } from '../contracts/sparse.js';
 import { createSinkCircuit } from './circuit.js';
 import { createContainedSinks, type SinkStatus } from './contained.js';
 import type { SinkFailureLog } from './failureLog.js';
@@ -59,7 +59,7 @@ export async function resyncSinks(deps: ResyncDeps, repo: string): Promise<Resyn
   const contained = createContainedSinks({
     logger: log,
     attempts: deps.attempts ?? 3,
-    circuit: createSinkCircuit({ cooldownMs: Number.MAX_SAFE_INTEGER }),
+    circuit: createSinkCircuit({ cooldownMs: Infinity }),
     failureLog: deps.failureLog,
   });
   const status: Record<string, SinkStatus> = Object.fromEntries(deps.sinks.map((s) => [s.name, { status: 'ok' } as SinkStatus]));

@@ -1,4 +1,4 @@
-import type { Chunk } from '../chunking/chunk.js';
+import type { Chunk } from '../contracts/chunk.js';
 
 /**
  * Blank lines between the parts: a plain-text boundary any tokenizer handles

@@ -1,11 +1,4 @@
-/** Sparse (SPLADE) term weights: term -> positive weight, L2-normalised. */
-export type SparseVector = Record<string, number>;
-
-export interface SparseContract {
-  model: string;
-  topK: number;
-  minWeight: number;
-}
+import type { SparseContract, SparseVector } from '../contracts/sparse.js';
 
 /** The sparse encoder port: SPLADE document mode and query mode. */
 export interface SparseEncoder {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { SparseEncoder, SparseVector } from './port.js';
+import type { SparseEncoder } from './port.js';
+import type { SparseVector } from '../contracts/sparse.js';
 
 /**
  * SPLADE query expansion cached in Redis for `ttlS` seconds (seed 003 5.3),

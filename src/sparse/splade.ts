@@ -1,5 +1,7 @@
 import path from 'node:path';
-import { loadHfTokenizer, padBatch, TOKENIZER_FILE, type EncodedText } from '../embedding/hfTokenizer.js';
+import { loadTokenizer, TOKENIZER_FILE } from '../embedding/huggingFaceTokenizer.js';
+import { padBatch } from '../embedding/paddedBatch.js';
+import type { EncodedText } from '../embedding/tokenizer.js';
 import {
   checkEncoderInputs,
   checkModelDir,
@@ -11,7 +13,8 @@ import {
   type OnnxSession,
   type OnnxSessionFactory,
 } from '../embedding/onnxSession.js';
-import type { SparseContract, SparseEncoder, SparseVector } from './port.js';
+import type { SparseContract, SparseVector } from '../contracts/sparse.js';
+import type { SparseEncoder } from './port.js';
 
 export interface SpladeEncoderOptions {
   /** holds model.onnx (an MLM head: logits [batch, seq, vocab]) + tokenizer.json */
@@ -43,7 +46,7 @@ export async function createSpladeEncoder(opts: SpladeEncoderOptions): Promise<S
   const { modelDir, topK, minWeight, maxTokens } = opts;
   if (opts.batchSize !== undefined && opts.batchSize < 1) throw new Error(`batchSize must be ≥ 1 (got ${opts.batchSize})`);
   await checkModelDir(modelDir, [MODEL_FILE, TOKENIZER_FILE], 'SPLADE');
-  const tokenizer = await loadHfTokenizer(modelDir);
+  const tokenizer = await loadTokenizer(modelDir);
   const modelPath = path.join(modelDir, MODEL_FILE);
   let session: OnnxSession | undefined = await (opts.createSession ?? openOnnxSession)(modelPath, { device: opts.device, threads: opts.threads, allowSpinning: opts.allowSpinning });
   checkEncoderInputs(session, modelPath);

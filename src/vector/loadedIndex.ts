@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { VectorIndexRef } from '../manifest/manifest.js';
-import type { ChannelHit } from '../retrieval/channel.js';
+import type { ChannelHit } from '../contracts/search.js';
 import { FaissIndex } from './faissNative.js';
 
 /** A FAISS index file loaded for search, with its position → chunk id map. */

@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { PrimaryIndexPolicy } from './planner.js';
 
 /** Training points per IVF list: faiss warns below 39; more mostly costs k-means time (bench:faiss). */

@@ -1,4 +1,4 @@
-import type { ChannelHit } from '../retrieval/channel.js';
+import type { ChannelHit } from '../contracts/search.js';
 
 export interface SearchableIndex {
   /** vectors in the index */

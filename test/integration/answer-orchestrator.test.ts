@@ -106,9 +106,9 @@ describe('answer orchestrator: budgets and fallbacks', () => {
     const abort = new AbortController();
     abort.abort();
     const cancelled = await o.run(req, sink([]), abort.signal);
-    expect(cancelled).toMatchObject({ state: 'cancelled', error: { status: 409 } });
+    expect(cancelled).toMatchObject({ state: 'cancelled', error: { kind: 'cancelled', code: 'answer-cancelled' } });
     const missing = await o.run({ ...req, repo: 'nope' }, sink([]), new AbortController().signal);
-    expect(missing).toMatchObject({ state: 'failed', error: { status: 404, type: expect.stringContaining('repo-not-indexed') } });
+    expect(missing).toMatchObject({ state: 'failed', error: { kind: 'not_found', code: 'repo-not-indexed' } });
     expect(traces.map((t) => t.state)).toEqual(['cancelled', 'failed']);
   });
 });

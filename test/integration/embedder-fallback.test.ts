@@ -5,10 +5,10 @@ import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactKeys } from '../../jobs/artifactKeys.js';
+import { artifactKeys } from '../../src/contracts/artifacts.js';
 import { createEncodeDenseProcessor } from '../../jobs/encodeDense.js';
 import { createDirectoryArtifactStore, type ArtifactStore } from '../../src/artifacts/store.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { BatchSizeMemory } from '../../src/embedding/batchSizeMemory.js';
 import { chooseEmbedder, createEmbedder } from '../../src/embedding/factory.js';
 import { silentLogger } from '../../src/observability/logger.js';
@@ -83,7 +83,7 @@ describe('choosing the dense embedder, and falling back from vLLM to the in-proc
       expect(vectors.map((v) => v.length)).toEqual([6, 6]);
       expect(embedder.contract).toMatchObject({ provider: 'onnx', model: MODEL_ID });
       expect(records.find((r) => r.msg === 'vLLM unavailable: embedding in process instead')).toMatchObject({
-        err: expect.stringContaining(`vLLM embeddings at ${vllmDown}/embeddings unavailable`),
+        err: expect.objectContaining({ name: "EmbeddingError", message: expect.stringContaining(`vLLM embeddings at ${vllmDown}/embeddings unavailable`), stack: expect.any(String) }),
       });
       expect((await embedder.health()).detail).toContain('in-process fallback in use');
     } finally {

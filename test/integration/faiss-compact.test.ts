@@ -5,7 +5,7 @@ import { commitAll, git, initRepo, makeTmpDir, removeDir, writeTree } from '../f
 import { compactRepo, indexRepo, liveIds, search } from '../support/indexing.js';
 import { createRepoLock } from '../../src/manifest/repoLock.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { serve, type Server } from '../../src/server/serve.js';
+import { serve, type Server } from '../../workers/serve.js';
 import { postJson, startStack, waitForIndexJob, type TestStack } from '../support/stack.js';
 
 const WORDS = (

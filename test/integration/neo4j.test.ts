@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import neo4j from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Chunk } from '../../src/chunking/chunk.js';
-import type { EmbeddingContract } from '../../src/embedding/port.js';
+import type { Chunk } from '../../src/contracts/chunk.js';
+import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 import { createNeo4jDenseChannel } from '../../src/retrieval/neo4jChannel.js';
 import { vectorIndexStateStatement } from '../../src/sinks/neo4jCypher.js';
 import { createNeo4jDriver, createNeo4jSink, toNumber, type Neo4jDriverLike } from '../../src/sinks/neo4jSink.js';

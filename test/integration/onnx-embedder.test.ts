@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxEmbedder, type OnnxEmbedderOptions } from '../../src/embedding/onnx.js';
 import { openOnnxSession, type OnnxSession, type OnnxSessionFactory } from '../../src/embedding/onnxSession.js';
-import { OutOfMemoryError } from '../../src/embedding/port.js';
+import { OutOfMemoryError } from '../../src/errors/outOfMemoryError.js';
 import { tinyVocab, writeTinyEmbeddingModel } from '../support/onnxModels.js';
 
 /**

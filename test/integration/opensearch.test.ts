@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Chunk } from '../../src/chunking/chunk.js';
-import type { EmbeddingContract } from '../../src/embedding/port.js';
+import type { Chunk } from '../../src/contracts/chunk.js';
+import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 import {
   createOpenSearchBm25Channel,
   createOpenSearchHybridChannel,
@@ -10,7 +10,7 @@ import {
 } from '../../src/retrieval/opensearchChannels.js';
 import { createOpenSearchClient, createOpenSearchSink, type OpenSearchClientLike } from '../../src/sinks/opensearchSink.js';
 import type { Sink } from '../../src/sinks/port.js';
-import type { SparseVector } from '../../src/sparse/port.js';
+import type { SparseVector } from '../../src/contracts/sparse.js';
 import { testContract } from '../support/contract.js';
 
 /**

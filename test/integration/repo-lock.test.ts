@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRepoLock, LeaseLostError, LockTimeoutError, repoLockKey } from '../../src/manifest/repoLock.js';
+import { createRepoLock, repoLockKey } from '../../src/manifest/repoLock.js';
+import { LeaseLostError } from '../../src/errors/leaseLostError.js';
+import { LockTimeoutError } from '../../src/errors/lockTimeoutError.js';
 import { dropPrefix, REDIS_URL } from '../support/stack.js';
 
 const prefix = `citest-lock-${randomBytes(4).toString('hex')}`;

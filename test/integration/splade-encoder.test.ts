@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openOnnxSession, type OnnxSession, type OnnxSessionFactory } from '../../src/embedding/onnxSession.js';
-import { OutOfMemoryError } from '../../src/embedding/port.js';
+import { OutOfMemoryError } from '../../src/errors/outOfMemoryError.js';
 import { spladeDocumentText } from '../../src/sparse/documentText.js';
 import { createSpladeEncoder, type SpladeEncoderOptions } from '../../src/sparse/splade.js';
-import type { SparseVector } from '../../src/sparse/port.js';
+import type { SparseVector } from '../../src/contracts/sparse.js';
 import { codeVocab, tinyVocab, writeTinySpladeModel } from '../support/onnxModels.js';
 
 /**

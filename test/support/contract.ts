@@ -1,4 +1,4 @@
-import type { EmbeddingContract } from '../../src/embedding/port.js';
+import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 
 /** An embedding contract for tests that need one but do not care about most of it. */
 export const testContract = (overrides: Partial<EmbeddingContract> = {}): EmbeddingContract => ({

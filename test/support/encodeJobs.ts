@@ -1,9 +1,12 @@
+import type { EncodeDensePayload } from '../../src/contracts/payloads.js';
+import type { EncodeDenseResult } from '../../src/contracts/results.js';
 import type { Job } from 'bullmq';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { artifactKeys } from '../../jobs/artifactKeys.js';
+import { artifactKeys } from '../../src/contracts/artifacts.js';
 import type { ArtifactStore } from '../../src/artifacts/store.js';
-import { chunkId, type Chunk } from '../../src/chunking/chunk.js';
+import { chunkId } from '../../src/chunking/chunk.js';
+import { type Chunk } from '../../src/contracts/chunk.js';
 
 /**
  * Helpers for driving the encode processors directly (without a queue):
@@ -25,8 +28,8 @@ export async function stageBatch(artifacts: ArtifactStore, runId: string, batchI
 }
 
 /** The slice of a BullMQ Job the encode processors read. */
-export function jobOf(data: { runId: string; repo: string; batchIndex: number }, id = `${data.runId}-b${data.batchIndex}`): Job {
-  return { id, data, attemptsMade: 0, name: 'encode.dense' } as unknown as Job;
+export function jobOf(data: EncodeDensePayload, id = `${data.runId}-b${data.batchIndex}`): Job<EncodeDensePayload, EncodeDenseResult, 'encode.dense'> {
+  return { id, data, attemptsMade: 0, name: 'encode.dense' } as unknown as Job<EncodeDensePayload, EncodeDenseResult, 'encode.dense'>;
 }
 
 /** A pino logger at `level` that keeps every record for assertions. */

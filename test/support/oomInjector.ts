@@ -1,4 +1,5 @@
-import { OutOfMemoryError, type Embedder } from '../../src/embedding/port.js';
+import { OutOfMemoryError } from '../../src/errors/outOfMemoryError.js';
+import { type Embedder } from '../../src/embedding/port.js';
 
 /**
  * A real embedder behind a fault injector: any call with more than `limit`

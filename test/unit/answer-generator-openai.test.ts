@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GeneratorError, type GeneratorDelta } from '../../src/answer/generator.js';
+import { GeneratorError } from '../../src/errors/generatorError.js';
+import { type GeneratorDelta } from '../../src/answer/generator.js';
 import { createOpenAIChatGenerator } from '../../src/answer/generatorOpenAI.js';
-import { createVllmReranker, RerankError } from '../../src/answer/reranker.js';
+import { createVllmReranker } from '../../src/answer/reranker.js';
+import { RerankError } from '../../src/errors/rerankError.js';
 import { registerChatCompletions, registerRerank, startFakeOpenAIServer, type ChatControl, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
 
 const input = (signal?: AbortSignal) => ({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BatchTooLargeError, encodeWithHalving } from '../../src/embedding/batchHalving.js';
-import { OutOfMemoryError } from '../../src/embedding/port.js';
+import { BatchTooLargeError } from '../../src/errors/batchTooLargeError.js';
+import { encodeWithHalving } from '../../src/embedding/batchHalving.js';
+import { OutOfMemoryError } from '../../src/errors/outOfMemoryError.js';
 
 /** An encoder with a memory limit: batches above `limit` run out of memory, like a GPU would. */
 function limitedEncoder(limit: number) {

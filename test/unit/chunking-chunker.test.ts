@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chunkId, type Chunk } from '../../src/chunking/chunk.js';
+import { chunkId } from '../../src/chunking/chunk.js';
+import { type Chunk } from '../../src/contracts/chunk.js';
 import { createChunker, type ChunkerOptions } from '../../src/chunking/index.js';
 import { estimateTokens } from '../../src/chunking/tokens.js';
 import { SAMPLE_REPO } from '../fixtures/repoHelpers.js';

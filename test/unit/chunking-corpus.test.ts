@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BENCH_LANGUAGES, CORPUS_DIR, corpusFiles } from '../../bench/langCorpus.js';
-import type { Chunk } from '../../src/chunking/chunk.js';
+import type { Chunk } from '../../src/contracts/chunk.js';
 import { createChunker, type ChunkerOptions } from '../../src/chunking/index.js';
 import { estimateTokens } from '../../src/chunking/tokens.js';
 import { detectLanguage } from '../../src/repo/language.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { termFrequencies, tokenize } from '../../src/retrieval/codeTokenizer.js';
+import { termFrequencies, tokenize } from '../../src/text/codeTokenizer.js';
 
 describe('tokenize', () => {
   it('keeps a camelCase identifier whole and adds its lowercased parts', () => {

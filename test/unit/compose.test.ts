@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildCli } from '../../src/cli/main.js';
-import { loadConfig } from '../../src/config.js';
-import { ROLES } from '../../src/queue/names.js';
+import { loadConfig } from '../../src/config/index.js';
+import { ROLES } from '../../src/contracts/queues.js';
 
 /**
  * docker-compose.gpu.yml cannot be brought up here (no Docker engine, no GPU),
@@ -165,7 +165,7 @@ describe('docker-compose.gpu.yml', () => {
   });
 
   it('runs commands the CLI knows, with real roles', () => {
-    const commands = buildCli().commands.map((c) => c.name());
+    const commands = buildCli(async () => {}).commands.map((c) => c.name());
     for (const [name, s] of codeintel) {
       expect(commands, name).toContain(args(s)[0]);
       const role = flag(s, '--role');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { EmbeddingError } from '../../src/embedding/errors.js';
+import { EmbeddingError } from '../../src/errors/embeddingError.js';
 import { withInprocessFallback } from '../../src/embedding/fallback.js';
-import { OutOfMemoryError, type Embedder } from '../../src/embedding/port.js';
+import { OutOfMemoryError } from '../../src/errors/outOfMemoryError.js';
+import { type Embedder } from '../../src/embedding/port.js';
 
 /** An embedder that answers with its own marker value, or fails with whatever `fail` returns. */
 function fakeEmbedder(provider: 'vllm' | 'onnx', marker: number) {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import {
   checkGpu,
   countVisibleGpus,
@@ -10,7 +10,8 @@ import {
   type GpuProbes,
   type ProbeResult,
 } from '../../src/gpu/enforce.js';
-import { cudaDeviceId, onnxDevice, pinGpu } from '../../src/gpu/pin.js';
+import { cudaDeviceId, onnxDevice } from '../../src/embedding/onnxDevice.js';
+import { pinGpu } from '../../src/gpu/pin.js';
 import { silentLogger } from '../../src/observability/logger.js';
 
 const oneGpu: GpuListing = { ok: true, detail: 'GPU 0: NVIDIA L4 (23034 MiB)', gpus: [{ index: 0, name: 'NVIDIA L4', memory: '23034 MiB' }] };

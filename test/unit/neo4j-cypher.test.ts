@@ -1,6 +1,6 @@
-import neo4j from 'neo4j-driver';
+import neo4j, { type Integer } from 'neo4j-driver';
 import { describe, expect, it } from 'vitest';
-import type { Chunk } from '../../src/chunking/chunk.js';
+import type { Chunk } from '../../src/contracts/chunk.js';
 import {
   constraintStatements,
   deleteChunksStatement,
@@ -134,9 +134,9 @@ describe('vector query statement', () => {
         LIMIT $k`),
     );
     expect(s.params.index).toBe('chunk_qwen_idx');
-    expect((s.params.candidates as any).toNumber()).toBe(40);
+    expect((s.params.candidates as Integer).toNumber()).toBe(40);
     expect(neo4j.isInt(s.params.k)).toBe(true);
-    expect((s.params.k as any).toNumber()).toBe(10);
+    expect((s.params.k as Integer).toNumber()).toBe(10);
     expect(s.params.vector).toEqual([1, 0]);
   });
 
@@ -152,8 +152,9 @@ describe('vector query statement', () => {
       'WHERE node.repo = $repo AND node.language IN $languages AND any(pattern IN $pathPatterns WHERE node.path =~ pattern)',
     );
     expect(s.params.languages).toEqual(['python']);
-    expect(s.params.pathPatterns).toEqual(['src/.*', '(.*/)?[^/]*\\.py']);
-    expect((s.params.candidates as any).toNumber()).toBe(40);
+    // dot-all, so names with a newline match too; "*.py" also matches under a directory named "x.py", as in gitignore
+    expect(s.params.pathPatterns).toEqual(['(?s)src/.*', '(?s)(?:.*/)?[^/]*\\.py(?:/.*)?']);
+    expect((s.params.candidates as Integer).toNumber()).toBe(40);
   });
 
   it('reject a k that is not a positive integer', () => {

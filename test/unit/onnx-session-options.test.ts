@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { createOnnxEmbedder } from '../../src/embedding/onnx.js';
 import { sessionOptions } from '../../src/embedding/onnxSession.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';

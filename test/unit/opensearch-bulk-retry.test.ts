@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Chunk } from '../../src/chunking/chunk.js';
-import type { EmbeddingContract } from '../../src/embedding/port.js';
+import type { Chunk } from '../../src/contracts/chunk.js';
+import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 import type { EncodedBatch } from '../../src/sinks/port.js';
-import {
-  createOpenSearchSink,
-  OpenSearchBulkError,
-  type BulkResponseItem,
-  type OpenSearchClientLike,
-} from '../../src/sinks/opensearchSink.js';
+import { createOpenSearchSink, type BulkResponseItem, type OpenSearchClientLike } from '../../src/sinks/opensearchSink.js';
+import { OpenSearchBulkError } from '../../src/errors/openSearchBulkError.js';
 import { testContract } from '../support/contract.js';
 
 const contract: EmbeddingContract = testContract();
@@ -68,7 +64,7 @@ function sinkWith(client: OpenSearchClientLike, maxAttempts = 4) {
   const sleeps: number[] = [];
   const sink = createOpenSearchSink(
     { url: 'http://unused', index: 'chunks' },
-    { client, sleep: async (ms) => void sleeps.push(ms), random: () => 1 },
+    { client, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 }, // jitter factor exactly 1
     { retry: { maxAttempts, baseDelayMs: 100, maxDelayMs: 1000 } },
   );
   return { sink, sleeps };

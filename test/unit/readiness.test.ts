@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateReadiness, type ReadinessProbe } from '../../src/observability/readiness.js';
-import { TimeoutError, withTimeout } from '../../src/observability/withTimeout.js';
 
 const never = () => new Promise<never>(() => {});
 const optional = (run: ReadinessProbe): ReadinessProbe => Object.assign(run, { required: false });
@@ -31,16 +30,5 @@ describe('readiness modes', () => {
     const degraded = await evaluateReadiness({ redis: async () => ({ ok: true, required: true }), opensearch: optional(never) }, 20);
     expect(degraded.mode).toBe('degraded');
     expect(degraded.checks.opensearch).toEqual({ ok: false, required: false, detail: 'check timed out after 20 ms' });
-  });
-});
-
-describe('withTimeout', () => {
-  it('passes the result through when the work is in time', async () => {
-    await expect(withTimeout(Promise.resolve(7), 50, 'late')).resolves.toBe(7);
-  });
-  it('rejects with a TimeoutError carrying the message when it is not', async () => {
-    const err = await withTimeout(never(), 10, 'missed its 10 ms budget').catch((e) => e);
-    expect(err).toBeInstanceOf(TimeoutError);
-    expect(err.message).toBe('missed its 10 ms budget');
   });
 });

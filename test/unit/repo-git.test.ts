@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBlobReader } from '../../src/repo/catFile.js';
 import { dirSize } from '../../src/repo/dirSize.js';
-import { GitError, gitEnv, runGit, summarizeStderr } from '../../src/repo/git.js';
+import { GitError } from '../../src/errors/gitError.js';
+import { gitEnv, runGit, summarizeStderr } from '../../src/repo/git.js';
 import { detectLanguage } from '../../src/repo/language.js';
 import { commitAll, git, initRepo, makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IntakeError } from '../../src/repo/errors.js';
+import { IntakeError } from '../../src/errors/intakeError.js';
 import { validateGitUrl } from '../../src/repo/gitUrl.js';
 import { isGitUrl } from '../../src/repo/intake.js';
 import { validateRef } from '../../src/repo/ref.js';
@@ -62,8 +62,8 @@ describe('validateGitUrl', () => {
   ])('rejects %j with a 400 IntakeError', (input, why) => {
     const err = rejection(input);
     expect(err).toBeInstanceOf(IntakeError);
-    expect((err as IntakeError).code).toBe('bad_request');
-    expect((err as IntakeError).status).toBe(400);
+    expect((err as IntakeError).reason).toBe('bad_request');
+    expect((err as IntakeError).kind).toBe('invalid');
     expect((err as IntakeError).message).toMatch(why);
   });
 

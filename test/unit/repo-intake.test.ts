@@ -1,7 +1,7 @@
 import { chmod, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IntakeError } from '../../src/repo/errors.js';
+import { IntakeError } from '../../src/errors/intakeError.js';
 import { cloneGitRepo, resolveLocalRepo } from '../../src/repo/intake.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
 
@@ -37,42 +37,42 @@ describe('resolveLocalRepo', () => {
 
   it('rejects a relative path with 400', async () => {
     const err = await intakeError(resolveLocalRepo('roots/repo-a', { repoRoots: [] }));
-    expect([err.code, err.status]).toEqual(['bad_request', 400]);
+    expect([err.reason, err.kind]).toEqual(['bad_request', 'invalid']);
     expect(err.message).toMatch(/absolute/);
   });
 
   it('answers 404 "no such directory" for a path that does not exist', async () => {
     const err = await intakeError(resolveLocalRepo(path.join(roots, 'missing'), { repoRoots: [roots] }));
-    expect([err.code, err.status]).toEqual(['not_found', 404]);
+    expect([err.reason, err.kind]).toEqual(['not_found', 'not_found']);
     expect(err.message).toMatch(/no such directory/);
   });
 
   it('answers 403 for a directory outside every root', async () => {
     const err = await intakeError(resolveLocalRepo(path.join(tmp, 'elsewhere'), { repoRoots: [roots] }));
-    expect([err.code, err.status]).toEqual(['forbidden', 403]);
+    expect([err.reason, err.kind]).toEqual(['forbidden', 'forbidden']);
   });
 
   it('answers 403 (not 404) for missing paths outside the roots, so existence cannot be probed', async () => {
     const err = await intakeError(resolveLocalRepo('/definitely/not/here', { repoRoots: [roots] }));
-    expect(err.status).toBe(403);
+    expect(err.kind).toBe('forbidden');
   });
 
   it('answers 403 for a symlink inside a root that points outside it', async () => {
     await symlink(path.join(tmp, 'elsewhere'), path.join(roots, 'sneaky'));
     const err = await intakeError(resolveLocalRepo(path.join(roots, 'sneaky'), { repoRoots: [roots] }));
-    expect(err.status).toBe(403);
+    expect(err.kind).toBe('forbidden');
   });
 
   it('does not treat a sibling with a common prefix as inside the root', async () => {
     await mkdir(path.join(tmp, 'roots-evil'));
     const err = await intakeError(resolveLocalRepo(path.join(tmp, 'roots-evil'), { repoRoots: [roots] }));
-    expect(err.status).toBe(403);
+    expect(err.kind).toBe('forbidden');
   });
 
   it('answers 422 for a file', async () => {
     await writeFile(path.join(roots, 'file.txt'), 'x');
     const err = await intakeError(resolveLocalRepo(path.join(roots, 'file.txt'), { repoRoots: [roots] }));
-    expect([err.code, err.status]).toEqual(['unprocessable', 422]);
+    expect([err.reason, err.kind]).toEqual(['unprocessable', 'unprocessable']);
   });
 
   it.skipIf(process.getuid?.() === 0)('answers 403 for a directory it cannot read', async () => {
@@ -81,7 +81,7 @@ describe('resolveLocalRepo', () => {
     await chmod(locked, 0o000);
     try {
       const err = await intakeError(resolveLocalRepo(locked, { repoRoots: [roots] }));
-      expect(err.status).toBe(403);
+      expect(err.kind).toBe('forbidden');
     } finally {
       await chmod(locked, 0o755);
     }
@@ -95,14 +95,14 @@ describe('cloneGitRepo', () => {
     const dest = path.join(tmp, 'clone');
     for (const url of ['file:///etc', '/etc', 'ext::sh -c id']) {
       const err = await intakeError(cloneGitRepo(url, dest, opts));
-      expect(err.status).toBe(400);
+      expect(err.kind).toBe('invalid');
     }
     await expect(stat(dest)).rejects.toThrow(/ENOENT/);
   });
 
   it('refuses an option-like ref', async () => {
     const err = await intakeError(cloneGitRepo('https://github.com/a/b.git', path.join(tmp, 'c'), { ...opts, ref: '--upload-pack=id' }));
-    expect(err.status).toBe(400);
+    expect(err.kind).toBe('invalid');
   });
 
   it('fails fast with a clean 422 and leaves no destination when the remote is unreachable', async () => {
@@ -110,7 +110,7 @@ describe('cloneGitRepo', () => {
     const started = Date.now();
     const err = await intakeError(cloneGitRepo('https://127.0.0.1:9/nope.git', dest, opts));
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect([err.code, err.status]).toEqual(['unprocessable', 422]);
+    expect([err.reason, err.kind]).toEqual(['unprocessable', 'unprocessable']);
     expect(err.message).toMatch(/^could not clone https:\/\/127\.0\.0\.1:9\/nope\.git: git clone failed: /);
     expect(err.message).not.toMatch(/Cloning into/);
     await expect(stat(dest)).rejects.toThrow(/ENOENT/);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IntakeError } from '../../src/repo/errors.js';
+import { IntakeError } from '../../src/errors/intakeError.js';
 import { openSnapshot, type FileListing, type RepoSnapshot, type SnapshotOptions } from '../../src/repo/snapshot.js';
 import { SAMPLE_REPO, commitAll, initRepo, makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
 
@@ -81,8 +81,8 @@ describe('symlinks', () => {
     expect(paths(listing)).toEqual(['a.ts', 'dir/b.ts']);
     expect(skipped(listing)).toEqual({ passwd: 'symlink_escape', 'outside-dir': 'symlink_escape' });
     // Reading through them is refused as well.
-    await expect(snap.read('passwd')).rejects.toMatchObject({ code: 'forbidden', status: 403 });
-    await expect(snap.read('outside-dir/secret.txt')).rejects.toMatchObject({ code: 'not_found', status: 404 });
+    await expect(snap.read('passwd')).rejects.toMatchObject({ reason: 'forbidden', kind: 'forbidden' });
+    await expect(snap.read('outside-dir/secret.txt')).rejects.toMatchObject({ reason: 'not_found', kind: 'not_found' });
     return snap;
   };
 
@@ -108,7 +108,7 @@ describe('symlinks', () => {
     const listing = await snap.listFiles();
     expect(skipped(listing)['dir/b.ts']).toBe('symlink_escape');
     expect(paths(listing)).not.toContain('dir/b.ts');
-    await expect(snap.read('dir/b.ts')).rejects.toMatchObject({ status: 403 });
+    await expect(snap.read('dir/b.ts')).rejects.toMatchObject({ kind: 'forbidden' });
   });
 });
 
@@ -135,7 +135,7 @@ describe('git work tree', () => {
     commitAll(repo);
     const snap = await openSnapshot(repo, opts);
     expect(await snap.read('app.ts')).toBe('export {};\n');
-    for (const p of ['.env', '.git/config', '.git/HEAD']) await expect(snap.read(p)).rejects.toMatchObject({ code: 'not_found' });
+    for (const p of ['.env', '.git/config', '.git/HEAD']) await expect(snap.read(p)).rejects.toMatchObject({ reason: 'not_found' });
   });
 
   it('quietly drops tracked files deleted from the work tree', async () => {
@@ -186,9 +186,9 @@ describe('reading files', () => {
     const snap = await openSnapshot(repo, opts);
     expect(await snap.read('bom.ts')).toBe('export const x = 1;\n');
     for (const bad of ['../repo/bom.ts', '/etc/passwd', 'a/../bom.ts', './bom.ts', '']) {
-      await expect(snap.read(bad)).rejects.toMatchObject({ code: 'bad_request' });
+      await expect(snap.read(bad)).rejects.toMatchObject({ reason: 'bad_request' });
     }
-    await expect(snap.read('missing.ts')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(snap.read('missing.ts')).rejects.toMatchObject({ reason: 'not_found' });
   });
 });
 
@@ -211,7 +211,7 @@ describe('snapshot of a ref', () => {
       expect(listing.files).toEqual([{ path: 'calc.py', size: 9, hash: sha256('RATE = 2\n'), language: 'python' }]);
       expect(listing.skipped).toEqual([{ path: 'link', reason: 'symlink_escape' }]);
       expect(await head.read('calc.py')).toBe('RATE = 2\n');
-      await expect(head.read('new.py')).rejects.toMatchObject({ code: 'not_found' });
+      await expect(head.read('new.py')).rejects.toMatchObject({ reason: 'not_found' });
     } finally {
       head.close();
     }
@@ -235,10 +235,10 @@ describe('snapshot of a ref', () => {
   it('answers 404 for an unknown ref, 400 for an option-like one or outside git', async () => {
     await writeTree(repo, { 'a.py': 'a = 1\n' });
     const notGit = await openSnapshot(repo, opts).then(() => openSnapshot(repo, { ...opts, ref: 'main' })).catch((e) => e);
-    expect(notGit).toMatchObject({ status: 400 });
+    expect(notGit).toMatchObject({ kind: 'invalid' });
     initRepo(repo);
     commitAll(repo);
-    await expect(openSnapshot(repo, { ...opts, ref: 'no-such-branch' })).rejects.toMatchObject({ status: 404 });
+    await expect(openSnapshot(repo, { ...opts, ref: 'no-such-branch' })).rejects.toMatchObject({ kind: 'not_found' });
     await expect(openSnapshot(repo, { ...opts, ref: '--output=/tmp/x' })).rejects.toBeInstanceOf(IntakeError);
   });
 });

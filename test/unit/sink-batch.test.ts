@@ -1,10 +1,12 @@
 import type { Job } from 'bullmq';
+import type { SinkBatchPayload } from '../../src/contracts/payloads.js';
+import type { SinkBatchResult } from '../../src/contracts/results.js';
 import { describe, expect, it } from 'vitest';
-import { artifactKeys } from '../../jobs/artifactKeys.js';
+import { artifactKeys } from '../../src/contracts/artifacts.js';
 import { createSinkBatchProcessor } from '../../jobs/sinkBatch.js';
 import type { ArtifactStore } from '../../src/artifacts/store.js';
-import type { Chunk } from '../../src/chunking/chunk.js';
-import type { EmbeddingContract } from '../../src/embedding/port.js';
+import type { Chunk } from '../../src/contracts/chunk.js';
+import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { RunProgress } from '../../src/queue/runProgress.js';
 import { createSinkCircuit } from '../../src/sinks/circuit.js';
@@ -52,7 +54,7 @@ function sink(name: string, overrides: Partial<Sink> = {}): Sink & { batches: En
 
 const recorded: [string, string, number, number][] = [];
 const progress = { record: async (run: string, stage: string, b: number, n: number) => void recorded.push([run, stage, b, n]) } as unknown as RunProgress;
-const job = { id: 'run1-b00000-sink', data: { runId: 'run1', repo: 'r', batchIndex: 0, sparse: false } } as unknown as Job;
+const job = { id: 'run1-b00000-sink', data: { runId: 'run1', repo: 'r', batchIndex: 0, sparse: false } } as unknown as Job<SinkBatchPayload, SinkBatchResult, 'sink.batch'>;
 
 describe('sink.batch with optional sinks', () => {
   it('writes Parquet and reports the batch done when an optional sink fails even at init (schema, index)', async () => {

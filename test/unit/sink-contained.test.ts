@@ -95,6 +95,12 @@ describe('contained optional-sink operations', () => {
     expect(neo.calls).toBe(4);
   });
 
+  it('an endless cooldown (one resync run) keeps skipping, with a reason that says so', () => {
+    const circuit = createSinkCircuit({ cooldownMs: Infinity, now: () => 1_000_000 });
+    circuit.failed('neo4j', 'ECONNREFUSED');
+    expect(circuit.skipReason('neo4j')).toMatch(/^skipped: neo4j failed on an earlier batch at .*\(ECONNREFUSED\); next attempt not in this run$/);
+  });
+
   it('a zero cooldown never skips', () => {
     const circuit = createSinkCircuit({ cooldownMs: 0 });
     circuit.failed('neo4j', 'down');

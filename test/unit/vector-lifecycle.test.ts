@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactionDue } from '../../src/indexing/compaction.js';
 import { contractChange, fileTableDigest } from '../../src/indexing/versioning.js';
-import type { EmbeddingContract } from '../../src/embedding/port.js';
+import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 import { readFaissHeader } from '../../src/vector/faissHeader.js';
 import { FaissIndex } from '../../src/vector/faissNative.js';
 import { buildIndexFiles } from '../../src/vector/indexFiles.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EmbeddingError } from '../../src/embedding/errors.js';
-import { OutOfMemoryError } from '../../src/embedding/port.js';
+import { EmbeddingError } from '../../src/errors/embeddingError.js';
+import { OutOfMemoryError } from '../../src/errors/outOfMemoryError.js';
 import { loadQwen3Tokenizer, type TextTokenizer } from '../../src/embedding/qwenTokenizer.js';
 import { createVllmEmbedder, type BatchObservation, type VllmConfig, type VllmEmbedderDeps } from '../../src/embedding/vllm.js';
 import { resolveHealthUrl } from '../../src/embedding/vllmUrls.js';

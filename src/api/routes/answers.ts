@@ -1,17 +1,20 @@
+import { problemFromFailure } from '../problemMapping.js';
+import type { AnswerFailure } from '../../answer/failure.js';
+import { enqueue, type JobQueues } from '../../queue/producer.js';
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import { JOBS } from '../../../jobs/catalog.js';
-import type { AnswerRunPayload } from '../../../jobs/payloads.js';
+import type { AnswerRunPayload } from '../../contracts/payloads.js';
 import { ANSWER_ID_PATTERN } from '../../answer/keys.js';
 import type { AnswerRelay } from '../../answer/relay.js';
 import { mergeScope, sameScope, SESSION_ID_PATTERN, type SessionStore } from '../../answer/session.js';
 import { formatSse } from '../../answer/sse.js';
 import { FINAL_STATES, type AnswerStore } from '../../answer/store.js';
-import { REPO_NAME_PATTERN, type ManifestStore } from '../../manifest/store.js';
+import { REPO_NAME_PATTERN } from '../../contracts/names.js';
+import { type ManifestStore } from '../../manifest/store.js';
 import type { Logger } from '../../observability/logger.js';
 import { problem, ProblemError } from '../problem.js';
+import { pathGlobsSchema } from '../pathGlobSchema.js';
 import { parseBody } from '../validate.js';
 
 /**
@@ -35,7 +38,7 @@ import { parseBody } from '../validate.js';
 
 const filtersSchema = z
   .object({
-    paths: z.array(z.string().min(1).max(500)).max(50).optional(),
+    paths: pathGlobsSchema.optional(),
     languages: z.array(z.string().min(1).max(50)).max(50).optional(),
   })
   .strict();
@@ -51,7 +54,7 @@ export const answerBody = z
   .strict();
 
 export interface AnswerRoutesDeps {
-  answerQueue: Queue;
+  queues: JobQueues<'answer'>;
   manifests: ManifestStore;
   store: AnswerStore;
   relay: AnswerRelay;
@@ -110,7 +113,7 @@ export function answerRoutes(deps: AnswerRoutesDeps): { router: Router; close():
       ...(sessionId ? { sessionId } : {}),
       requestedAt: Date.now(),
     };
-    await deps.answerQueue.add('answer.run', payload, { ...JOBS['answer.run'].options, jobId: answerId });
+    await enqueue(deps.queues, 'answer.run', payload, { jobId: answerId });
     const resultUrl = `/v1/answers/${answerId}`;
     res
       .status(202)
@@ -151,13 +154,13 @@ export function answerRoutes(deps: AnswerRoutesDeps): { router: Router; close():
     await deps.store.attachWatcher(id);
     let outcome: Awaited<ReturnType<AnswerRelay['stream']>> | null = null;
     try {
-      outcome = await deps.relay.stream(id, { lastEventId: last, signal: abort.signal, write: (ev) => send(res, formatSse({ id: ev.seq, event: ev.event, data: JSON.stringify(ev.data) })) });
+      outcome = await deps.relay.stream(id, { lastEventId: last, signal: abort.signal, write: (ev) => send(res, formatSse({ id: ev.seq, event: ev.event, data: JSON.stringify(ev.event === 'error' ? problemFromFailure(ev.data as AnswerFailure) : ev.data) })) });
       if (outcome.kind === 'expired') {
         const p = problem(410, 'answer-events-expired', `events after ${outcome.lastSeq} are no longer kept; GET /v1/answers/${id} has the answer`);
         res.write(formatSse({ event: 'error', data: JSON.stringify({ ...p, instance: req.originalUrl }) }));
       }
     } catch (err) {
-      deps.logger.warn({ answerId: id, err: (err as Error).message }, 'answer relay failed');
+      deps.logger.warn({ answerId: id, err }, 'answer relay failed');
       const p = problem(503, 'answer-relay-failed', `the event stream broke: ${(err as Error).message}; reconnect with Last-Event-ID`);
       if (!res.writableEnded) res.write(formatSse({ event: 'error', data: JSON.stringify(p) }));
     } finally {
@@ -184,7 +187,7 @@ export function answerRoutes(deps: AnswerRoutesDeps): { router: Router; close():
       ...(r.answer !== undefined ? { answer: r.answer } : {}),
       ...(r.citations ? { citations: r.citations } : {}),
       ...(r.timingsMs ? { timingsMs: r.timingsMs } : {}),
-      ...(r.error ? { error: r.error } : {}),
+      ...(r.error ? { error: problemFromFailure(r.error) } : {}),
       eventsUrl: `/v1/answers/${r.answerId}/events`,
     });
   });
@@ -209,7 +212,7 @@ export function answerRoutes(deps: AnswerRoutesDeps): { router: Router; close():
         await deps.store.requestCancel(id);
         deps.logger.info({ answerId: id }, 'last client left the answer stream; answer cancelled');
       } catch (err) {
-        deps.logger.warn({ answerId: id, err: (err as Error).message }, 'could not cancel an abandoned answer');
+        deps.logger.warn({ answerId: id, err }, 'could not cancel an abandoned answer');
       }
     }, deps.cancelGraceMs);
     timer.unref();

@@ -1,8 +1,9 @@
 import { Router } from 'express';
-import type { Job, Queue } from 'bullmq';
+import type { Job } from 'bullmq';
 import { z } from 'zod';
-import type { IndexRunPayload, IndexRunResult } from '../../../jobs/payloads.js';
-import type { IndexRunProgress } from '../../../jobs/indexRun.js';
+import type { IndexRunPayload } from '../../contracts/payloads.js';
+import type { IndexRunResult } from '../../contracts/results.js';
+import type { IndexRunProgress } from '../../contracts/results.js';
 import { submitIndexJob, type SubmitDeps } from '../../indexing/submit.js';
 import type { RunProgress } from '../../queue/runProgress.js';
 import { problem, ProblemError } from '../problem.js';
@@ -60,7 +61,7 @@ export async function viewIndexJob(job: Job, progressStore: RunProgress): Promis
   return view;
 }
 
-export function indexJobRoutes(deps: SubmitDeps & { indexQueue: Queue; progress: RunProgress }) {
+export function indexJobRoutes(deps: SubmitDeps & { progress: RunProgress }) {
   const router = Router();
   router.post('/v1/index-jobs', async (req, res) => {
     const body = parseBody(indexJobBody, req.body);
@@ -70,7 +71,7 @@ export function indexJobRoutes(deps: SubmitDeps & { indexQueue: Queue; progress:
   router.get('/v1/index-jobs/:id', async (req, res) => {
     const id = req.params.id;
     if (!/^[A-Za-z0-9._-]{1,200}$/.test(id)) throw new ProblemError(404, 'job-not-found', `no index job with id "${id}"`);
-    const job = await deps.indexQueue.getJob(id);
+    const job = await deps.queues.index.getJob(id);
     if (!job || job.name !== 'index.run') throw new ProblemError(404, 'job-not-found', `no index job with id "${id}"`);
     res.json(await viewIndexJob(job, deps.progress));
   });

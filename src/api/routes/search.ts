@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { CHANNELS, RepoNotIndexedError, type SearchService } from '../../retrieval/searchService.js';
-import { ProblemError } from '../problem.js';
+import { CHANNELS, type SearchService } from '../../retrieval/searchService.js';
+import { pathGlobsSchema } from '../pathGlobSchema.js';
 import { parseBody } from '../validate.js';
 
 export const searchBody = z
@@ -12,7 +12,7 @@ export const searchBody = z
     channels: z.array(z.enum(CHANNELS)).min(1).max(3).optional(),
     filters: z
       .object({
-        paths: z.array(z.string().min(1).max(500)).max(50).optional(),
+        paths: pathGlobsSchema.optional(),
         languages: z.array(z.string().min(1).max(50)).max(50).optional(),
       })
       .strict()
@@ -24,8 +24,7 @@ export function searchRoutes(deps: { search: SearchService }) {
   const router = Router();
   router.post('/v1/search', async (req, res) => {
     const body = parseBody(searchBody, req.body);
-    try {
-      const result = await deps.search.search(body);
+    const result = await deps.search.search(body);
       res.json({
         hits: result.hits.map(({ content: _content, ...hit }) => hit),
         timingsMs: result.timingsMs,
@@ -33,10 +32,6 @@ export function searchRoutes(deps: { search: SearchService }) {
         ...(result.fallbacks?.length ? { fallbacks: result.fallbacks } : {}),
         manifestVersion: result.manifestVersion,
       });
-    } catch (err) {
-      if (err instanceof RepoNotIndexedError) throw new ProblemError(404, 'repo-not-indexed', err.message, { repo: body.repo });
-      throw err;
-    }
   });
   return router;
 }

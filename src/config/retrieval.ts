@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { httpUrl, int, oneOf, optionalText } from './parsers.js';
+import { optionalWhenUnset } from './shape.js';
+
+/** Hybrid retrieval (seed 001): fusion, time budgets, the optional reranker, and which engine serves the dense channel. */
+export const retrievalSection = z
+  .object({
+    RRF_K: int(60, 1),
+    RETRIEVAL_BUDGET_MS: int(400, 1),
+    RERANK_URL: httpUrl(),
+    RERANK_MODEL: optionalText(),
+    RERANK_BUDGET_MS: int(800, 1),
+    /** the local FAISS files, or Neo4j's chunk_qwen_idx (needs NEO4J_URI, rules.ts) */
+    DENSE_CHANNEL: oneOf(['faiss', 'neo4j'] as const, 'faiss'),
+  })
+  .transform((e) => ({
+    retrieval: optionalWhenUnset({
+      rrfK: e.RRF_K,
+      budgetMs: e.RETRIEVAL_BUDGET_MS,
+      rerankUrl: e.RERANK_URL,
+      rerankModel: e.RERANK_MODEL,
+      rerankBudgetMs: e.RERANK_BUDGET_MS,
+      /** 'faiss' (local files) or 'neo4j' (vector index); bm25/splade use OpenSearch whenever it is configured */
+      denseChannel: e.DENSE_CHANNEL,
+    }),
+  }));

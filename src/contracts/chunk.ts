@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/** A piece of a source file: the unit that is embedded, expanded and searched. */
+export const chunkSchema = z.object({
+  /** Content-derived id: sha256(path + NUL + text), hex, first 32 chars. Stable across runs. */
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  /** Path relative to the repo root, with forward slashes. */
+  path: z.string().min(1),
+  /** 1-based, inclusive. */
+  startLine: z.number().int().positive(),
+  /** 1-based, inclusive. */
+  endLine: z.number().int().positive(),
+  language: z.string(),
+  /** Names of the functions/classes/methods the chunk covers (may be empty). */
+  symbols: z.array(z.string()),
+  /** Doc comments (and docstrings) of those definitions, without comment markers; '' when none. Also inside `text`. */
+  doc: z.string().optional(),
+  text: z.string(),
+});
+export type Chunk = z.infer<typeof chunkSchema>;

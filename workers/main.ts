@@ -1,0 +1,38 @@
+import { buildCli, config } from '../src/cli/main.js';
+import type { Role } from '../src/contracts/queues.js';
+import { createLogger } from '../src/observability/logger.js';
+
+/**
+ * The process entrypoint (bin/codeintel.mjs): the CLI, with `serve` and
+ * `worker` wired to this composition root.
+ */
+
+/** Run the API and workers in this process until SIGINT/SIGTERM. */
+export async function runServer(roles: Role[], api: boolean) {
+  const cfg = config();
+  const logger = createLogger({ level: cfg.logLevel });
+  // loaded only now: client commands stay light, and `worker --gpu N` has pinned the device before CUDA libraries load
+  const { serve } = await import('./serve.js');
+  const { requireGpuOrExit } = await import('../src/gpu/enforce.js');
+  if (roles.includes('gpu')) await requireGpuOrExit(cfg, logger);
+  const server = await serve(cfg, logger, { roles, api });
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: finishing active jobs');
+    const force = setTimeout(() => process.exit(1), 30_000).unref();
+    await server.close().catch((err: unknown) => logger.error({ err }, 'error during shutdown'));
+    clearTimeout(force);
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  if (server.url) process.stdout.write(`codeintel is serving at ${server.url} (dashboard: ${server.url}/admin/queues)\n`);
+}
+
+
+export async function main(argv = process.argv) {
+  await buildCli(runServer).parseAsync(argv);
+}

@@ -1,0 +1,162 @@
+import { onnxDevice } from '../src/embedding/onnxDevice.js';
+import path from 'node:path';
+import { FlowProducer, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createDirectoryArtifactStore, type ArtifactStore } from '../src/artifacts/store.js';
+import { createDuckDb, type DuckDb } from '../src/catalog/duckdb.js';
+import type { Config } from '../src/config/index.js';
+import { createEmbedder } from '../src/embedding/factory.js';
+import type { Embedder } from '../src/embedding/port.js';
+import { ManifestStore } from '../src/manifest/store.js';
+import { createMetrics, type Metrics } from '../src/observability/metrics.js';
+import type { Logger } from '../src/observability/logger.js';
+import { createRedis } from '../src/queue/connection.js';
+import { ALL_QUEUES, type QueueName } from '../src/contracts/queues.js';
+import { RunProgress } from '../src/queue/runProgress.js';
+import { RepoReaders } from '../src/retrieval/repoReaders.js';
+import { createSearchService, type SearchService } from '../src/retrieval/searchService.js';
+import { createSpladeEncoder } from '../src/sparse/splade.js';
+import type { SparseEncoder } from '../src/sparse/port.js';
+import type { SparseVector } from '../src/contracts/sparse.js';
+import { createQueryExpansionCache } from '../src/sparse/queryCache.js';
+import { resolveHealthUrl } from '../src/embedding/vllmUrls.js';
+import { systemProbes } from '../src/gpu/enforce.js';
+import type { Sink } from '../src/sinks/port.js';
+import { createOptionalSinks } from '../src/sinks/optional.js';
+import { createSinkFailureLog, observedFailureLog, type SinkFailureLog } from '../src/sinks/failureLog.js';
+import { createExternalChannels } from '../src/retrieval/externalChannels.js';
+
+/**
+ * The process's dependencies, built once at startup from the config and
+ * handed to the API, the processors and the workers (no global singletons).
+ * Heavy parts (DuckDB, models) are created on first use so a role that does
+ * not need them never pays for them.
+ */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  /** producer connection: queues, flows, progress counters, caches */
+  redis: Redis;
+  queues: Record<QueueName, Queue>;
+  flows: FlowProducer;
+  artifacts: ArtifactStore;
+  manifests: ManifestStore;
+  progress: RunProgress;
+  metrics: Metrics;
+  duckdb(): Promise<DuckDb>;
+  embedder(): Promise<Embedder>;
+  /** null when no SPLADE model is configured */
+  sparseEncoder: (() => Promise<SparseEncoder>) | null;
+  /** SPLADE query expansion with a Redis cache, or null */
+  expandQuery: ((text: string) => Promise<SparseVector>) | null;
+  readers(): Promise<RepoReaders>;
+  search(): Promise<SearchService>;
+  /** the production sinks the settings switch on (Neo4j, OpenSearch) plus any injected ones; one set per process */
+  optionalSinks(): Promise<Sink[]>;
+  /** optional-sink writes and deletes that gave up, for operators (Redis stream) */
+  sinkFailures: SinkFailureLog;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** extra optional sinks, written after Parquet like Neo4j and OpenSearch (tests inject failing ones) */
+  extraSinks?: Sink[];
+  /** the dense embedder every role uses instead of the configured one (bench/encode.ts: a real model behind a fault injector) */
+  embedder?: () => Promise<Embedder>;
+}
+
+function lazy<T>(make: () => Promise<T>): { get: () => Promise<T>; peek: () => Promise<T> | null } {
+  let p: Promise<T> | null = null;
+  return {
+    get: () => {
+      p ??= make().catch((err) => {
+        p = null; // let a later call try again (e.g. a model dir fixed meanwhile)
+        throw err;
+      });
+      return p;
+    },
+    peek: () => p,
+  };
+}
+
+export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptions = {}): Runtime {
+  const redis = createRedis(config.redisUrl, 'worker');
+  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  const prefix = config.redisPrefix;
+  const queues = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection: redis, prefix })])) as Record<QueueName, Queue>;
+  const flows = new FlowProducer({ connection: redis, prefix });
+  const vllmHealthUrl = config.vllm.url ? resolveHealthUrl(config.vllm.url, config.vllm.healthPath) : null;
+  const metrics = createMetrics({
+    queues: () => Object.values(queues),
+    vllm: vllmHealthUrl ? { endpoint: vllmHealthUrl, healthy: async () => (await systemProbes.vllmHealth(vllmHealthUrl)).ok } : undefined,
+  });
+  const manifests = new ManifestStore(config.dataDir);
+
+  const duckdb = lazy(() => createDuckDb({ poolSize: 6 }));
+  // gpu_oom_total counts halvings, which the encode processors report: not counted here a second time
+  const embedder = lazy(opts.embedder ?? (() => createEmbedder(config, logger)));
+  const sparse = config.splade.modelDir
+    ? lazy(() =>
+        createSpladeEncoder({
+          modelDir: config.splade.modelDir!,
+          modelId: config.splade.modelId,
+          topK: config.splade.topK,
+          minWeight: config.splade.minWeight,
+          maxTokens: config.splade.maxTokens,
+          device: onnxDevice(config.gpu),
+          threads: config.onnx.threads,
+          allowSpinning: config.onnx.allowSpinning,
+        }),
+      )
+    : null;
+  const expandQuery = sparse
+    ? createQueryExpansionCache({ redis, prefix, ttlS: config.splade.queryCacheTtlS, encoder: sparse.get })
+    : null;
+  const readers = lazy(async () => new RepoReaders({ manifests, db: await duckdb.get(), logger, faissParams: { nprobe: config.faiss.nprobe, efSearch: 128 } }));
+  const external = lazy(() => createExternalChannels(config, { embedder: embedder.get, expandQuery, logger }));
+  const search = lazy(async () =>
+    createSearchService({
+      readers: await readers.get(),
+      embedder: embedder.get,
+      expandQuery,
+      logger,
+      rrfK: config.retrieval.rrfK,
+      defaultBudgetMs: config.retrieval.budgetMs,
+      channels: (await external.get()).channels,
+    }),
+  );
+  const configuredSinks = lazy(() => createOptionalSinks(config, logger));
+  const optionalSinks = async () => [...(await configuredSinks.get()), ...(opts.extraSinks ?? [])];
+
+  return {
+    config,
+    logger,
+    redis,
+    queues,
+    flows,
+    artifacts: createDirectoryArtifactStore(path.join(config.dataDir, 'artifacts')),
+    manifests,
+    progress: new RunProgress(redis, prefix),
+    metrics,
+    duckdb: duckdb.get,
+    embedder: embedder.get,
+    sparseEncoder: sparse?.get ?? null,
+    expandQuery,
+    readers: readers.get,
+    search: search.get,
+    optionalSinks,
+    sinkFailures: observedFailureLog(createSinkFailureLog(redis, prefix), (f) => metrics.sinkFailuresTotal.inc({ sink: f.sink, op: f.op })),
+    async close() {
+      await external.peek()?.then((e) => e.close(), () => {});
+      await configuredSinks.peek()?.then((sinks) => Promise.all(sinks.map((s) => s.close().catch(() => {}))), () => {});
+      await readers.peek()?.then((r) => r.close(), () => {});
+      await embedder.peek()?.then((e) => e.close(), () => {});
+      await sparse?.peek()?.then((e) => e.close(), () => {});
+      await duckdb.peek()?.then((d) => d.close(), () => {});
+      await flows.close();
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      redis.disconnect();
+    },
+  };
+}
+
