@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config/index.js';
 import { createChunker } from '../src/chunking/index.js';
 import type { AstLanguage } from '../src/chunking/grammars.js';
 import { BENCH_LANGUAGES, corpusFiles } from './langCorpus.js';
-import { measureNative, measureWasm, type Corpus, type Throughput } from './treeSitterRuntimes.js';
+import { compareRuntimes, type Corpus, type Throughput } from './treeSitterRuntimes.js';
 
 const PER_LANGUAGE = Number(process.env.CHUNK_BENCH_FILES ?? 300);
 const log = (msg: string) => process.stderr.write(`[bench:chunk] ${msg}\n`);
@@ -61,13 +61,11 @@ async function main() {
     log(`${language}: ${JSON.stringify(languages[language])}`);
   }
 
-  log('parse only, WASM (twice: the first pass includes compiling each grammar) ...');
-  await measureWasm(corpus);
-  const wasm = await measureWasm(corpus);
-  log('parse only, native ...');
-  const native = await measureNative(corpus, process.env.TREE_SITTER_NATIVE_DIR);
+  log('parse only, WASM and native taking turns per language, best of 3 rounds each ...');
+  const { wasm, native } = await compareRuntimes(corpus, process.env.TREE_SITTER_NATIVE_DIR);
   const total = (r: Record<string, Throughput>) => {
     const files = Object.values(r).reduce((a, t) => a + (t.files ?? 0), 0);
+    // per-language best rounds, summed: the time to parse the whole corpus once
     const seconds = Object.values(r).reduce((a, t) => a + (t.seconds ?? 0), 0);
     const mb = Object.values(r).reduce((a, t) => a + (t.mb ?? 0), 0);
     return { files, seconds: Number(seconds.toFixed(3)), files_per_s: Math.round(files / seconds), mb_per_s: Number((mb / seconds).toFixed(2)) };
