@@ -16,6 +16,8 @@ export interface Span {
 interface Piece extends Span {
   /** A window cut out of an oversized declaration: never merged with neighbours. */
   fixed: boolean;
+  /** Pieces of one big function's body merge only with each other (0: top level and members). */
+  group?: number;
 }
 
 interface Segment {
@@ -32,6 +34,30 @@ export interface AstChunkerOptions {
 
 /** Containers nest (namespace → class → nested class): deeper than this is left to line windows. */
 const MAX_DEPTH = 12;
+
+/** Nodes that only wrap a list of statements (Go's statement_list inside a block, Ruby's body_statement). */
+const STATEMENT_WRAPPERS = new Set(['block', 'statement_list', 'body_statement', 'statement_block', 'compound_statement', 'constructor_body']);
+
+/**
+ * The statements of the function a node defines, through wrappers (export, decorators, a const
+ * bound to an arrow function): where a function too big for one chunk is cut.
+ */
+function bodyStatements(node: Node, attached: ReadonlySet<string>, depth = 0): Node[] | undefined {
+  if (depth > 4) return undefined;
+  const body = node.childForFieldName('body');
+  if (body) {
+    let members = body.namedChildren.filter((n): n is Node => !!n && !attached.has(n.type));
+    while (members.length === 1 && STATEMENT_WRAPPERS.has(members[0].type)) members = members[0].namedChildren.filter((n): n is Node => !!n && !attached.has(n.type));
+    return members.length >= 2 ? members : undefined;
+  }
+  // export / decorated / `const f = () => {…}` / template wrappers: look one level down
+  for (const child of node.namedChildren) {
+    if (!child || attached.has(child.type)) continue;
+    const found = bodyStatements(child, attached, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 /** Last line (1-based) holding a character of the node; a node ending at column 0 ended on the line before. */
 const endLine = (n: Node) => (n.endPosition.column === 0 && n.endPosition.row > n.startPosition.row ? n.endPosition.row : n.endPosition.row + 1);
@@ -150,8 +176,30 @@ function layoutFile(spec: LanguageSpec, src: SourceLines, root: Node, opts: AstC
       return;
     }
     const { symbols, docs } = withLeading(seg.nodes.map((n) => describe(n, owner, depth, true)));
-    for (const w of lineWindows(src, opts, seg.start, seg.end)) {
-      pieces.push({ start: w.startLine, end: w.endLine, symbols, docs, fixed: true });
+    const statements = only && depth < MAX_DEPTH ? bodyStatements(only, spec.attached) : undefined;
+    if (statements) {
+      // a big function: cut between its statements, every piece named after it
+      placeBody(statements, seg.start, seg.end, { symbols, docs }, depth + 1, ++groups);
+      return;
+    }
+    windows(seg.start, seg.end, { symbols, docs });
+  };
+
+  let groups = 0;
+  const windows = (start: number, end: number, named: Described) => {
+    for (const w of lineWindows(src, opts, start, end)) pieces.push({ start: w.startLine, end: w.endLine, ...named, fixed: true });
+  };
+
+  /** Statements of one function body over lines [from, to]: pieces that merge with each other only. */
+  const placeBody = (statements: Node[], from: number, to: number, named: Described, depth: number, group: number) => {
+    for (const seg of partition(statements, from, to)) {
+      if (src.tokens(seg.start, seg.end) <= opts.maxTokens) {
+        pieces.push({ start: seg.start, end: seg.end, symbols: named.symbols, docs: named.docs, fixed: false, group });
+        continue;
+      }
+      const inner = seg.nodes.length === 1 && depth < MAX_DEPTH ? bodyStatements(seg.nodes[0], spec.attached) : undefined;
+      if (inner) placeBody(inner, seg.start, seg.end, named, depth + 1, group); // a big loop or branch: its own statements
+      else windows(seg.start, seg.end, named);
     }
   };
 
@@ -176,6 +224,7 @@ function layoutFile(spec: LanguageSpec, src: SourceLines, root: Node, opts: AstC
 export function merge(src: SourceLines, pieces: Piece[], maxTokens: number): Span[] {
   const out: Span[] = [];
   let current: Span | undefined;
+  let currentGroup = 0;
   const flush = () => {
     if (current) out.push(current);
     current = undefined;
@@ -184,13 +233,14 @@ export function merge(src: SourceLines, pieces: Piece[], maxTokens: number): Spa
     if (p.fixed) {
       flush();
       out.push({ start: p.start, end: p.end, symbols: [...p.symbols], docs: [...p.docs] });
-    } else if (current && src.tokens(current.start, p.end) <= maxTokens) {
+    } else if (current && currentGroup === (p.group ?? 0) && src.tokens(current.start, p.end) <= maxTokens) {
       current.end = p.end;
       current.symbols.push(...p.symbols);
       current.docs.push(...p.docs);
     } else {
       flush();
       current = { start: p.start, end: p.end, symbols: [...p.symbols], docs: [...p.docs] };
+      currentGroup = p.group ?? 0;
     }
   }
   flush();

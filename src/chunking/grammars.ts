@@ -24,8 +24,6 @@ const WASM: Record<AstLanguage, string> = {
   php: '@vscode/tree-sitter-wasm/wasm/tree-sitter-php.wasm',
 };
 
-export const AST_LANGUAGES = Object.keys(WASM) as AstLanguage[];
-
 export const hasGrammar = (language: string): language is AstLanguage => Object.hasOwn(WASM, language);
 
 /** Where a grammar's .wasm file is installed. */

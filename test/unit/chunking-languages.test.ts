@@ -73,8 +73,9 @@ const CASES: Case[] = [
     chunks: [
       [1, 7, ['BUF_MAX', 'MIN']],
       [9, 20, ['buffer', 'buffer_new']],
-      [22, 28, ['buffer_push']],
-      [28, 33, ['buffer_push']],
+      [22, 28, ['buffer_push']], // too big: cut between statements, the `if` alone still over budget is windowed
+      [28, 30, ['buffer_push']],
+      [31, 33, ['buffer_push']],
       [35, 37, ['buffer_free', 'color']],
     ],
     docs: [['MIN', 'Smaller of two values.'], ['buffer', 'A growable byte buffer.'], ['buffer_push', 'Appends one byte, growing when full.']],
@@ -98,7 +99,8 @@ const CASES: Case[] = [
       [3, 10, ['JsonConvert', 'JsonConvert.True']],
       [10, 11, ['JsonConvert', 'JsonConvert.True']],
       [13, 19, ['JsonConvert.SerializeObject']],
-      [19, 23, ['JsonConvert.SerializeObject']],
+      [19, 21, ['JsonConvert.SerializeObject']],
+      [22, 23, ['JsonConvert.SerializeObject']],
       [25, 33, ['JsonConvert.MaxDepth', 'Formatting']],
       [35, 39, ['IJsonLineInfo', 'IJsonLineInfo.HasLineInfo']],
     ],
@@ -119,8 +121,8 @@ const CASES: Case[] = [
     language: 'php',
     chunks: [
       [1, 11, ['Client', 'Client::MAJOR_VERSION']],
-      [13, 18, ['Client::send']],
-      [18, 20, ['Client::send']],
+      [13, 18, ['Client::send']], // too big: cut between its two statements
+      [19, 20, ['Client::send']],
       [22, 34, ['Client::prepareDefaults', 'describe_type']],
       [36, 39, ['ClientInterface', 'ClientInterface::send']],
     ],
@@ -205,5 +207,33 @@ describe('files without a grammar', () => {
     const result = await createChunker(opts).chunkFileDetailed(name, text, language);
     expect(result.strategy).toBe('lines');
     expect(summary(result.chunks)).toEqual([[1, text.trimEnd().split('\n').length, []]]);
+  });
+});
+
+describe('a function too big for one chunk', () => {
+  const go = [
+    'package p',
+    '',
+    '// Run does three things.',
+    'func Run() {',
+    '\tfirst := compute("the first of three fairly long steps")',
+    '\tsecond := compute("the second of three fairly long steps")',
+    '\tthird := compute("the third of three fairly long steps")',
+    '\tuse(first, second, third)',
+    '}',
+    '',
+    'func small() {}',
+  ].join('\n');
+
+  it('is cut between its statements, every piece named after it and carrying its doc', async () => {
+    const chunks = await createChunker({ maxTokens: 30, windowLines: 60, overlapLines: 10 }).chunkFile('run.go', go, 'go');
+    expect(summary(chunks)).toEqual([
+      [1, 1, []], // the package clause does not merge into the function's pieces
+      [3, 5, ['Run']], // doc and header go with the first statement
+      [6, 7, ['Run']], // small statements of the same function merge
+      [8, 9, ['Run']],
+      [11, 11, ['small']], // and its last piece does not merge with the next definition
+    ]);
+    expect(chunks.filter((c) => c.symbols.includes('Run')).every((c) => c.doc === 'Run does three things.')).toBe(true);
   });
 });

@@ -44,5 +44,3 @@ export const bodyOf = (node: Node, qualifier: string | undefined, fieldName = 'b
   const body = field(node, fieldName);
   return body ? { members: children(body), qualifier } : undefined;
 };
-
-export const startsWith = (node: Node, ...prefixes: string[]) => prefixes.some((p) => node.text.startsWith(p));
