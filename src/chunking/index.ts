@@ -55,14 +55,19 @@ export function createChunker(opts: ChunkerOptions): Chunker {
       spans = lineWindows(src, opts).map((w) => ({ start: w.startLine, end: w.endLine, symbols: [], docs: [] }));
     }
 
-    const seen = new Set<string>();
+    const seen = new Map<string, Chunk>();
     const chunks: Chunk[] = [];
     for (const s of spans) {
       const chunkText = src.text(s.start, s.end);
       const id = chunkId(path, chunkText);
-      if (seen.has(id)) continue; // identical text in one file: keep the first
-      seen.add(id);
+      const first = seen.get(id);
+      if (first) {
+        // identical text in one file (two classes with the same members): keep the first, naming what both define
+        first.symbols = [...new Set([...first.symbols, ...s.symbols])];
+        continue;
+      }
       chunks.push({ id, path, startLine: s.start, endLine: s.end, language, symbols: s.symbols, doc: s.docs.join('\n\n'), text: chunkText });
+      seen.set(id, chunks.at(-1)!);
     }
     return { chunks, strategy };
   };

@@ -237,3 +237,14 @@ describe('a function too big for one chunk', () => {
     expect(chunks.filter((c) => c.symbols.includes('Run')).every((c) => c.doc === 'Run does three things.')).toBe(true);
   });
 });
+
+describe('identical chunks in one file', () => {
+  it('are kept once, naming the definitions of every copy', async () => {
+    const member = ['  /** The name. */', '  get name(): string {', '    return this.values.get("name") ?? "a default name that is long enough";', '  }'];
+    const ts = ['class File {', '  kind = "file";', ...member, '}', '', 'class Folder {', '  kind = "folder";', ...member, '}'].join('\n');
+    const chunks = await createChunker({ maxTokens: 33, windowLines: 60, overlapLines: 10 }).chunkFile('m.ts', ts, 'typescript');
+    const getter = chunks.filter((c) => c.text.includes('get name()'));
+    expect(getter).toHaveLength(1);
+    expect(getter[0].symbols).toEqual(['File.name', 'Folder.name']);
+  });
+});
