@@ -92,6 +92,7 @@ function container(node: Node): Container | undefined {
   const decl = unwrap(node);
   if (CLASSES.has(decl.type)) return bodyOf(decl, field(decl, 'name')?.text ?? 'default');
   if (decl.type === 'internal_module' || decl.type === 'module') return bodyOf(decl, field(decl, 'name')?.text);
+  if (node.type === 'ambient_declaration' && decl.type === 'statement_block') return { members: children(decl) }; // declare global { … }
   if (node.type === 'export_statement' && decl.type === 'object') return objectMembers(decl, undefined); // export default { … }
   if (decl.type === 'lexical_declaration' || decl.type === 'variable_declaration') {
     const declarators = children(decl).filter((d) => d.type === 'variable_declarator');
