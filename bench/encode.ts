@@ -85,7 +85,7 @@ async function collectChunks(want: number): Promise<Chunk[]> {
       else if (e.isFile() && exts.has(path.extname(e.name)) && !e.name.endsWith('.d.ts')) {
         const text = await fs.readFile(path.join(ROOT, rel), 'utf8');
         if (text.length > 200_000) continue;
-        for (const c of chunker.chunkFile(rel, text, detectLanguage(rel))) {
+        for (const c of await chunker.chunkFile(rel, text, detectLanguage(rel))) {
           if (seen.has(c.id)) continue;
           seen.add(c.id);
           chunks.push(c);

@@ -10,6 +10,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { IndexRunResult } from '../src/contracts/results.js';
 import { openSnapshot } from '../src/repo/snapshot.js';
 import { commitAll, initRepo, makeTmpDir, removeDir } from '../test/fixtures/repoHelpers.js';
 import { postJson, startStack, type TestStack } from '../test/support/stack.js';
@@ -48,7 +49,7 @@ async function timedRun(stack: TestStack, repo: string) {
   const submit = await postJson(`${stack.url}/v1/index-jobs`, { repo, name: 'bench' });
   if (submit.status !== 202) throw new Error(`submit failed: ${JSON.stringify(submit.body)}`);
   // poll every 20 ms (the test helper's 100 ms would be a sizeable part of a sub-second run)
-  let done: { state: string; result?: any; error?: unknown };
+  let done: { state: string; result?: IndexRunResult; error?: unknown };
   for (;;) {
     done = (await (await fetch(`${stack.url}/v1/index-jobs/${submit.body.jobId}`)).json()) as typeof done;
     if (done.state === 'completed' || done.state === 'failed') break;
@@ -57,7 +58,7 @@ async function timedRun(stack: TestStack, repo: string) {
   }
   const wall = performance.now() - t0;
   if (done.state !== 'completed') throw new Error(`run failed: ${JSON.stringify(done.error)}`);
-  return { s: secs(wall), result: done.result };
+  return { s: secs(wall), result: done.result! };
 }
 
 async function main() {

@@ -7,6 +7,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { IndexJobView } from '../src/api/routes/indexJobs.js';
 import { createDuckDb } from '../src/catalog/duckdb.js';
 import { createChunker } from '../src/chunking/index.js';
 import type { Chunk } from '../src/contracts/chunk.js';
@@ -65,13 +66,13 @@ async function queueRun(repo: string, round: number) {
     });
     const { jobId } = (await res.json()) as { jobId: string };
     for (;;) {
-      const view = (await (await fetch(`${server.url}/v1/index-jobs/${jobId}`)).json()) as any;
+      const view = (await (await fetch(`${server.url}/v1/index-jobs/${jobId}`)).json()) as IndexJobView;
       if (view.state === 'failed') throw new Error(`queued run failed: ${view.error?.detail}`);
       if (view.state === 'completed') {
         // the run's own clock (request accepted → manifest committed), so the
         // poll interval neither adds to it nor loads the server much
-        const seconds = Math.min(view.result.durationMs / 1000, (performance.now() - t0) / 1000);
-        return { seconds, files: view.result.files as number, chunks: view.result.chunks as number };
+        const seconds = Math.min(view.result!.durationMs / 1000, (performance.now() - t0) / 1000);
+        return { seconds, files: view.result!.files, chunks: view.result!.chunks };
       }
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -110,7 +111,7 @@ async function loopRun(repo: string) {
       pending = [];
     };
     for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
-      for (const c of chunker.chunkFile(f.path, await snapshot.read(f.path), f.language)) {
+      for (const c of await chunker.chunkFile(f.path, await snapshot.read(f.path), f.language)) {
         pending.push(c);
         if (pending.length >= config.batchSize) await flush();
       }

@@ -26,6 +26,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { IndexJobView } from '../src/api/routes/indexJobs.js';
 import { isGitWorkTree } from '../src/repo/gitFiles.js';
 import { detectLanguage } from '../src/repo/language.js';
 import { startServeProcess, type ServeProcess } from '../test/support/serveProcess.js';
@@ -52,7 +53,7 @@ const PEER = 'lancedb-fts';
 /** Per HTTP call: a server that stops answering fails the run instead of hanging it. */
 const HTTP_TIMEOUT_MS = 60_000;
 
-async function postJson(url: string, body: unknown): Promise<{ status: number; body: any }> {
+async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -68,17 +69,17 @@ async function indexAll(url: string, repos: { name: string; dir: string }[]): Pr
   for (const r of repos) {
     const res = await postJson(`${url}/v1/index-jobs`, { repo: r.dir, name: r.name });
     if (res.status !== 202) throw new Error(`bench:quality: POST /v1/index-jobs for ${r.name} answered ${res.status}: ${JSON.stringify(res.body)}`);
-    jobs.set(r.name, res.body.jobId);
+    jobs.set(r.name, (res.body as { jobId: string }).jobId);
   }
   const deadline = Date.now() + INDEX_TIMEOUT_MS;
   const pending = new Set(jobs.keys());
   while (pending.size) {
     for (const name of [...pending]) {
-      const view = (await (await fetch(`${url}/v1/index-jobs/${jobs.get(name)}`, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) })).json()) as any;
+      const view = (await (await fetch(`${url}/v1/index-jobs/${jobs.get(name)}`, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) })).json()) as IndexJobView;
       if (view.state === 'failed') throw new Error(`bench:quality: indexing ${name} failed: ${view.error?.detail ?? JSON.stringify(view)}`);
       if (view.state === 'completed') {
         pending.delete(name);
-        log(`indexed ${name}: ${view.result.files} files, ${view.result.chunks} chunks in ${(view.result.durationMs / 1000).toFixed(1)} s`);
+        log(`indexed ${name}: ${view.result!.files} files, ${view.result!.chunks} chunks in ${(view.result!.durationMs / 1000).toFixed(1)} s`);
       }
     }
     if (pending.size && Date.now() > deadline) throw new Error(`bench:quality: still indexing after ${INDEX_TIMEOUT_MS} ms: ${[...pending].join(', ')}`);
@@ -89,7 +90,7 @@ async function indexAll(url: string, repos: { name: string; dir: string }[]): Pr
 async function searchOurs(url: string, repo: string, query: string, channels: readonly string[] | undefined): Promise<RankedHit[]> {
   const res = await postJson(`${url}/v1/search`, { repo, query, k: K, ...(channels ? { channels } : {}) });
   if (res.status !== 200) throw new Error(`bench:quality: POST /v1/search (${repo}, ${JSON.stringify(query)}) answered ${res.status}: ${JSON.stringify(res.body)}`);
-  return (res.body.hits as RankedHit[]).map((h) => ({ path: h.path, startLine: h.startLine, endLine: h.endLine }));
+  return (res.body as { hits: RankedHit[] }).hits.map((h) => ({ path: h.path, startLine: h.startLine, endLine: h.endLine }));
 }
 
 interface Outcome {

@@ -1,30 +1,15 @@
-import type { ArtifactStore } from '../src/artifacts/store.js';
 import type { Chunk } from '../src/contracts/chunk.js';
 import { EmbeddingError } from '../src/errors/embeddingError.js';
 import { toJobError } from './jobErrors.js';
-import { encodeWithHalving } from '../src/embedding/batchHalving.js';
-import type { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
+import { encodeStagedBatch, type EncodeJobDeps } from './encodeBatch.js';
 import type { Embedder } from '../src/embedding/port.js';
-import type { Logger } from '../src/observability/logger.js';
-import type { RunProgress } from '../src/queue/runProgress.js';
-import { artifactKeys, chunkBatchSchema } from '../src/contracts/artifacts.js';
+import { artifactKeys } from '../src/contracts/artifacts.js';
 import type { JobProcessor } from '../src/contracts/jobs.js';
 import type { EncodeDenseResult } from '../src/contracts/results.js';
 import { EmbedderUnavailableError } from '../src/errors/embedderUnavailableError.js';
 
-export interface EncodeMetrics {
-  observeBatch(kind: 'dense' | 'sparse', size: number, latencyMs: number): void;
-  countChunks(kind: 'dense' | 'sparse', n: number): void;
-  countOom(kind: 'dense' | 'sparse'): void;
-}
-
-export interface EncodeDenseDeps {
+export interface EncodeDenseDeps extends EncodeJobDeps {
   embedder: () => Promise<Embedder>;
-  artifacts: ArtifactStore;
-  progress: RunProgress;
-  batchMemory: (model: string) => BatchSizeMemory;
-  logger: Logger;
-  metrics?: EncodeMetrics;
 }
 
 /** The text a dense model sees for a chunk: its path as a header line, then the code. */
@@ -48,36 +33,20 @@ export function createEncodeDenseProcessor(deps: EncodeDenseDeps): JobProcessor<
     const data = job.data;
     const log = deps.logger.child({ job: 'encode.dense', jobId: job.id, runId: data.runId, batch: data.batchIndex });
     const embedder = await deps.embedder();
-    const chunks = await deps.artifacts.getJson(artifactKeys.chunks(data.runId, data.batchIndex), chunkBatchSchema);
-    const memory = deps.batchMemory(embedder.contract.model);
-    const plan = await memory.plan();
     const started = performance.now();
     try {
-      const { results, sizeUsed, halvings, proven } = await encodeWithHalving(
-        chunks,
-        async (slice) => {
-          const t = performance.now();
-          const out = await embedder.embedDocuments(slice.map(denseDocumentText));
-          deps.metrics?.observeBatch('dense', slice.length, performance.now() - t);
-          return out;
-        },
-        {
-          initialSize: plan.size,
-          knownSafe: plan.knownSafe,
-          describe: (c) => `chunk ${c.id} ${c.path}:${c.startLine}-${c.endLine}`,
-          onHalve: (from, to, err) => {
-            deps.metrics?.countOom('dense');
-            log.warn({ from, to, model: embedder.contract.model, err }, 'out of memory: halving the batch');
-          },
-        },
-      );
-      await memory.record({ sizeUsed, halved: halvings > 0, proven });
+      const { results, sizeUsed, halvings } = await encodeStagedBatch(deps, data, {
+        kind: 'dense',
+        memoryKey: embedder.contract.model,
+        encode: (slice) => embedder.embedDocuments(slice.map(denseDocumentText)),
+        log: log.child({ model: embedder.contract.model }),
+        what: 'batch',
+      });
       await deps.artifacts.putVectors(artifactKeys.dense(data.runId, data.batchIndex), results);
       const contract = { ...embedder.contract, dim: results[0]?.length ?? embedder.contract.dim };
       const result: EncodeDenseResult = { count: results.length, model: contract.model, provider: contract.provider, dim: contract.dim, batchSizeUsed: sizeUsed };
       await deps.artifacts.putJson(artifactKeys.denseContract(data.runId, data.batchIndex), { ...result, contract, halvings });
       await deps.progress.record(data.runId, 'embedded', data.batchIndex, results.length);
-      deps.metrics?.countChunks('dense', results.length);
       log.debug({ count: results.length, ms: Math.round(performance.now() - started), sizeUsed, halvings }, 'batch embedded');
       return result;
     } catch (err) {

@@ -61,27 +61,13 @@ function ensureNpmPackages() {
   if (existsSync(STAMP) && readFileSync(STAMP, 'utf8').trim() === want) return;
   log('installing npm packages');
   // install scripts stay off (.npmrc ignore-scripts): onnxruntime's CUDA download
-  // cannot work here, and tree-sitter / the FAISS addon are built below instead.
+  // cannot work here, and the FAISS addon is built below instead. tree-sitter needs
+  // no build: its runtime and grammars are WebAssembly (web-tree-sitter).
   // `npm install` rather than `npm ci`: npm 11 leaves other platforms' optional
   // packages out of the lock file, which `npm ci` then rejects.
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) fail(`npm install failed (exit ${r.status})`);
   writeFileSync(STAMP, `${lockHash()}\n`);
-}
-
-/**
- * tree-sitter's prebuilt linux-x64 binary needs a newer libstdc++ (GLIBCXX_3.4.31) than
- * Debian 12 ships; when it does not load, compile it from the package's own sources.
- */
-function ensureTreeSitterLoads() {
-  const probe = () => spawnSync(process.execPath, ['-e', "require('tree-sitter')"], { cwd: ROOT, stdio: 'ignore' }).status === 0;
-  if (probe()) return;
-  log('tree-sitter prebuilt binary does not load here: compiling it from source (one time)');
-  const prefix = path.resolve(path.dirname(process.execPath), '..');
-  const args = [path.join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild'];
-  if (existsSync(path.join(prefix, 'include', 'node', 'common.gypi'))) args.push(`--nodedir=${prefix}`);
-  const r = spawnSync(process.execPath, args, { cwd: path.join(ROOT, 'node_modules', 'tree-sitter'), stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0 || !probe()) fail('could not build tree-sitter from source (needs python3, make and g++)');
 }
 
 async function buildNativeAddon() {
@@ -94,7 +80,6 @@ export async function setup() {
   checkNode();
   ensureDebianPackages();
   ensureNpmPackages();
-  ensureTreeSitterLoads();
   await buildNativeAddon();
   log(`ready (${Date.now() - t0} ms)`);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: the same setup as `npm start`, a Redis that answers, a type
-// check, the import-boundary check, then the whole vitest suite (unit, integration, e2e).
+// check, ESLint, the import-boundary check, then the whole vitest suite (unit,
+// integration, e2e).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ const run = (cmd, args) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 run(bin('tsc'), ['--noEmit', '-p', '.']);
+run(bin('eslint'), ['.']);
 // the import-boundary check: layers import only downward, no cycles (.dependency-cruiser.cjs)
 run(bin('depcruise'), ['src', 'jobs', 'workers', 'dashboard', 'bin', '--config', '.dependency-cruiser.cjs', '--output-type', 'err']);
 run(bin('vitest'), ['run', ...process.argv.slice(2)]);

@@ -138,7 +138,7 @@ async function runTool(cmd: string, args: string[], cwd: string, what: string): 
     // the first lines say what went wrong (npm's last ones only point at its log file)
     const lines = (e.stderr || e.message).trim().split('\n').filter((l) => l.trim() && !/complete log of this run/.test(l));
     const detail = e.code === 'ENOENT' ? `${cmd} is not installed` : lines.slice(0, 3).join(' | ');
-    throw new Error(`bench:quality could not ${what}: ${detail}`);
+    throw new Error(`bench:quality could not ${what}: ${detail}`, { cause: err });
   }
 }
 

@@ -46,7 +46,7 @@ export async function finalizeRun(
     return resultFromManifest(commit.manifest, started, plan);
   }
   const { manifest, sinks } = await applyCommit(deps, commit, log, lease);
-  return { ...resultFromManifest(manifest, started, plan), sinks };
+  return { ...resultFromManifest(manifest, started, plan), lineWindowed: staged.lineWindowed ?? {}, sinks };
 }
 
 async function readSparseContract(deps: IndexRunDeps, runId: string, batches: number) {

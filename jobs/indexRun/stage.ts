@@ -31,6 +31,7 @@ export async function stageChunks(
   const batchIds: string[][] = [];
   let pending: Chunk[] = [];
   let reused = 0;
+  const lineWindowed: Record<string, number> = {};
   const flush = async () => {
     if (!pending.length) return;
     const batchIndex = batchSizes.length;
@@ -47,7 +48,9 @@ export async function stageChunks(
     let chunks: Chunk[] = [];
     try {
       if (text instanceof Error) throw text;
-      chunks = chunker.chunkFile(rel, text, file.language);
+      const chunked = await chunker.chunkFileDetailed(rel, text, file.language);
+      chunks = chunked.chunks;
+      if (chunked.strategy === 'lines') lineWindowed[file.language] = (lineWindowed[file.language] ?? 0) + 1;
     } catch (err) {
       log.warn({ path: rel, err }, 'file could not be read or chunked; skipped');
     }
@@ -68,9 +71,9 @@ export async function stageChunks(
   }
   await flush();
   await report({ files: { total: todo.length, done } });
-  await deps.artifacts.putJson(artifactKeys.staged(data.runId), { fileChunks, batchSizes, batchIds, reused });
+  await deps.artifacts.putJson(artifactKeys.staged(data.runId), { fileChunks, batchSizes, batchIds, reused, lineWindowed });
   log.info({ files: todo.length, batches: batchSizes.length, chunks: batchSizes.reduce((a, b) => a + b, 0), reused }, 'chunks staged');
-  return { fileChunks, batchSizes, batchIds, reused };
+  return { fileChunks, batchSizes, batchIds, reused, lineWindowed };
 }
 
 /**

@@ -19,7 +19,8 @@ export interface SnapshotPort {
   read(relPath: string): Promise<string>;
 }
 export interface ChunkerPort {
-  chunkFile(relPath: string, text: string, language: string): Chunk[];
+  /** `strategy` 'lines': the file got plain line windows (no grammar for its language, or it did not parse) */
+  chunkFileDetailed(relPath: string, text: string, language: string): Promise<{ chunks: Chunk[]; strategy: string }>;
 }
 
 export interface IndexRunDeps {

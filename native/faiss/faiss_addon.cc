@@ -361,19 +361,33 @@ class FaissIndexWrap : public Napi::ObjectWrap<FaissIndexWrap> {
     Guard(env, "setParam", [&] { faiss::ParameterSpace().set_index_parameter(st->index.get(), name, value); });
   }
 
-  Napi::Value Search(const Napi::CallbackInfo& info) {
+  // The arguments of search and searchAsync: (queries: Float32Array, k), checked against the index dimension.
+  struct SearchArgs {
+    StatePtr st;
+    Napi::Float32Array queries;
+    idx_t k;
+    idx_t n;
+  };
+
+  SearchArgs ParseSearchArgs(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     StatePtr st = Live(env);
     auto queries = RequireFloat32(env, info[0], "queries");
     idx_t k = RequireK(env, info[1]);
     idx_t n = RowCount(env, queries.ElementLength(), st->index->d, "queries");
-    size_t count = static_cast<size_t>(n) * static_cast<size_t>(k);
+    return SearchArgs{st, queries, k, n};
+  }
+
+  Napi::Value Search(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const SearchArgs a = ParseSearchArgs(info);
+    size_t count = static_cast<size_t>(a.n) * static_cast<size_t>(a.k);
     // Search straight into the JS-owned result buffers: no extra copy.
     auto distances = Napi::Float32Array::New(env, count);
     auto labels = Napi::BigInt64Array::New(env, count);
-    if (n > 0) {
-      std::shared_lock<std::shared_mutex> lock(st->mu);
-      Guard(env, "search", [&] { st->index->search(n, queries.Data(), k, distances.Data(), labels.Data()); });
+    if (a.n > 0) {
+      std::shared_lock<std::shared_mutex> lock(a.st->mu);
+      Guard(env, "search", [&] { a.st->index->search(a.n, a.queries.Data(), a.k, distances.Data(), labels.Data()); });
     }
     auto out = Napi::Object::New(env);
     out.Set("distances", distances);
@@ -383,15 +397,12 @@ class FaissIndexWrap : public Napi::ObjectWrap<FaissIndexWrap> {
 
   Napi::Value SearchAsync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    StatePtr st = Live(env);
-    auto queries = RequireFloat32(env, info[0], "queries");
-    idx_t k = RequireK(env, info[1]);
-    idx_t n = RowCount(env, queries.ElementLength(), st->index->d, "queries");
+    const SearchArgs a = ParseSearchArgs(info);
     std::vector<float> copy = Guard(env, "searchAsync", [&] {
-      return std::vector<float>(queries.Data(), queries.Data() + queries.ElementLength());
+      return std::vector<float>(a.queries.Data(), a.queries.Data() + a.queries.ElementLength());
     });
     // AsyncWorker deletes itself after OnOK/OnError.
-    auto* worker = new SearchWorker(env, st, std::move(copy), n, k);
+    auto* worker = new SearchWorker(env, a.st, std::move(copy), a.n, a.k);
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;

@@ -39,6 +39,8 @@ export interface ChunkRow {
   endLine: number;
   language: string;
   symbols: string[];
+  /** doc comments of the chunk's definitions ('' when none or written before the column existed) */
+  doc: string;
   content: string;
 }
 
@@ -73,9 +75,9 @@ export interface LoadCatalogOptions {
   deletedChunkIds?: string[];
 }
 
-const ROW_COLUMNS = 'c.chunk_id, c.path, c.start_line, c.end_line, c.language, c.symbols, c.content';
+const ROW_COLUMNS = 'c.chunk_id, c.path, c.start_line, c.end_line, c.language, c.symbols, c.content, c.doc_comment';
 
-function toChunkRow([chunkId, path, startLine, endLine, language, symbols, content]: unknown[]): ChunkRow {
+function toChunkRow([chunkId, path, startLine, endLine, language, symbols, content, doc]: unknown[]): ChunkRow {
   return {
     chunkId: String(chunkId),
     path: String(path),
@@ -83,6 +85,7 @@ function toChunkRow([chunkId, path, startLine, endLine, language, symbols, conte
     endLine: Number(endLine),
     language: String(language),
     symbols: (symbols as string[] | null) ?? [],
+    doc: doc == null ? '' : String(doc),
     content: String(content),
   };
 }
@@ -305,7 +308,7 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
   await conn.run(`CREATE TABLE ${t.files} (file_id INTEGER, path VARCHAR, language VARCHAR)`);
   await conn.run(`CREATE TABLE ${t.chunks} (
     doc INTEGER, chunk_id VARCHAR, id_hash UBIGINT, file_id INTEGER, path VARCHAR, start_line INTEGER, end_line INTEGER,
-    language VARCHAR, symbols VARCHAR[], content VARCHAR, doc_len INTEGER)`);
+    language VARCHAR, symbols VARCHAR[], content VARCHAR, doc_len INTEGER, doc_comment VARCHAR)`);
   await conn.run(`CREATE TABLE ${t.df} (term_id INTEGER, term VARCHAR, df INTEGER, idf DOUBLE)`);
   await conn.run(`CREATE TABLE ${t.postings} (term_id INTEGER, doc INTEGER, tf INTEGER, impact DOUBLE)`);
   await conn.run(`CREATE TABLE ${t.spladeVocab} (term_id INTEGER, term VARCHAR)`);
@@ -329,9 +332,10 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
     { ...partsType, deleted: LIST(VARCHAR) },
   );
   /** The parts' rows that survived dedup and deletion, as `r`, with their doc number. */
-  const live = (columns: string[]) =>
+  // byName: parts written before a column existed (doc_comment) read it as NULL
+  const live = (columns: string[], byName = false) =>
     `(SELECT k.doc, ${columns.map((c) => `p.${c}`).join(', ')}
-      FROM read_parquet($parts, filename = true, file_row_number = true) p
+      FROM read_parquet($parts, filename = true, file_row_number = true${byName ? ', union_by_name = true' : ''}) p
       JOIN ${t.keys} k ON k.filename = p.filename AND k.file_row_number = p.file_row_number) r`;
   const readParts = (sql: string) => conn.run(sql, partsParam, partsType);
 
@@ -341,8 +345,8 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
 
   await readParts(`INSERT INTO ${t.chunks}
     SELECT r.doc, r.chunk_id, hash(r.chunk_id), f.file_id, r.path, r.start_line, r.end_line,
-           r.language, r.symbols, r.content, r.doc_len
-    FROM ${live(['chunk_id', 'path', 'start_line', 'end_line', 'language', 'symbols', 'content', 'doc_len'])}
+           r.language, r.symbols, r.content, r.doc_len, r.doc_comment
+    FROM ${live(['chunk_id', 'path', 'start_line', 'end_line', 'language', 'symbols', 'content', 'doc_len', 'doc_comment'], true)}
     JOIN ${t.files} f ON f.path = r.path AND f.language = r.language`);
   // Hydration looks up a handful of ids: an ART index turns that into an index
   // scan that fetches just those rows, instead of a scan that decompresses the

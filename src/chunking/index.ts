@@ -1,8 +1,9 @@
-import { createAstChunker } from './astChunker.js';
+import { createAstChunker, type Span } from './astChunker.js';
 import { chunkId } from './chunk.js';
 import { type Chunk } from '../contracts/chunk.js';
 import { hasGrammar } from './grammars.js';
 import { lineWindows } from './lineWindows.js';
+import { markdownSpans } from './markdownChunker.js';
 import { sourceLines } from './sourceLines.js';
 
 export type { Chunk } from '../contracts/chunk.js';
@@ -18,37 +19,60 @@ export interface ChunkerOptions {
   overlapLines: number;
 }
 
-export interface Chunker {
-  /** Chunks in line order; each chunk's text is exactly lines startLine..endLine of `text`. */
-  chunkFile(path: string, text: string, language: string): Chunk[];
+/** How a file was cut: by its syntax tree, by Markdown headings, or into plain line windows. */
+export type ChunkStrategy = 'ast' | 'markdown' | 'lines';
+
+export interface ChunkedFile {
+  chunks: Chunk[];
+  strategy: ChunkStrategy;
 }
 
-/** Syntax-aware chunks for TypeScript/TSX/JavaScript/Python, line windows for everything else. */
+export interface Chunker {
+  /** Chunks in line order; each chunk's text is exactly lines startLine..endLine of `text`. */
+  chunkFile(path: string, text: string, language: string): Promise<Chunk[]>;
+  /** The same, saying which strategy cut the file (a parse failure falls back to 'lines'). */
+  chunkFileDetailed(path: string, text: string, language: string): Promise<ChunkedFile>;
+}
+
+/** The strategy a language gets when nothing goes wrong. */
+export const strategyFor = (language: string): ChunkStrategy => (hasGrammar(language) ? 'ast' : language === 'markdown' ? 'markdown' : 'lines');
+
+/** Syntax-aware chunks for the languages with a grammar, heading sections for Markdown, line windows for the rest. */
 export function createChunker(opts: ChunkerOptions): Chunker {
   const ast = createAstChunker(opts);
-  return {
-    chunkFile(path, text, language) {
-      const src = sourceLines(text);
-      let spans: { start: number; end: number; symbols: string[] }[] | undefined;
-      if (hasGrammar(language)) {
-        try {
-          spans = ast.spans(src, text, language);
-        } catch {
-          spans = undefined; // a file the parser cannot handle still gets windows
-        }
-      }
-      spans ??= lineWindows(src, opts).map((w) => ({ start: w.startLine, end: w.endLine, symbols: [] }));
+  const chunkFileDetailed = async (path: string, text: string, language: string): Promise<ChunkedFile> => {
+    const src = sourceLines(text);
+    let spans: Span[] | undefined;
+    let strategy = strategyFor(language);
+    try {
+      if (hasGrammar(language)) spans = await ast.spans(src, text, language);
+      else if (language === 'markdown') spans = markdownSpans(src, opts);
+    } catch {
+      spans = undefined; // a file the parser cannot handle still gets windows
+    }
+    if (!spans) {
+      strategy = 'lines';
+      spans = lineWindows(src, opts).map((w) => ({ start: w.startLine, end: w.endLine, symbols: [], docs: [] }));
+    }
 
-      const seen = new Set<string>();
-      const chunks: Chunk[] = [];
-      for (const s of spans) {
-        const chunkText = src.text(s.start, s.end);
-        const id = chunkId(path, chunkText);
-        if (seen.has(id)) continue; // identical text in one file: keep the first
-        seen.add(id);
-        chunks.push({ id, path, startLine: s.start, endLine: s.end, language, symbols: s.symbols, text: chunkText });
+    const seen = new Map<string, Chunk>();
+    const chunks: Chunk[] = [];
+    for (const s of spans) {
+      const chunkText = src.text(s.start, s.end);
+      const id = chunkId(path, chunkText);
+      const first = seen.get(id);
+      if (first) {
+        // identical text in one file (two classes with the same members): keep the first, naming what both define
+        first.symbols = [...new Set([...first.symbols, ...s.symbols])];
+        continue;
       }
-      return chunks;
-    },
+      chunks.push({ id, path, startLine: s.start, endLine: s.end, language, symbols: s.symbols, doc: s.docs.join('\n\n'), text: chunkText });
+      seen.set(id, chunks.at(-1)!);
+    }
+    return { chunks, strategy };
+  };
+  return {
+    chunkFileDetailed,
+    chunkFile: async (path, text, language) => (await chunkFileDetailed(path, text, language)).chunks,
   };
 }

@@ -20,7 +20,7 @@ export function createApiClient(baseUrl: string, token?: string) {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
-      throw new Error(`cannot reach the codeintel API at ${baseUrl} (${(err as Error).cause ?? (err as Error).message}); start it with "npm start" or "codeintel serve", or set CODEINTEL_URL`);
+      throw new Error(`cannot reach the codeintel API at ${baseUrl} (${(err as Error).cause ?? (err as Error).message}); start it with "npm start" or "codeintel serve", or set CODEINTEL_URL`, { cause: err });
     }
     const text = await res.text();
     const json = text ? JSON.parse(text) : {};

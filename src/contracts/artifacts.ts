@@ -66,6 +66,8 @@ export const stagedChunksSchema = z.object({
   batchIds: z.array(z.array(z.string())),
   /** chunk ids already live in the previous version that changed files kept */
   reused: z.number().int().nonnegative(),
+  /** per language, files that got plain line windows rather than syntax-aware chunks */
+  lineWindowed: z.record(z.number().int().nonnegative()).optional(),
 });
 export type StagedChunks = z.infer<typeof stagedChunksSchema>;
 

@@ -13,6 +13,8 @@ export const chunkSchema = z.object({
   language: z.string(),
   /** Names of the functions/classes/methods the chunk covers (may be empty). */
   symbols: z.array(z.string()),
+  /** Doc comments (and docstrings) of those definitions, without comment markers; '' when none. Also inside `text`. */
+  doc: z.string().optional(),
   text: z.string(),
 });
 export type Chunk = z.infer<typeof chunkSchema>;

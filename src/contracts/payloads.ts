@@ -44,6 +44,8 @@ export const batchRefPayload = z.object({
   batchIndex: z.number().int().nonnegative(),
 });
 
+export type BatchRefPayload = z.infer<typeof batchRefPayload>;
+
 export const encodeDensePayload = batchRefPayload;
 export type EncodeDensePayload = z.infer<typeof encodeDensePayload>;
 export const encodeSparsePayload = batchRefPayload;

@@ -13,6 +13,8 @@ export interface IndexRunResult {
   durationMs: number;
   embedding: { model: string; dim: number };
   skipped: Record<string, number>;
+  /** per language, files of this run chunked as plain line windows (no grammar, or a parse failure) */
+  lineWindowed?: Record<string, number>;
   sinks: Record<string, SinkStatus>;
   note?: string;
 }

@@ -23,7 +23,7 @@ export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
 /** Model types whose pipeline the library implements (WordLevel through its "Legacy" model). */
 const SUPPORTED_MODELS = ['WordPiece', 'BPE', 'Unigram', 'WordLevel'];
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
 
 /** Read `<dir>/tokenizer.json` (and `<dir>/tokenizer_config.json` when there is one). */
 export async function loadTokenizer(dir: string): Promise<Tokenizer> {
@@ -40,12 +40,12 @@ async function readJson(file: string, opts: { optional?: boolean } = {}): Promis
     raw = await readFile(file, 'utf8');
   } catch (err) {
     if (opts.optional && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read tokenizer file ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read tokenizer file ${file}: ${(err as Error).message}`, { cause: err });
   }
   try {
     return JSON.parse(raw);
   } catch (err) {
-    throw new Error(`tokenizer file ${file} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`tokenizer file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -55,7 +55,7 @@ export function tokenizerFromJson(json: unknown, config: unknown = {}, source = 
   if (!isObject(config)) throw new Error(`${source}: its tokenizer_config.json must hold a JSON object`);
   const model = json.model;
   if (!isObject(model)) throw new Error(`${source}: missing "model"`);
-  if (!SUPPORTED_MODELS.includes(model.type)) {
+  if (typeof model.type !== 'string' || !SUPPORTED_MODELS.includes(model.type)) {
     // the library would guess a model from the vocab's shape; refuse instead of tokenizing unlike the training
     throw new Error(`${source}: unsupported tokenizer model type "${model.type}" (supported: ${SUPPORTED_MODELS.join(', ')})`);
   }
@@ -67,7 +67,7 @@ export function tokenizerFromJson(json: unknown, config: unknown = {}, source = 
     // Fields a tokenizer.json may leave out mean "none", as in the Rust library.
     hf = new HfTokenizer({ normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, added_tokens: [], ...json }, settings);
   } catch (err) {
-    throw new Error(`${source}: ${(err as Error).message}`);
+    throw new Error(`${source}: ${(err as Error).message}`, { cause: err });
   }
   return adapt(hf, json, config, source);
 }
@@ -86,7 +86,7 @@ function adapt(hf: HfTokenizer, json: Json, config: Json, source: string): Token
     if (id !== undefined) specialIds.add(id);
   }
   const configPad = typeof config.pad_token === 'string' ? toId.get(config.pad_token) : undefined;
-  const padId = Number(json.padding?.pad_id ?? configPad ?? toId.get('[PAD]') ?? 0);
+  const padId = Number((isObject(json.padding) ? json.padding.pad_id : undefined) ?? configPad ?? toId.get('[PAD]') ?? 0);
 
   const template = singleTemplate(hf, source);
   const encodeText = (text: string): number[] => {

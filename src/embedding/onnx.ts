@@ -1,15 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadTokenizer, TOKENIZER_FILE } from './huggingFaceTokenizer.js';
 import { padBatch } from './paddedBatch.js';
 import type { EncodedText } from './tokenizer.js';
 import {
-  checkEncoderInputs,
-  checkModelDir,
   declaredLastDim,
-  MODEL_FILE,
-  openOnnxSession,
-  pickOutputName,
+  openEncoder,
   runEncoder,
   runInBatches,
   type OnnxSession,
@@ -57,13 +52,10 @@ export const MODEL_CARD_FILE = 'codeintel.json';
 export async function createOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Embedder> {
   const { modelDir, pooling, normalize, maxTokens } = opts;
   if (opts.batchSize !== undefined && opts.batchSize < 1) throw new Error(`batchSize must be ≥ 1 (got ${opts.batchSize})`);
-  await checkModelDir(modelDir, [MODEL_FILE, TOKENIZER_FILE], 'embedding');
+  const opened = await openEncoder(modelDir, { ...opts, role: 'embedding', outputs: ['last_hidden_state', 'token_embeddings'] });
+  const { tokenizer, output } = opened;
+  let session: OnnxSession | undefined = opened.session;
   const card = await readModelCard(modelDir);
-  const tokenizer = await loadTokenizer(modelDir);
-  const modelPath = path.join(modelDir, MODEL_FILE);
-  let session: OnnxSession | undefined = await (opts.createSession ?? openOnnxSession)(modelPath, { device: opts.device, threads: opts.threads, allowSpinning: opts.allowSpinning });
-  checkEncoderInputs(session, modelPath);
-  const output = pickOutputName(session, ['last_hidden_state', 'token_embeddings']);
   const queryInstruction = opts.queryInstruction ?? card.query_instruction ?? '';
 
   const live = (): OnnxSession => {
@@ -81,7 +73,7 @@ export async function createOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Emb
       return rows.map((_, b) => finish(data.slice(b * hidden, (b + 1) * hidden)));
     }
     if (dims.length !== 3 || dims[0] !== batch.batchSize || dims[1] !== batch.seqLen) {
-      throw new Error(`${modelPath}: output "${output}" has shape [${dims.join(', ')}]; expected [${batch.batchSize}, ${batch.seqLen}, hidden]`);
+      throw new Error(`${opened.modelPath}: output "${output}" has shape [${dims.join(', ')}]; expected [${batch.batchSize}, ${batch.seqLen}, hidden]`);
     }
     return rows.map((_, b) => finish(pool(data, dims[1], dims[2], b, batch.attentionMask, pooling)));
   };
@@ -92,7 +84,7 @@ export async function createOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Emb
     return runInBatches(rows, opts.batchSize, (part) => runRows(part, signal));
   };
 
-  const dim = declaredLastDim(session, output) ?? (await embed(['dimension probe']))[0].length;
+  const dim = declaredLastDim(opened.session, output) ?? (await embed(['dimension probe']))[0].length;
   const contract: EmbeddingContract = {
     model: card.model_id ?? `onnx:${path.basename(path.resolve(modelDir))}`,
     provider: 'onnx',
@@ -162,6 +154,6 @@ async function readModelCard(dir: string): Promise<ModelCard> {
     }
     return card;
   } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
+    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
   }
 }

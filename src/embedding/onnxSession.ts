@@ -2,7 +2,8 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { EncodedBatch } from './paddedBatch.js';
-import type { EncodedText } from './tokenizer.js';
+import type { EncodedText, Tokenizer } from './tokenizer.js';
+import { loadTokenizer, TOKENIZER_FILE } from './huggingFaceTokenizer.js';
 import { OutOfMemoryError } from '../errors/outOfMemoryError.js';
 import { ModelDirectoryError } from '../errors/modelDirectoryError.js';
 
@@ -63,9 +64,10 @@ export const openOnnxSession: OnnxSessionFactory = async (modelPath, opts) => {
       throw new Error(
         `cannot open ${modelPath} on CUDA device ${device}: ${msg} ` +
           '(the CUDA provider needs onnxruntime-node installed with --onnxruntime-node-install=cuda12 and a visible GPU)',
+        { cause: err },
       );
     }
-    throw new Error(`cannot open ONNX model ${modelPath}: ${msg}`);
+    throw new Error(`cannot open ONNX model ${modelPath}: ${msg}`, { cause: err });
   }
 };
 
@@ -175,4 +177,29 @@ export async function runInBatches<T>(
     part.forEach((j, k) => (out[j] = results[k]));
   }
   return out;
+}
+
+/** What an encoder adapter (dense or SPLADE) starts from: its tokenizer, an open session and the output it reads. */
+export interface OpenedEncoder {
+  tokenizer: Tokenizer;
+  session: OnnxSession;
+  output: string;
+  modelPath: string;
+}
+
+/**
+ * Open an encoder-only model directory (model.onnx + tokenizer.json): check
+ * the files up front, load the tokenizer, open the session, check its inputs
+ * and pick the first of the preferred outputs it has.
+ */
+export async function openEncoder(
+  modelDir: string,
+  opts: OnnxSessionOptions & { role: string; outputs: string[]; createSession?: OnnxSessionFactory },
+): Promise<OpenedEncoder> {
+  await checkModelDir(modelDir, [MODEL_FILE, TOKENIZER_FILE], opts.role);
+  const tokenizer = await loadTokenizer(modelDir);
+  const modelPath = path.join(modelDir, MODEL_FILE);
+  const session = await (opts.createSession ?? openOnnxSession)(modelPath, { device: opts.device, threads: opts.threads, allowSpinning: opts.allowSpinning });
+  checkEncoderInputs(session, modelPath);
+  return { tokenizer, session, output: pickOutputName(session, opts.outputs), modelPath };
 }

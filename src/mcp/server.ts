@@ -327,7 +327,16 @@ export function createCodeintelMcpServer(service: CodeintelService, opts: McpSer
         startLine: z.number().int().min(1),
         endLine: z.number().int().min(1),
       },
-      outputSchema: { repo: z.string(), path: z.string(), startLine: z.number(), endLine: z.number(), totalLines: z.number(), manifestVersion: z.number(), text: z.string() },
+      outputSchema: {
+        repo: z.string(),
+        path: z.string(),
+        startLine: z.number(),
+        endLine: z.number(),
+        totalLines: z.number(),
+        manifestVersion: z.number(),
+        exact: z.boolean().describe('false: rebuilt from the index, where a block repeated verbatim in the file shows as blank lines'),
+        text: z.string(),
+      },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ repo, path, startLine, endLine }) => {
@@ -336,13 +345,15 @@ export function createCodeintelMcpServer(service: CodeintelService, opts: McpSer
         const text = r.lines.join('\n');
         const numbered = r.lines.map((l, i) => `${String(r.startLine + i).padStart(5)}  ${l}`).join('\n');
         const more = r.endLine < r.totalLines ? `\n(${r.path} has ${r.totalLines} lines; read on from ${r.endLine + 1})` : '';
-        return ok(`${r.path}:${r.startLine}-${r.endLine}\n${numbered}${more}`, {
+        const rebuilt = r.exact ? '' : '\n(rebuilt from the index: the file changed on disk since it was indexed, or is not on disk; a block repeated verbatim in it shows as blank lines)';
+        return ok(`${r.path}:${r.startLine}-${r.endLine}\n${numbered}${more}${rebuilt}`, {
           repo: r.repo,
           path: r.path,
           startLine: r.startLine,
           endLine: r.endLine,
           totalLines: r.totalLines,
           manifestVersion: r.manifestVersion,
+          exact: r.exact,
           text,
         });
       } catch (err) {

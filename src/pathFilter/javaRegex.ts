@@ -13,7 +13,7 @@ import { emitUnion, type RegexDialect } from './emit.js';
  */
 const JAVA: RegexDialect = {
   literal: (ch) => (/[\\.+*?()|[\]{}^$]/.test(ch) ? `\\${ch}` : ch),
-  classMember: (ch) => (/[\\\]\[^-]/.test(ch) ? `\\${ch}` : ch),
+  classMember: (ch) => (/[\\\][^-]/.test(ch) ? `\\${ch}` : ch),
   group: (body) => `(?:${body})`,
 };
 

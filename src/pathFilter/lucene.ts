@@ -10,7 +10,7 @@ import { emitUnion, type RegexDialect } from './emit.js';
  */
 const LUCENE: RegexDialect = {
   literal: (ch) => (/[.?+*|{}[\]()"\\#@&<>~]/.test(ch) ? `\\${ch}` : ch),
-  classMember: (ch) => (/[\\\]\[^-]/.test(ch) ? `\\${ch}` : ch),
+  classMember: (ch) => (/[\\\][^-]/.test(ch) ? `\\${ch}` : ch),
   group: (body) => `(${body})`,
 };
 

@@ -4,7 +4,7 @@ import { emitUnion, type RegexDialect } from './emit.js';
 /** RE2 (DuckDB's regexp_* functions): backslash-escape its metacharacters, which RE2 allows for any punctuation. */
 const RE2: RegexDialect = {
   literal: (ch) => (/[\\.+*?()|[\]{}^$]/.test(ch) ? `\\${ch}` : ch),
-  classMember: (ch) => (/[\\\]\[^-]/.test(ch) ? `\\${ch}` : ch),
+  classMember: (ch) => (/[\\\][^-]/.test(ch) ? `\\${ch}` : ch),
   group: (body) => `(?:${body})`,
 };
 

@@ -32,6 +32,7 @@ const reject = (why: string): never => {
 export function validateGitUrl(input: string): string {
   if (typeof input !== 'string' || input.length === 0) return reject('empty');
   if (input.length > MAX_LENGTH) return reject(`longer than ${MAX_LENGTH} characters`);
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this check rejects
   if (/[\s\x00-\x1f\x7f]/.test(input)) return reject('whitespace and control characters are not allowed');
   if (input.startsWith('-')) return reject('must not start with "-"');
   if (input.includes('\\')) return reject('backslashes are not allowed');

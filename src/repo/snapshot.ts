@@ -77,7 +77,7 @@ export const decodeText = (bytes: Uint8Array): string => {
 function judge(relPath: string, size: number, bytes: Uint8Array, opts: SnapshotOptions): Verdict {
   const verdict = sniffContent(bytes, opts.maxLineChars);
   if (verdict) return { skip: verdict };
-  return { file: { path: relPath, size, hash: sha256(bytes), language: detectLanguage(relPath) } };
+  return { file: { path: relPath, size, hash: sha256(bytes), language: detectLanguage(relPath, bytes) } };
 }
 
 async function collect(paths: string[], opts: SnapshotOptions, inspect: (p: string) => Promise<Verdict>): Promise<FileListing> {

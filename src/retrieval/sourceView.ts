@@ -1,15 +1,21 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { RepoSource } from '../contracts/payloads.js';
 import { InvalidInputError } from '../errors/invalidInputError.js';
+import { resolveInside } from '../repo/safePath.js';
 import { NotFoundError } from '../errors/notFoundError.js';
 import { RepoNotIndexedError } from '../errors/repoNotIndexedError.js';
 import type { RepoReaders } from './repoReaders.js';
 
 /**
  * Reading the indexed snapshot of a repo: line ranges of a file and symbol
- * definitions. Everything comes from the committed version's chunk catalog,
- * never from the disk, so a path can only name a file that was indexed (no
- * path outside the repo can be read) and the text is what search ranked.
- * Chunks cover every non-blank line of a file, so lines no chunk covers are
- * blank lines.
+ * definitions, from the committed version. A path can only name a file the
+ * manifest lists (no path outside the repo, nothing that was not indexed).
+ * The lines are the indexed bytes: the file on disk when its sha256 still is
+ * the one the manifest recorded (a local working-tree repo), else rebuilt
+ * from the version's chunks. Chunks cover every non-blank line, except that
+ * a block repeated verbatim in one file is kept once, so a rebuilt file may
+ * show such a repeat as blank lines; `exact` says which case it is.
  */
 
 /** The most lines one read returns: an agent reads in pages, not whole files. */
@@ -28,9 +34,11 @@ export interface ReadLinesResult {
   language: string;
   startLine: number;
   endLine: number;
-  /** the last line the index knows of the file (trailing blank lines are not kept) */
+  /** the file's last line (rebuilt from chunks: its last non-blank line) */
   totalLines: number;
   lines: string[];
+  /** true: the indexed bytes themselves; false: rebuilt from chunks, where a line no chunk covers is '' */
+  exact: boolean;
   manifestVersion: number;
 }
 
@@ -62,6 +70,27 @@ function checkRelativePath(path: string): string {
   return clean;
 }
 
+/** The file as it was indexed, when the disk still holds exactly those bytes (a local working tree), else null. */
+async function indexedBytes(source: RepoSource, relPath: string, hash: string): Promise<string | null> {
+  if (source.kind !== 'local' || source.ref) return null; // clones are removed after the run; a ref is not on disk
+  const found = await resolveInside(source.root, relPath).catch(() => null);
+  if (found?.kind !== 'file' || found.size > 64 * 1024 * 1024) return null;
+  const bytes = await readFile(found.abs).catch(() => null);
+  if (!bytes || createHash('sha256').update(bytes).digest('hex') !== hash) return null;
+  return bytes.toString('utf8');
+}
+
+/** Lines of a file rebuilt from its chunks: each covered line from a chunk's text, the others ''. */
+function linesFromChunks(chunks: { startLine: number; endLine: number; content: string }[]): string[] {
+  const total = chunks.reduce((max, c) => Math.max(max, c.endLine), 0);
+  const lines: string[] = new Array(total).fill('');
+  for (const c of chunks) {
+    const text = c.content.split('\n');
+    for (let n = c.startLine; n <= c.endLine; n++) lines[n - 1] = text[n - c.startLine] ?? '';
+  }
+  return lines;
+}
+
 export function createSourceView(deps: { readers: RepoReaders }) {
   async function reader(repo: string) {
     const r = await deps.readers.get(repo);
@@ -81,20 +110,32 @@ export function createSourceView(deps: { readers: RepoReaders }) {
       if (!(path in r.manifest.files)) {
         throw new NotFoundError('file-not-indexed', `"${path}" is not a file of the indexed snapshot of "${req.repo}" (v${r.manifest.version}); search_code or find_symbol give indexed paths`, { repo: req.repo, path });
       }
-      const chunks = await r.catalog.fileChunks(path);
-      const totalLines = chunks.reduce((max, c) => Math.max(max, c.endLine), 0);
+      const entry = r.manifest.files[path];
+      const disk = await indexedBytes(r.manifest.source, path, entry.hash);
+      let all: string[];
+      if (disk !== null) {
+        all = disk.split('\n');
+        if (all.length > 1 && all[all.length - 1] === '') all.pop(); // the newline that ends the last line
+      } else {
+        all = linesFromChunks(await r.catalog.fileChunks(path));
+      }
+      const totalLines = all.length;
       const start = req.startLine;
-      const end = Math.min(req.endLine, totalLines);
       if (start > totalLines) {
         throw new InvalidInputError('invalid-range', `"${path}" has ${totalLines} lines in the index; startLine ${start} is past its end`, { totalLines });
       }
-      const lines: string[] = new Array(end - start + 1).fill('');
-      for (const c of chunks) {
-        if (c.endLine < start || c.startLine > end) continue;
-        const text = c.content.split('\n');
-        for (let n = Math.max(c.startLine, start); n <= Math.min(c.endLine, end); n++) lines[n - start] = text[n - c.startLine] ?? '';
-      }
-      return { repo: req.repo, path, language: chunks[0]?.language ?? r.manifest.files[path].language, startLine: start, endLine: end, totalLines, lines, manifestVersion: r.manifest.version };
+      const end = Math.min(req.endLine, totalLines);
+      return {
+        repo: req.repo,
+        path,
+        language: entry.language,
+        startLine: start,
+        endLine: end,
+        totalLines,
+        lines: all.slice(start - 1, end),
+        exact: disk !== null,
+        manifestVersion: r.manifest.version,
+      };
     },
 
     async findSymbol(req: { repo: string; name: string; limit?: number }): Promise<FindSymbolResult> {

@@ -143,11 +143,11 @@ async function copyBatchToParquet(conn: DuckDBConnection, batch: EncodedBatch, f
   const tableName = `parquet_batch_${randomBytes(6).toString('hex')}`;
   const table = sqlIdent(tableName);
   const types: DuckDBType[] = [
-    VARCHAR, VARCHAR, VARCHAR, INTEGER, INTEGER, VARCHAR, LIST(VARCHAR), VARCHAR, VARCHAR, INTEGER, ARRAY(FLOAT, dim), VARCHAR,
+    VARCHAR, VARCHAR, VARCHAR, INTEGER, INTEGER, VARCHAR, LIST(VARCHAR), VARCHAR, VARCHAR, INTEGER, ARRAY(FLOAT, dim), VARCHAR, VARCHAR,
   ];
   await conn.run(`CREATE TEMP TABLE ${table} (
     chunk_id VARCHAR, repo VARCHAR, path VARCHAR, start_line INTEGER, end_line INTEGER, language VARCHAR,
-    symbols VARCHAR[], content VARCHAR, tokens VARCHAR, doc_len INTEGER, embedding FLOAT[${dim}], splade_json VARCHAR)`);
+    symbols VARCHAR[], content VARCHAR, tokens VARCHAR, doc_len INTEGER, embedding FLOAT[${dim}], splade_json VARCHAR, doc_comment VARCHAR)`);
   try {
     const appender = await conn.createAppender(tableName);
     try {
@@ -165,7 +165,8 @@ async function copyBatchToParquet(conn: DuckDBConnection, batch: EncodedBatch, f
       SELECT chunk_id, repo, path, start_line, end_line, language, symbols, content, doc_len,
         COALESCE(list_aggregate(string_split(tokens, ' '), 'histogram'), MAP {})::MAP(VARCHAR, INTEGER) AS terms,
         embedding,
-        json_transform(splade_json, '"MAP(VARCHAR, FLOAT)"') AS splade
+        json_transform(splade_json, '"MAP(VARCHAR, FLOAT)"') AS splade,
+        doc_comment
       FROM ${table}
     ) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA ${provenanceKvLiteral(batch.embedding, batch.sparseContract)})`);
   } finally {
@@ -174,7 +175,7 @@ async function copyBatchToParquet(conn: DuckDBConnection, batch: EncodedBatch, f
 }
 
 function batchColumns(batch: EncodedBatch, start: number, end: number): DuckDBValue[][] {
-  const cols: DuckDBValue[][] = Array.from({ length: 12 }, () => []);
+  const cols: DuckDBValue[][] = Array.from({ length: 13 }, () => []);
   for (let i = start; i < end; i++) {
     const c = batch.chunks[i];
     // BM25 sees the path and symbol names too: a file or function name is strong evidence.
@@ -193,6 +194,7 @@ function batchColumns(batch: EncodedBatch, start: number, end: number): DuckDBVa
     cols[9].push(tokens.length);
     cols[10].push(arrayValue(Array.from(batch.dense[i])));
     cols[11].push(sparse ? JSON.stringify(sparse) : null);
+    cols[12].push(c.doc ?? ''); // the definitions' doc comments, kept apart so ranking can weigh them
   }
   return cols;
 }

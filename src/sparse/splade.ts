@@ -1,13 +1,7 @@
-import path from 'node:path';
-import { loadTokenizer, TOKENIZER_FILE } from '../embedding/huggingFaceTokenizer.js';
 import { padBatch } from '../embedding/paddedBatch.js';
 import type { EncodedText } from '../embedding/tokenizer.js';
 import {
-  checkEncoderInputs,
-  checkModelDir,
-  MODEL_FILE,
-  openOnnxSession,
-  pickOutputName,
+  openEncoder,
   runEncoder,
   runInBatches,
   type OnnxSession,
@@ -45,12 +39,9 @@ export interface SpladeEncoderOptions {
 export async function createSpladeEncoder(opts: SpladeEncoderOptions): Promise<SparseEncoder> {
   const { modelDir, topK, minWeight, maxTokens } = opts;
   if (opts.batchSize !== undefined && opts.batchSize < 1) throw new Error(`batchSize must be ≥ 1 (got ${opts.batchSize})`);
-  await checkModelDir(modelDir, [MODEL_FILE, TOKENIZER_FILE], 'SPLADE');
-  const tokenizer = await loadTokenizer(modelDir);
-  const modelPath = path.join(modelDir, MODEL_FILE);
-  let session: OnnxSession | undefined = await (opts.createSession ?? openOnnxSession)(modelPath, { device: opts.device, threads: opts.threads, allowSpinning: opts.allowSpinning });
-  checkEncoderInputs(session, modelPath);
-  const output = pickOutputName(session, ['logits']);
+  const opened = await openEncoder(modelDir, { ...opts, role: 'SPLADE', outputs: ['logits'] });
+  const { tokenizer, output } = opened;
+  let session: OnnxSession | undefined = opened.session;
   const excluded = excludedTermIds(tokenizer.vocab, tokenizer.specialIds);
 
   const runRows = async (rows: EncodedText[], signal?: AbortSignal): Promise<SparseVector[]> => {
@@ -59,7 +50,7 @@ export async function createSpladeEncoder(opts: SpladeEncoderOptions): Promise<S
     const batch = padBatch(rows, tokenizer.padId);
     const { data, dims } = await runEncoder(live, batch, output, signal);
     if (dims.length !== 3 || dims[0] !== batch.batchSize || dims[1] !== batch.seqLen) {
-      throw new Error(`${modelPath}: output "${output}" has shape [${dims.join(', ')}]; expected [${batch.batchSize}, ${batch.seqLen}, vocab]`);
+      throw new Error(`${opened.modelPath}: output "${output}" has shape [${dims.join(', ')}]; expected [${batch.batchSize}, ${batch.seqLen}, vocab]`);
     }
     return rows.map((_, b) => {
       const weights = maxPoolLog1pRelu(data, dims[1], dims[2], b, batch.attentionMask);

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IndexJobView } from '../../src/api/routes/indexJobs.js';
 import { createDuckDb } from '../../src/catalog/duckdb.js';
 import { makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
 import { startServeProcess, type ServeProcess } from '../support/serveProcess.js';
@@ -41,9 +42,8 @@ describe('killing the process mid-run and starting it again', () => {
     const jobId = submit.body.jobId;
 
     // wait until some batches are written but not all, then SIGKILL: no graceful anything
-    let progress: any;
     for (;;) {
-      progress = await (await fetch(`${serve.url}/v1/index-jobs/${jobId}`)).json();
+      const progress = (await (await fetch(`${serve.url}/v1/index-jobs/${jobId}`)).json()) as IndexJobView;
       const c = progress.progress.chunks;
       if (c.total > 0 && c.written > 0 && c.written < c.total) break;
       if (progress.state === 'completed') throw new Error('the run finished before it could be interrupted; make the repo bigger');
@@ -59,7 +59,7 @@ describe('killing the process mid-run and starting it again', () => {
     serve = await startServeProcess(env);
     const done = await waitForIndexJob(serve.url, jobId, 120_000);
     expect(done.state, JSON.stringify(done.error)).toBe('completed');
-    const chunks = done.result.chunks;
+    const chunks = done.result!.chunks;
     expect(chunks).toBeGreaterThanOrEqual(400);
 
     // Parquet: every chunk exactly once across every part file on disk
@@ -79,7 +79,7 @@ describe('killing the process mid-run and starting it again', () => {
     expect(leftovers).toEqual([]);
 
     // FAISS: one vector per chunk
-    const manifest = JSON.parse(await fs.readFile(path.join(dataDir, 'repos', 'crashy', `manifest-v${done.result.manifestVersion}.json`), 'utf8'));
+    const manifest = JSON.parse(await fs.readFile(path.join(dataDir, 'repos', 'crashy', `manifest-v${done.result!.manifestVersion}.json`), 'utf8'));
     const ids: string[] = JSON.parse(await fs.readFile(path.join(dataDir, 'repos', 'crashy', manifest.vectors.primary.idsFile), 'utf8'));
     expect(ids.length).toBe(chunks);
     expect(new Set(ids).size).toBe(chunks);

@@ -14,13 +14,13 @@ describe('answer metrics', () => {
   it('counts finished answers by state and records time to first token and total time', async () => {
     const posted = await postJson(`${stack.url}/v1/answers`, { repo: 'sample', question: 'how is interest computed?' });
     expect(posted.status).toBe(202);
-    let record: any;
+    let record: { state: string } | undefined;
     for (let i = 0; i < 200; i++) {
-      record = await (await fetch(`${stack.url}${posted.body.resultUrl}`)).json();
+      record = (await (await fetch(`${stack.url}${posted.body.resultUrl}`)).json()) as { state: string };
       if (record.state === 'completed' || record.state === 'failed') break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(record.state).toBe('completed');
+    expect(record?.state).toBe('completed');
     const text = await (await fetch(`${stack.url}/metrics`)).text();
     expect(text).toMatch(/^answers_total\{state="completed"\} 1$/m);
     expect(text).toMatch(/^answer_ttft_ms_count 1$/m);

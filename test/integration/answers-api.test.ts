@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnswerRecord } from '../../src/answer/store.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { serve, type Server } from '../../workers/serve.js';
@@ -57,7 +58,7 @@ describe('answers API: hybrid retrieval, streamed generation, Redis relay', () =
   });
 
   const ask = async (body: object, headers: Record<string, string> = {}, base = stack.url) => postJson(`${base}/v1/answers`, body, headers);
-  const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
+  const getJson = async (url: string): Promise<AnswerRecord> => (await fetch(url)).json() as Promise<AnswerRecord>;
   const tokens = (evs: ReceivedEvent[]) => evs.filter((e) => e.event === 'token').map((e) => e.data.text).join('');
 
   it('streams retrieval, tokens, progressive citations and done, with sequential ids; the poller gets the same answer', async () => {
@@ -258,7 +259,7 @@ describe('answers API: hybrid retrieval, streamed generation, Redis relay', () =
          FROM read_parquet($1, hive_partitioning = true) ORDER BY ended_at`,
         [path.join(dir, '**', '*.parquet')],
       );
-      const rows = r.getRowObjectsJS() as any[];
+      const rows = r.getRowObjectsJS() as { state: string; retrieval_ms: number; prompt_chunk_ids: string[]; cited_chunk_ids: string[]; fallbacks: string[] }[];
       expect(rows.length).toBeGreaterThan(0);
       const first = rows[0];
       expect(first).toMatchObject({ state: 'completed', repo: 'sample', query: QUESTION, generator: 'llm', model: 'chat-model' });

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../support/stack.js';
 
+/** The part of Bull Board's GET api/queues answer these tests read. */
+type BoardQueues = { queues: { name: string; readOnlyMode: boolean }[] };
+
 describe('bearer-token auth and the dashboard', () => {
   let stack: TestStack;
   beforeAll(async () => {
@@ -32,11 +35,11 @@ describe('bearer-token auth and the dashboard', () => {
   it('Bull Board is read-only for an API token and full for an admin token', async () => {
     const readOnly = await get('/admin/queues/api/queues?activeQueue=index&status=latest&page=1', 'app-token');
     expect(readOnly.status).toBe(200);
-    const ro = (await readOnly.json()) as any;
+    const ro = (await readOnly.json()) as BoardQueues;
     expect(ro.queues.map((q: { name: string }) => q.name).sort()).toEqual(['answer', 'gpu', 'index', 'sink']);
     expect(ro.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(true);
 
-    const admin = (await (await get('/admin/queues/api/queues?activeQueue=index&status=latest&page=1', 'admin-token')).json()) as any;
+    const admin = (await (await get('/admin/queues/api/queues?activeQueue=index&status=latest&page=1', 'admin-token')).json()) as BoardQueues;
     expect(admin.queues.every((q: { readOnlyMode: boolean }) => !q.readOnlyMode)).toBe(true);
 
     // a read-only board refuses mutations

@@ -28,11 +28,11 @@ describe('bad input at the API', () => {
       body: await r.json(),
     }));
 
-  const expectProblem = (res: { status: number; contentType: string; body: any }, status: number, detail?: RegExp) => {
+  const expectProblem = (res: { status: number; contentType: string; body: unknown }, status: number, detail?: RegExp) => {
     expect(res.status).toBe(status);
     expect(res.contentType).toContain('application/problem+json');
     expect(res.body).toMatchObject({ status, type: expect.stringContaining('https://'), title: expect.any(String), detail: expect.any(String) });
-    if (detail) expect(res.body.detail).toMatch(detail);
+    if (detail) expect((res.body as { detail: string }).detail).toMatch(detail);
   };
 
   const noRepoWritten = async () => {
@@ -96,7 +96,7 @@ describe('bad input at the API', () => {
   it('an unknown job id → 404', async () => {
     const res = await fetch(`${stack.url}/v1/index-jobs/no-such-job`);
     expect(res.status).toBe(404);
-    expect(((await res.json()) as any).status).toBe(404);
+    expect(((await res.json()) as { status: number }).status).toBe(404);
     expect((await fetch(`${stack.url}/v1/index-jobs/${encodeURIComponent('../../etc')}`)).status).toBe(404);
   });
 
@@ -143,7 +143,7 @@ describe('bad input at the API', () => {
     const submit = await post('/v1/index-jobs', { repo: bin });
     const done = await waitForIndexJob(stack.url, submit.body.jobId);
     expect(done.state).toBe('failed');
-    expect(done.error.detail).toMatch(/all 2 files were skipped \(2 binary\)/);
+    expect(done.error!.detail).toMatch(/all 2 files were skipped \(2 binary\)/);
     await noRepoWritten();
   });
 
@@ -157,7 +157,7 @@ describe('bad input at the API', () => {
     const submit = await post('/v1/index-jobs', { repo, name: 'with-link' });
     const done = await waitForIndexJob(stack.url, submit.body.jobId);
     expect(done.state).toBe('completed');
-    expect(done.result.files).toBe(1);
+    expect(done.result!.files).toBe(1);
     const search = await post('/v1/search', { repo: 'with-link', query: 'leaked_secret_function TOPSECRET', k: 10 });
     expect(search.body.hits.map((h: { path: string }) => h.path)).toEqual(['main.py']);
   });
@@ -175,7 +175,7 @@ describe('requests without a body', () => {
     expect(compact.status).toBe(404);
     const index = await fetch(`${stack.url}/v1/index-jobs`, { method: 'POST' });
     expect(index.status).toBe(400);
-    expect(((await index.json()) as any).detail).toMatch(/JSON object/);
+    expect(((await index.json()) as { detail: string }).detail).toMatch(/JSON object/);
   });
 
   it('a body that is not JSON is still 415, chunked or not', async () => {

@@ -222,8 +222,26 @@ describe('chunk catalog: hydrate and filterIds', () => {
     const rows = await catalog.hydrate([c.id, 'unknown', b.id, a.id]);
     expect(rows.map((r) => r.chunkId)).toEqual([c.id, b.id, a.id]);
     expect(rows[1]).toEqual({
-      chunkId: b.id, path: 'docs/b.md', startLine: 5, endLine: 14, language: 'markdown', symbols: ['Intro', 'Setup'], content: 'bbb',
+      chunkId: b.id, path: 'docs/b.md', startLine: 5, endLine: 14, language: 'markdown', symbols: ['Intro', 'Setup'], doc: '', content: 'bbb',
     });
+  });
+
+  it('returns the doc comments stored with a chunk', async () => {
+    const documented = { ...chunk('src/send.ts', '/** Sends a request. */\nfunction send() {}'), symbols: ['send'], doc: 'Sends a request.' };
+    const cat = await loadCatalog(db, { parts: [await writePart([documented])] });
+    expect((await cat.hydrate([documented.id]))[0].doc).toBe('Sends a request.');
+    await cat.dispose();
+  });
+
+  it('reads parts written before the doc column existed, with an empty doc', async () => {
+    const legacy = chunk('src/old.ts', 'old part');
+    const fresh = chunk('src/new.ts', 'new part');
+    const withColumn = await writePart([legacy]);
+    const old = join(partsDir(dataDir, 'r'), 'part-before-doc-column.parquet');
+    await db.withConnection((conn) => conn.run(`COPY (SELECT * EXCLUDE (doc_comment) FROM read_parquet('${withColumn}')) TO '${old}' (FORMAT parquet)`));
+    const cat = await loadCatalog(db, { parts: [old, await writePart([fresh])] });
+    expect((await cat.hydrate([legacy.id, fresh.id])).map((r) => [r.path, r.doc])).toEqual([['src/old.ts', ''], ['src/new.ts', '']]);
+    await cat.dispose();
   });
 
   it('drops rows the filters exclude', async () => {

@@ -95,7 +95,7 @@ describe('embedding contract and model changes (same data dir, new embedder)', (
     const submit = await postJson(`${stack.url}/v1/index-jobs`, { repo, name: 'contract' });
     const failed = await waitForIndexJob(stack.url, submit.body.jobId);
     expect(failed.state).toBe('failed');
-    expect(failed.error.detail).toMatch(/embedding model changed from hashing-lexical-v1 \(256-d\) to hashing-lexical-v1 \(64-d\); re-run with full: true/);
+    expect(failed.error!.detail).toMatch(/embedding model changed from hashing-lexical-v1 \(256-d\) to hashing-lexical-v1 \(64-d\); re-run with full: true/);
     expect(await stack.server.runtime.manifests.currentVersion('contract')).toBe(2);
     expect((await readyz(stack)).body.mode).toBe('down');
     const full = await indexRepo(stack, { repo, name: 'contract', full: true });

@@ -21,13 +21,13 @@ describe('index flow on embedded defaults (real Redis, BullMQ, DuckDB, FAISS, in
     const done = await waitForIndexJob(stack.url, submit.body.jobId);
     expect(done.state, JSON.stringify(done.error)).toBe('completed');
     expect(done.result).toMatchObject({ manifestVersion: 1, files: 5, added: 5, changed: 0, deleted: 0 });
-    expect(done.result.chunks).toBeGreaterThan(5);
+    expect(done.result!.chunks).toBeGreaterThan(5);
     expect(done.progress.phase).toBe('done');
-    expect(done.progress.chunks.written).toBe(done.result.chunks);
+    expect(done.progress.chunks.written).toBe(done.result!.chunks);
 
     const repos = await (await fetch(`${stack.url}/v1/repos`)).json();
     expect(repos).toEqual([
-      expect.objectContaining({ name: 'sample', manifestVersion: 1, files: 5, chunks: done.result.chunks, embedding: expect.objectContaining({ model: 'hashing-lexical-v1', dim: 384 }) }),
+      expect.objectContaining({ name: 'sample', manifestVersion: 1, files: 5, chunks: done.result!.chunks, embedding: expect.objectContaining({ model: 'hashing-lexical-v1', dim: 384 }) }),
     ]);
 
     // one Parquet part per batch, a FAISS file, no staged artifacts left behind
@@ -66,7 +66,7 @@ describe('index flow on embedded defaults (real Redis, BullMQ, DuckDB, FAISS, in
     expect(second.body).toMatchObject({ status: 409, jobId: first.body.jobId });
     const done = await waitForIndexJob(stack.url, first.body.jobId);
     expect(done.state).toBe('completed');
-    expect(done.result.manifestVersion).toBe(2);
+    expect(done.result!.manifestVersion).toBe(2);
   });
 
   it('re-indexing with nothing changed commits quickly and says so', async () => {

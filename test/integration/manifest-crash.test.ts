@@ -87,15 +87,15 @@ describe('a commit that dies half-way', () => {
     expect(done.state, JSON.stringify(done.error)).toBe('completed');
     expect(done.attemptsMade).toBeGreaterThanOrEqual(1);
     // a manifest file left by the crash is never reused: the retry takes the next number
-    expect(done.result.manifestVersion).toBe(point === 'after-manifest-file' ? half.version + 1 : half.version);
+    expect(done.result!.manifestVersion).toBe(point === 'after-manifest-file' ? half.version + 1 : half.version);
     const m = (await stack.server.runtime.manifests.current(name))!;
     expect(m.previousVersion).toBe(first.manifestVersion);
     const after = await search(stack, name, query);
-    expect(after.manifestVersion).toBe(done.result.manifestVersion);
+    expect(after.manifestVersion).toBe(done.result!.manifestVersion);
     expect(after.hits[0].path).toBe('bank/account.py');
     expect(after.hits.some(beyondOldEnd)).toBe(true);
     expect(after.hits.every((h) => (m.files[h.path]?.chunkIds ?? []).includes(h.chunkId))).toBe(true);
-    expect((await liveIds(stack, name)).size).toBe(done.result.chunks);
+    expect((await liveIds(stack, name)).size).toBe(done.result!.chunks);
   });
 
   it('a run that dies right after its commit, with a compaction committed on top meanwhile, still reports its own version', async () => {
@@ -121,7 +121,7 @@ describe('a commit that dies half-way', () => {
     const mine = await atCommit;
     const done = await waitForIndexJob(stack.url, submit.body.jobId, 60_000);
     expect(done.state, JSON.stringify(done.error)).toBe('completed');
-    expect(done.result.manifestVersion).toBe(mine.version);
+    expect(done.result!.manifestVersion).toBe(mine.version);
     const current = (await store.current(name))!;
     expect(current).toMatchObject({ kind: 'compaction', previousVersion: mine.version });
   });

@@ -23,7 +23,7 @@ describe('OOM batch halving through the queue (fake vLLM: 413 above 8 inputs)', 
   let stack: TestStack;
   let db: DuckDb;
   let redis: Redis;
-  let result: { state: string; result: { chunks: number; manifestVersion: number }; error?: unknown };
+  let result: Awaited<ReturnType<typeof waitForIndexJob>>;
 
   beforeAll(async () => {
     fake = await startFakeOpenAIServer({ dim: 16, oomAboveBatch: 8, oomStatus: 413 });
@@ -57,7 +57,7 @@ describe('OOM batch halving through the queue (fake vLLM: 413 above 8 inputs)', 
 
   it('completes the run: the halving happened inside the jobs', () => {
     expect(result.state, JSON.stringify(result.error)).toBe('completed');
-    expect(result.result.chunks).toBe(FILES);
+    expect(result.result!.chunks).toBe(FILES);
   });
 
   it('halved 32 → 16 → 8 once, and the other batch started at the learned size (only two 413s in all)', () => {

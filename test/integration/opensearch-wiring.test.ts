@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Readiness } from '../../src/observability/readiness.js';
 import { makeTmpDir, removeDir, SAMPLE_REPO } from '../fixtures/repoHelpers.js';
 import { startFakeOpenSearch, type FakeOpenSearch } from '../support/fakeOpenSearch.js';
 import { postJson, startStack, waitForIndexJob, type TestStack } from '../support/stack.js';
@@ -35,11 +36,11 @@ describe('OpenSearch wiring: sink writes, bm25 served by OpenSearch, local fallb
     const submit = await postJson(`${stack.url}/v1/index-jobs`, { repo: repoDir, name: 'sample' });
     const done = await waitForIndexJob(stack.url, submit.body.jobId);
     expect(done.state, JSON.stringify(done.error)).toBe('completed');
-    expect(done.result.sinks).toEqual({ parquet: { status: 'ok' }, opensearch: { status: 'ok' } });
+    expect(done.result!.sinks).toEqual({ parquet: { status: 'ok' }, opensearch: { status: 'ok' } });
 
     const idx = fake.indices.get(index)!;
-    expect(idx.body.mappings.properties.splade_terms).toEqual({ type: 'rank_features' });
-    expect(idx.docs.size).toBe(done.result.chunks);
+    expect(idx.body.mappings?.properties?.splade_terms).toEqual({ type: 'rank_features' });
+    expect(idx.docs.size).toBe(done.result!.chunks);
     const manifest = await stack.server.runtime.manifests.current('sample');
     const live = Object.values(manifest!.files).flatMap((f) => f.chunkIds);
     expect([...idx.docs.keys()].sort()).toEqual(live.map((id) => `sample:${id}`).sort());
@@ -78,7 +79,7 @@ describe('OpenSearch wiring: sink writes, bm25 served by OpenSearch, local fallb
     const submit = await postJson(`${stack.url}/v1/index-jobs`, { repo: repoDir, name: 'sample' });
     const done = await waitForIndexJob(stack.url, submit.body.jobId);
     expect(done.state, JSON.stringify(done.error)).toBe('completed');
-    expect(done.result.sinks.opensearch).toEqual({ status: 'ok' });
+    expect(done.result!.sinks.opensearch).toEqual({ status: 'ok' });
     for (const id of removed) expect(idx.docs.has(`sample:${id}`)).toBe(false);
 
     // as if a delete had been lost: the docs come back, the manifest still says deleted
@@ -88,8 +89,8 @@ describe('OpenSearch wiring: sink writes, bm25 served by OpenSearch, local fallb
     const res = await service.search({ repo: 'sample', query: 'RateLimiter tokens refill bucket', k: 5, channels: ['bm25'] });
     expect(res.fallbacks).toBeUndefined();
     // OpenSearch did answer with the stale chunks; the search service dropped them
-    const answered = fake.requests.slice(before).find((r) => r.path === `/${index}/_search`)!.response.hits.hits;
-    expect(answered.map((h: any) => h._source.chunk_id)).toEqual(expect.arrayContaining(removed));
+    const answered = fake.requests.slice(before).find((r) => r.path === `/${index}/_search`)!.response!.hits.hits;
+    expect(answered.map((h) => h._source.chunk_id)).toEqual(expect.arrayContaining(removed));
     expect(res.channelTopIds.bm25.length).toBeGreaterThan(0);
     for (const id of removed) expect(res.channelTopIds.bm25).not.toContain(id);
     expect(res.hits.map((h) => h.path)).not.toContain('src/rateLimiter.ts');
@@ -97,7 +98,7 @@ describe('OpenSearch wiring: sink writes, bm25 served by OpenSearch, local fallb
 
   it('reports degraded on /readyz when the cluster is red', async () => {
     fake.health = 'red';
-    const body = (await (await fetch(`${stack.url}/readyz`)).json()) as any;
+    const body = (await (await fetch(`${stack.url}/readyz`)).json()) as Readiness;
     fake.health = 'green';
     expect(body.mode).toBe('degraded');
     expect(body.checks['sink:opensearch']).toMatchObject({ ok: false, required: false, detail: expect.stringContaining('is red') });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveChunkIds } from '../../src/manifest/manifest.js';
 import { silentLogger } from '../../src/observability/logger.js';
+import type { Readiness } from '../../src/observability/readiness.js';
 import type { EncodedBatch, Sink } from '../../src/sinks/port.js';
 import { resyncSinks } from '../../src/sinks/resync.js';
 import { makeTmpDir, removeDir, SAMPLE_REPO } from '../fixtures/repoHelpers.js';
@@ -91,14 +92,14 @@ describe('an optional sink that is down (real Redis, BullMQ, DuckDB, FAISS, in o
     const done = await waitForIndexJob(stack.url, submit.body.jobId);
     expect(done.state, JSON.stringify(done.error)).toBe('completed');
 
-    const chunks: number = done.result.chunks;
+    const chunks: number = done.result!.chunks;
     const batches = Math.ceil(chunks / 2);
     expect(batches).toBeGreaterThan(2);
 
     // the run reports each sink's status
-    expect(done.result.sinks.parquet).toEqual({ status: 'ok' });
-    expect(done.result.sinks.recorder).toEqual({ status: 'ok' });
-    expect(done.result.sinks['graph-down']).toMatchObject({ status: 'failed', detail: expect.stringContaining('ECONNREFUSED') });
+    expect(done.result!.sinks.parquet).toEqual({ status: 'ok' });
+    expect(done.result!.sinks.recorder).toEqual({ status: 'ok' });
+    expect(done.result!.sinks['graph-down']).toMatchObject({ status: 'failed', detail: expect.stringContaining('ECONNREFUSED') });
 
     // Parquet: one part per batch, all committed; the healthy sink saw every batch exactly once
     const parts = (await fs.readdir(path.join(stack.dataDir, 'repos', 'sample', 'parts'))).filter((p) => p.endsWith('.parquet'));
@@ -131,11 +132,11 @@ describe('an optional sink that is down (real Redis, BullMQ, DuckDB, FAISS, in o
   it('says degraded (not down) on /readyz, naming the sink', async () => {
     const res = await fetch(`${stack.url}/readyz`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as any;
+    const body = (await res.json()) as Readiness;
     expect(body.mode).toBe('degraded');
     expect(body.checks['sink:graph-down']).toMatchObject({ ok: false, required: false, detail: expect.stringContaining('connection refused') });
     expect(body.checks['sink:recorder']).toMatchObject({ ok: true, required: false });
-    expect(body.problem.detail).toContain('sink:graph-down');
+    expect(body.problem!.detail).toContain('sink:graph-down');
   });
 
   it('deletes the chunks of a removed file from the healthy sink and reports the down sink', async () => {
@@ -152,8 +153,8 @@ describe('an optional sink that is down (real Redis, BullMQ, DuckDB, FAISS, in o
     expect(done.result).toMatchObject({ manifestVersion: 2, deleted: 1 });
 
     expect(recorder.deleted.sort()).toEqual([...removedIds].sort());
-    expect(done.result.sinks.recorder).toEqual({ status: 'ok' });
-    expect(done.result.sinks['graph-down']).toMatchObject({ status: 'failed', detail: expect.stringContaining(`deleting ${removedIds.length} removed chunks`) });
+    expect(done.result!.sinks.recorder).toEqual({ status: 'ok' });
+    expect(done.result!.sinks['graph-down']).toMatchObject({ status: 'failed', detail: expect.stringContaining(`deleting ${removedIds.length} removed chunks`) });
     const deletes = (await stack.server.runtime.sinkFailures.recent(1000)).filter((f) => f.op === 'delete');
     expect(deletes).toEqual([expect.objectContaining({ sink: 'graph-down', repo: 'sample', chunks: removedIds.length })]);
   });

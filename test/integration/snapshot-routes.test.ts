@@ -42,9 +42,22 @@ const LEDGER = [
 
 let stack: TestStack;
 let repo: string;
+
+/** The fields these tests read, of a lines or symbols answer or of a problem. */
+interface Body {
+  type?: string;
+  detail?: string;
+  errors?: { field: string }[];
+  lines?: string[];
+  endLine?: number;
+  totalLines?: number;
+  definitions?: { symbol: string; path: string; line: number; signature: string }[];
+  [k: string]: unknown;
+}
+
 const get = async (p: string) => {
   const res = await fetch(`${stack.url}${p}`);
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as Body };
 };
 
 beforeAll(async () => {
@@ -74,7 +87,21 @@ describe('GET /v1/repos/:name/lines', () => {
     const r = await get('/v1/repos/ledger/lines?path=src/ledger.ts&start=20&end=300');
     expect(r.status).toBe(200);
     expect(r.body.endLine).toBe(r.body.totalLines);
-    expect(r.body.lines.at(-1)).toBe('}');
+    expect(r.body.lines!.at(-1)).toBe('}');
+  });
+
+  it('serves the indexed text, not what the file holds now, once it changed on disk', async () => {
+    const indexed = (await fs.readFile(path.join(repo, 'src/ledger.ts'), 'utf8')).split('\n');
+    expect((await get('/v1/repos/ledger/lines?path=src/ledger.ts&start=1&end=5')).body.exact).toBe(true);
+    await fs.writeFile(path.join(repo, 'src/ledger.ts'), 'export const changed = true;\n');
+    try {
+      const r = await get('/v1/repos/ledger/lines?path=src/ledger.ts&start=3&end=15');
+      expect(r.status).toBe(200);
+      expect(r.body.exact).toBe(false);
+      expect(r.body.lines).toEqual(indexed.slice(2, 15));
+    } finally {
+      await fs.writeFile(path.join(repo, 'src/ledger.ts'), LEDGER);
+    }
   });
 
   it('refuses paths outside the repo, files not indexed, and ranges over 400 lines', async () => {
@@ -90,7 +117,7 @@ describe('GET /v1/repos/:name/lines', () => {
     expect(big.body.detail).toMatch(/at most 400 lines/);
     const bad = await get('/v1/repos/ledger/lines?path=src/ledger.ts&start=0');
     expect(bad.status).toBe(400);
-    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['end', 'start']);
+    expect(bad.body.errors!.map((e) => e.field).sort()).toEqual(['end', 'start']);
   });
 });
 
@@ -98,7 +125,7 @@ describe('GET /v1/repos/:name/symbols', () => {
   it('finds a member by its short name through its qualified name, and a function of the same name', async () => {
     const r = await get('/v1/repos/ledger/symbols?name=post');
     expect(r.status).toBe(200);
-    const found = r.body.definitions.map((d: { symbol: string; line: number }) => [d.symbol, d.line]);
+    const found = r.body.definitions!.map((d) => [d.symbol, d.line]);
     expect(found).toEqual(expect.arrayContaining([['Ledger.post', 7], ['post', 24]]));
   });
 

@@ -13,14 +13,31 @@ import { luceneToRegExp } from './regexEvaluators.js';
 
 export interface FakeDoc {
   _id: string;
-  _source: Record<string, any>;
+  _source: Record<string, unknown>;
+}
+
+/** The part of OpenSearch's query DSL this fake evaluates. */
+interface Clause {
+  term?: Record<string, unknown>;
+  terms?: Record<string, unknown[]>;
+  regexp?: Record<string, { value: string }>;
+  bool?: { must?: Clause[]; should?: Clause[]; filter?: Clause[]; must_not?: Clause[]; boost?: number };
+  multi_match?: { query: string; boost?: number };
+  rank_feature?: { field: string; boost?: number };
+}
+
+export interface FakeSearchResponse {
+  took: number;
+  timed_out: boolean;
+  hits: { total: { value: number; relation: 'eq' }; hits: { _index: string; _id: string; _score: number; _source: { chunk_id: unknown } }[] };
 }
 
 export interface FakeOpenSearch {
   readonly url: string;
-  readonly indices: Map<string, { body: any; docs: Map<string, FakeDoc> }>;
+  readonly indices: Map<string, { body: { mappings?: { properties?: Record<string, unknown> } }; docs: Map<string, FakeDoc> }>;
   /** every request, in order: method, path, parsed body (NDJSON lines for _bulk) */
-  readonly requests: { method: string; path: string; body: any; response?: any }[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- whatever JSON the client sent; tests assert on its shape
+  readonly requests: { method: string; path: string; body: any; response?: FakeSearchResponse }[];
   /** answer the next `times` matching requests with this status */
   fail(opts: { path: RegExp; status: number; times?: number }): void;
   clearFaults(): void;
@@ -28,31 +45,31 @@ export interface FakeOpenSearch {
   close(): Promise<void>;
 }
 
-const words = (s: string): string[] =>
+const words = (s: unknown): string[] =>
   String(s ?? '')
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
 
-function matches(doc: Record<string, any>, clause: any): boolean {
+function matches(doc: Record<string, unknown>, clause: Clause): boolean {
   if (clause.term) {
-    const [field, value] = Object.entries(clause.term)[0] as [string, any];
+    const [field, value] = Object.entries(clause.term)[0];
     if (field === 'path.tree') return String(doc.path).startsWith(`${value}/`) || doc.path === value;
-    return doc[field] === (typeof value === 'object' ? value.value : value);
+    return doc[field] === (typeof value === 'object' ? (value as { value: unknown }).value : value);
   }
   if (clause.terms) {
-    const [field, values] = Object.entries(clause.terms)[0] as [string, any[]];
+    const [field, values] = Object.entries(clause.terms)[0];
     return values.includes(doc[field]);
   }
   if (clause.regexp) {
-    const [field, spec] = Object.entries(clause.regexp)[0] as [string, any];
+    const [field, spec] = Object.entries(clause.regexp)[0];
     return luceneToRegExp(spec.value).test(String(doc[field]));
   }
   if (clause.bool) {
-    const should: any[] = clause.bool.should ?? [];
-    const filter: any[] = clause.bool.filter ?? [];
-    const mustNot: any[] = clause.bool.must_not ?? [];
+    const should = clause.bool.should ?? [];
+    const filter = clause.bool.filter ?? [];
+    const mustNot = clause.bool.must_not ?? [];
     return (
       filter.every((c) => matches(doc, c)) &&
       !mustNot.some((c) => matches(doc, c)) &&
@@ -62,18 +79,18 @@ function matches(doc: Record<string, any>, clause: any): boolean {
   return true;
 }
 
-function score(doc: Record<string, any>, clause: any): number {
+function score(doc: Record<string, unknown>, clause: Clause): number {
   if (clause.multi_match) {
     const q = new Set(words(clause.multi_match.query));
-    const text = [...words(doc.content), ...words((doc.symbols ?? []).join(' ')), ...words(doc.path)];
+    const text = [...words(doc.content), ...words(((doc.symbols as string[] | undefined) ?? []).join(' ')), ...words(doc.path)];
     return text.filter((w) => q.has(w)).length * (clause.multi_match.boost ?? 1);
   }
   if (clause.rank_feature) {
     const name = String(clause.rank_feature.field).slice('splade_terms.'.length);
-    return (doc.splade_terms?.[name] ?? 0) * (clause.rank_feature.boost ?? 1);
+    return ((doc.splade_terms as Record<string, number> | undefined)?.[name] ?? 0) * (clause.rank_feature.boost ?? 1);
   }
   if (clause.bool) {
-    const parts = [...(clause.bool.must ?? []), ...(clause.bool.should ?? [])].map((c: any) => score(doc, c));
+    const parts = [...(clause.bool.must ?? []), ...(clause.bool.should ?? [])].map((c) => score(doc, c));
     return parts.reduce((a: number, b: number) => a + b, 0) * (clause.bool.boost ?? 1);
   }
   return 0;
@@ -106,9 +123,9 @@ export async function startFakeOpenSearch(): Promise<FakeOpenSearch> {
 
     if (p === '/_cluster/health') return send(res, 200, { cluster_name: 'fake', status: server.health });
     if (isBulk) {
-      const items: any[] = [];
+      const items: Record<string, { _id: string; status: number; result: string }>[] = [];
       for (let i = 0; i < body.length; i++) {
-        const [action, meta] = Object.entries(body[i])[0] as [string, any];
+        const [action, meta] = Object.entries(body[i])[0] as [string, { _index: string; _id: string }];
         const index = indices.get(meta._index) ?? { body: {}, docs: new Map() };
         indices.set(meta._index, index);
         if (action === 'index') {
@@ -135,10 +152,10 @@ export async function startFakeOpenSearch(): Promise<FakeOpenSearch> {
     if (!index) return send(res, 404, { error: { type: 'index_not_found_exception', reason: `no such index [${name}]` }, status: 404 });
     if (op === '_mapping') return send(res, 200, { [name]: { mappings: index.body?.mappings ?? {} } });
     if (op === '_search') {
-      const query = body?.query ?? {};
-      const filter: any[] = query.bool?.filter ?? [];
-      const must: any[] = query.bool?.must ?? [];
-      const should: any[] = query.bool?.should ?? [];
+      const query: Clause = body?.query ?? {};
+      const filter = query.bool?.filter ?? [];
+      const must = query.bool?.must ?? [];
+      const should = query.bool?.should ?? [];
       const hits = [...index.docs.values()]
         .filter((d) => filter.every((c) => matches(d._source, c)))
         .map((d) => ({ d, s: [...must, ...should].reduce((a, c) => a + score(d._source, c), 0) }))

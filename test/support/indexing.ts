@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { FaissCompactResult } from '../../src/contracts/results.js';
 import { liveChunkIds } from '../../src/manifest/manifest.js';
 import type { EncodedBatch, Sink } from '../../src/sinks/port.js';
 import { postJson, waitForIndexJob, type TestStack } from './stack.js';
@@ -27,8 +28,8 @@ export async function compactRepo(stack: TestStack, name: string, timeoutMs = 12
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const body = (await (await fetch(`${stack.url}/v1/compact-jobs/${res.body.jobId}`)).json()) as { state: string; result?: any; error?: any };
-    if (body.state === 'completed') return body.result;
+    const body = (await (await fetch(`${stack.url}/v1/compact-jobs/${res.body.jobId}`)).json()) as { state: string; result?: FaissCompactResult; error?: unknown };
+    if (body.state === 'completed') return body.result!;
     if (body.state === 'failed') throw new Error(`compaction failed: ${JSON.stringify(body.error)}`);
     if (Date.now() > deadline) throw new Error(`compaction ${res.body.jobId} still ${body.state}`);
     await new Promise((r) => setTimeout(r, 100));

@@ -33,23 +33,38 @@ export function luceneToRegExp(lucene: string): RegExp {
   while (i < chars.length) {
     const ch = chars[i];
     if (ch === '\\') js += jsLiteral(escaped());
-    else if (ch === '(') (js += '(?:'), i++;
-    else if (ch === ')' || ch === '|' || ch === '?' || ch === '*' || ch === '+' || ch === '.') (js += ch), i++;
-    else if (ch === '[') {
+    else if (ch === '(') {
+      js += '(?:';
+      i++;
+    } else if (ch === ')' || ch === '|' || ch === '?' || ch === '*' || ch === '+' || ch === '.') {
+      js += ch;
+      i++;
+    } else if (ch === '[') {
       i++;
       js += '[';
-      if (chars[i] === '^') (js += '^'), i++;
+      if (chars[i] === '^') {
+        js += '^';
+        i++;
+      }
       let members = 0;
       while (chars[i] !== ']') {
         if (i >= chars.length) throw new Error(`unclosed class in lucene regexp: ${lucene}`);
-        if (chars[i] === '-' && members > 0) (js += '-'), i++;
-        else (js += jsClassMember(chars[i] === '\\' ? escaped() : chars[i++])), members++;
+        if (chars[i] === '-' && members > 0) {
+          js += '-';
+          i++;
+        } else {
+          js += jsClassMember(chars[i] === '\\' ? escaped() : chars[i++]);
+          members++;
+        }
       }
       i++;
       js += ']';
     } else if (LUCENE_UNEXPECTED.has(ch) || ch === ']') {
       throw new Error(`unescaped Lucene operator '${ch}' in ${lucene}`);
-    } else (js += jsLiteral(ch)), i++;
+    } else {
+      js += jsLiteral(ch);
+      i++;
+    }
   }
   return new RegExp(`^(?:${js})$`, 'su');
 }

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { silentLogger, createLogger } from '../../src/observability/logger.js';
 import type { Role } from '../../src/contracts/queues.js';
 import type { Sink } from '../../src/sinks/port.js';
+import type { IndexJobView } from '../../src/api/routes/indexJobs.js';
 import { serve, type Server } from '../../workers/serve.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
 
@@ -81,8 +82,8 @@ export async function waitForIndexJob(url: string, jobId: string, timeoutMs = 60
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(`${url}/v1/index-jobs/${jobId}`, { headers });
-    const body = (await res.json()) as { state: string; [k: string]: unknown };
-    if (body.state === 'completed' || body.state === 'failed') return body as any;
+    const body = (await res.json()) as IndexJobView;
+    if (body.state === 'completed' || body.state === 'failed') return body;
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${body.state} after ${timeoutMs} ms: ${JSON.stringify(body)}`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,3 +1,4 @@
+import { testContract } from '../support/contract.js';
 import { describe, expect, it } from 'vitest';
 import { planCommit, type CommitInputs, type CommitPlan, type CommitWrite } from '../../src/indexing/commitPlan.js';
 import { diffFiles } from '../../src/indexing/diff.js';
@@ -11,15 +12,7 @@ import type { SinkBatchResult } from '../../src/contracts/results.js';
 
 // --- fixtures: a repo "demo" at version 1 (a.py, b.py, c.py), and run-2 planned against it ---
 
-const contract = (model = 'hashing-lexical-v1', dim = 256): EmbeddingContract => ({
-  model,
-  provider: 'hashing',
-  dim,
-  dtype: 'float32',
-  pooling: 'none',
-  normalize: true,
-  queryInstruction: '',
-});
+const contract = (model = 'hashing-lexical-v1', dim = 256): EmbeddingContract => testContract({ model, dim, pooling: 'none' });
 const source = { kind: 'local' as const, location: '/repos/demo', root: '/repos/demo' };
 const run = { repo: 'demo', runId: 'run-2', source };
 const scannedAt = '2026-12-01T07:00:00.000Z';

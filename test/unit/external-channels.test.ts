@@ -8,10 +8,13 @@ import type { OpenSearchClientLike } from '../../src/sinks/opensearchSink.js';
 
 const baseEnv = { DATA_DIR: '/tmp/codeintel-x', LOG_LEVEL: 'silent' };
 
+/** The part of a search body these tests read. */
+type SearchBody = { query: { bool: { should: { rank_feature: { field: string } }[] } } };
+
 function fakeClient() {
-  const searches: { index: string; body: any }[] = [];
+  const searches: { index: string; body: SearchBody }[] = [];
   const client = {
-    search(params: { index: string; body: any }) {
+    search(params: { index: string; body: SearchBody }) {
       searches.push(params);
       return Promise.resolve({ body: { hits: { hits: [{ _id: 'r:c1', _score: 2, _source: { chunk_id: 'c1' } }] } } });
     },
@@ -20,7 +23,7 @@ function fakeClient() {
 }
 
 function fakeDriver() {
-  const queries: { text: string; params: any }[] = [];
+  const queries: { text: string; params: Record<string, unknown> }[] = [];
   const driver: Neo4jDriverLike = {
     async executeQuery(text, params) {
       queries.push({ text, params });
@@ -57,7 +60,7 @@ describe('production retrieval channels chosen by configuration', () => {
     expect(os.searches[0]).toMatchObject({ index: 'chunks', body: { size: 7, query: { bool: { must: [{ multi_match: { query: 'compute interest' } }] } } } });
 
     await ext.channels.splade!.search({ repo: 'r', text: 'compute interest', k: 7 });
-    const fields = os.searches[1].body.query.bool.should.map((c: any) => c.rank_feature.field);
+    const fields = os.searches[1].body.query.bool.should.map((c) => c.rank_feature.field);
     expect(fields).toEqual(['splade_terms.interest', 'splade_terms._23__23_ing']);
   });
 
@@ -76,7 +79,7 @@ describe('production retrieval channels chosen by configuration', () => {
     expect(await ext.channels.dense!.search({ repo: 'r', text: 'q', k: 3 })).toEqual([{ chunkId: 'c9', score: 0.87 }]);
     expect(neo.queries[0].text).toContain('db.index.vector.queryNodes');
     expect(neo.queries[0].params).toMatchObject({ index: 'chunk_qwen_idx', repo: 'r' });
-    expect(neo.queries[0].params.vector[0]).toBeCloseTo(0.6);
+    expect((neo.queries[0].params.vector as number[])[0]).toBeCloseTo(0.6);
   });
 
   it('refuses DENSE_CHANNEL=neo4j without NEO4J_URI, naming the variable', () => {

@@ -1,4 +1,4 @@
-import neo4j from 'neo4j-driver';
+import neo4j, { type Integer } from 'neo4j-driver';
 import { describe, expect, it } from 'vitest';
 import type { Chunk } from '../../src/contracts/chunk.js';
 import {
@@ -134,9 +134,9 @@ describe('vector query statement', () => {
         LIMIT $k`),
     );
     expect(s.params.index).toBe('chunk_qwen_idx');
-    expect((s.params.candidates as any).toNumber()).toBe(40);
+    expect((s.params.candidates as Integer).toNumber()).toBe(40);
     expect(neo4j.isInt(s.params.k)).toBe(true);
-    expect((s.params.k as any).toNumber()).toBe(10);
+    expect((s.params.k as Integer).toNumber()).toBe(10);
     expect(s.params.vector).toEqual([1, 0]);
   });
 
@@ -154,7 +154,7 @@ describe('vector query statement', () => {
     expect(s.params.languages).toEqual(['python']);
     // dot-all, so names with a newline match too; "*.py" also matches under a directory named "x.py", as in gitignore
     expect(s.params.pathPatterns).toEqual(['(?s)src/.*', '(?s)(?:.*/)?[^/]*\\.py(?:/.*)?']);
-    expect((s.params.candidates as any).toNumber()).toBe(40);
+    expect((s.params.candidates as Integer).toNumber()).toBe(40);
   });
 
   it('reject a k that is not a positive integer', () => {

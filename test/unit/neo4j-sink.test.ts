@@ -1,4 +1,4 @@
-import neo4j from 'neo4j-driver';
+import neo4j, { type Integer } from 'neo4j-driver';
 import { describe, expect, it } from 'vitest';
 import type { Chunk } from '../../src/contracts/chunk.js';
 import type { EmbeddingContract } from '../../src/contracts/embedding.js';
@@ -217,7 +217,7 @@ describe('Neo4j dense channel', () => {
     ]);
     expect(seen[0].config).toEqual({ database: 'code', routing: 'READ' });
     expect(seen[0].params.vector).toEqual([0.5, 0.5]);
-    expect((seen[0].params.candidates as any).toNumber()).toBe(8);
+    expect((seen[0].params.candidates as Integer).toNumber()).toBe(8);
   });
 
   it('does not query once the caller has aborted', async () => {

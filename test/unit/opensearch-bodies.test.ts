@@ -38,8 +38,28 @@ const chunk: Chunk = {
 };
 
 /** Feature names as the query side would address them: splade_terms.<name>. */
-const rankFeatureFields = (body: any): string[] =>
+const rankFeatureFields = (body: unknown): string[] =>
   JSON.stringify(body).match(/"field":"splade_terms\.[^"]*"/g)?.map((m) => m.slice(9, -1)) ?? [];
+
+// The builders return plain JSON; these name the parts the tests read (a
+// missing part reads as undefined and fails the expectation).
+type FieldMapping = { type: string; fields: { tree: { analyzer: string } } };
+type IndexBody = {
+  settings: { analysis: { filter: Record<string, unknown>; analyzer: Record<string, { filter: string[] }>; tokenizer: Record<string, unknown> } };
+  mappings: { dynamic: string; properties: Record<string, FieldMapping> };
+};
+type QueryClause = {
+  multi_match: { query: string };
+  rank_feature: { field: string };
+  neural_sparse: { splade_terms: unknown };
+  regexp: { path: { value: string } };
+  bool: { should: QueryClause[]; boost: number };
+};
+type QueryBody = {
+  size: number;
+  _source: string[];
+  query: { bool: { must: QueryClause[]; should: QueryClause[]; filter: unknown[]; minimum_should_match: number } };
+};
 
 describe('rank_features feature names', () => {
   it('keep plain words as they are', () => {
@@ -92,7 +112,7 @@ describe('toRankFeatures', () => {
 });
 
 describe('index settings and mappings', () => {
-  const body = buildIndexBody() as any;
+  const body = buildIndexBody() as IndexBody;
   const props = body.mappings.properties;
 
   it('split code identifiers on case and digit changes, keep the original, then lowercase', () => {
@@ -168,7 +188,7 @@ describe('documents and bulk bodies', () => {
       splade_terms: { config: 0.6, os_2e_path: 0.3 },
     });
     // every field of the document is mapped (the index is strict)
-    const mapped = Object.keys((buildIndexBody().mappings as any).properties);
+    const mapped = Object.keys((buildIndexBody() as IndexBody).mappings.properties);
     for (const key of Object.keys(doc)) expect(mapped).toContain(key);
   });
 
@@ -229,7 +249,7 @@ describe('filter clauses', () => {
   });
 
   it('escape every Lucene operator in a path regexp', () => {
-    const [, paths] = buildFilterClauses('r', { paths: ['a.b+c(d)@e#f~g"h&<i>.ts'] }) as any[];
+    const [, paths] = buildFilterClauses('r', { paths: ['a.b+c(d)@e#f~g"h&<i>.ts'] }) as QueryClause[];
     expect(paths.bool.should[0].regexp.path.value).toBe('(.*/)?a\\.b\\+c\\(d\\)\\@e\\#f\\~g\\"h\\&\\<i\\>\\.ts(/.*)?');
   });
 
@@ -249,7 +269,7 @@ describe('query bodies', () => {
   const filter = buildFilterClauses('acme/api', filters);
 
   it('bm25: multi_match over content^1, symbols^2 and path words^0.5, filters as filter clauses', () => {
-    const body = buildBm25Query({ repo: 'acme/api', text: 'load config', k: 20, filters }) as any;
+    const body = buildBm25Query({ repo: 'acme/api', text: 'load config', k: 20, filters }) as QueryBody;
     expect(body.size).toBe(20);
     expect(body._source).toEqual(['chunk_id']);
     expect(body.query.bool.must).toEqual([
@@ -260,7 +280,7 @@ describe('query bodies', () => {
   });
 
   it('splade: one linear rank_feature per query term, boosted by its weight, heaviest first', () => {
-    const body = buildSpladeQuery({ repo: 'acme/api', k: 5, filters, vector: { config: 0.2, 'os.path': 0.9, '##ing': 0.5, junk: -1 } }) as any;
+    const body = buildSpladeQuery({ repo: 'acme/api', k: 5, filters, vector: { config: 0.2, 'os.path': 0.9, '##ing': 0.5, junk: -1 } }) as QueryBody;
     expect(body.query.bool.should).toEqual([
       { rank_feature: { field: 'splade_terms.os_2e_path', linear: {}, boost: 0.9 } },
       { rank_feature: { field: 'splade_terms._23__23_ing', linear: {}, boost: 0.5 } },
@@ -274,19 +294,19 @@ describe('query bodies', () => {
 
   it('splade: caps the number of clauses', () => {
     const vector = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`t${i}`, (i + 1) / 50]));
-    const body = buildSpladeQuery({ repo: 'r', k: 5, vector, maxTerms: 10 }) as any;
+    const body = buildSpladeQuery({ repo: 'r', k: 5, vector, maxTerms: 10 }) as QueryBody;
     expect(body.query.bool.should).toHaveLength(10);
     expect(body.query.bool.should[0].rank_feature.field).toBe('splade_terms.t49');
   });
 
   it('neural_sparse: our own tokens, sanitised like the documents', () => {
-    const body = buildNeuralSparseQuery({ repo: 'r', k: 3, vector: { 'a.b': 0.7, x: 0.1 } }) as any;
+    const body = buildNeuralSparseQuery({ repo: 'r', k: 3, vector: { 'a.b': 0.7, x: 0.1 } }) as QueryBody;
     expect(body.query.bool.must).toEqual([{ neural_sparse: { splade_terms: { query_tokens: { a_2e_b: 0.7, x: 0.1 } } } }]);
     expect(body.query.bool.filter).toEqual([{ term: { repo: 'r' } }]);
   });
 
   it('neural_sparse: or text encoded by a model deployed in the cluster', () => {
-    const body = buildNeuralSparseQuery({ repo: 'r', k: 3, text: 'parse yaml', modelId: 'm-1' }) as any;
+    const body = buildNeuralSparseQuery({ repo: 'r', k: 3, text: 'parse yaml', modelId: 'm-1' }) as QueryBody;
     expect(body.query.bool.must).toEqual([{ neural_sparse: { splade_terms: { query_text: 'parse yaml', model_id: 'm-1' } } }]);
   });
 
@@ -299,7 +319,7 @@ describe('query bodies', () => {
       vector: { config: 0.8 },
       bm25Boost: 1,
       spladeBoost: 5,
-    }) as any;
+    }) as QueryBody;
     expect(body.query.bool.should).toEqual([
       { multi_match: { query: 'load config', fields: BM25_FIELDS, type: 'best_fields', boost: 1 } },
       { bool: { should: [{ rank_feature: { field: 'splade_terms.config', linear: {}, boost: 0.8 } }], boost: 5 } },
@@ -309,7 +329,7 @@ describe('query bodies', () => {
   });
 
   it('hybrid: falls back to bm25 alone when the query has no usable SPLADE term', () => {
-    const body = buildHybridQuery({ repo: 'r', k: 10, text: 'x', vector: {} }) as any;
+    const body = buildHybridQuery({ repo: 'r', k: 10, text: 'x', vector: {} }) as QueryBody;
     expect(body.query.bool.should).toHaveLength(1);
   });
 });
@@ -317,11 +337,11 @@ describe('query bodies', () => {
 describe('OpenSearch channels', () => {
   /** A fake search client that records bodies and answers with fixed hits. */
   function fakeSearch() {
-    const bodies: any[] = [];
+    const bodies: QueryBody[] = [];
     let aborted = false;
     const client: Pick<OpenSearchClientLike, 'search'> = {
       search({ body }) {
-        bodies.push(body);
+        bodies.push(body as QueryBody);
         const p = Promise.resolve({
           body: { hits: { hits: [{ _id: 'r:c1', _score: 3.5, _source: { chunk_id: 'c1' } }, { _id: 'r:c2', _score: 1, _source: { chunk_id: 'c2' } }] } },
         });
