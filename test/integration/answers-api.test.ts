@@ -198,8 +198,10 @@ describe('answers API: hybrid retrieval, streamed generation, Redis relay', () =
     const done = events.at(-1)!;
     expect(done.event).toBe('done');
     expect(done.data.answer).toMatch(/^The language model could not answer/);
-    expect(done.data.answer).toContain('[1] bank/account.py lines');
-    expect(done.data.citations[0]).toMatchObject({ n: 1, path: 'bank/account.py' });
+    // the text cites the same range as the citation (the Sources list)
+    const c1 = done.data.citations[0];
+    expect(c1).toMatchObject({ n: 1, path: 'bank/account.py' });
+    expect(done.data.answer).toContain(`[1] bank/account.py:${c1.startLine}-${c1.endLine}\n`);
   });
 
   it('remembers a session\'s repo in Redis, so a later question through another API process may leave it out', async () => {
