@@ -2,6 +2,7 @@ import type { Citation, DoneEventData, RetrievalEventData } from '../answer/even
 import { readSse } from '../answer/sse.js';
 import { abortableSleep, backoffDelay } from '../resilience/index.js';
 import { ApiError, type ApiClient } from './apiClient.js';
+import { problemText } from './problemText.js';
 
 /**
  * `codeintel ask`: submit the question, then read the answer's SSE stream and
@@ -80,7 +81,7 @@ export async function ask(api: ApiClient, opts: AskOptions, io: AskIo, signal?: 
             return { state: 'completed', answer: d.answer, citations: d.citations };
           } else if (msg.event === 'error') {
             io.out('\n');
-            io.err(`error ${data.status}: ${data.detail}\n`);
+            io.err(`error ${data.status}: ${problemText(data, 'the answer failed')}\n`);
             return { state: data.type?.endsWith('/answer-cancelled') ? 'cancelled' : 'failed', answer, citations: [] };
           }
         }
