@@ -1,3 +1,4 @@
+import { withoutRouteHints } from '../mcp/errors.js';
 import type { ApiError } from './apiClient.js';
 
 /**
@@ -18,15 +19,8 @@ const BY_CODE: Record<string, (p: Problem, message: string) => string> = {
   'answer-cancelled': () => 'the answer was cancelled (Ctrl-C, or the server shut down)',
 };
 
-/** Remove what only an HTTP client can act on: "(codeintel index, or POST /v1/index-jobs)", "GET /v1/answers/x has it". */
-function withoutRoutes(message: string): string {
-  return message
-    .replace(/\s*\((?:[^()]*?,\s*)?(?:or\s+)?(?:GET|POST|DELETE|PUT)\s+\/v1\/[^()]*\)/g, '')
-    .replace(/;\s*(?:GET|POST|DELETE|PUT)\s+\/v1\/\S+[^;]*/g, '');
-}
-
 export function problemText(p: Problem, fallback: string): string {
-  const message = withoutRoutes(p.detail ?? p.title ?? fallback);
+  const message = withoutRouteHints(p.detail ?? p.title ?? fallback);
   const render = BY_CODE[slug(p)];
   return render ? render(p, message) : message;
 }

@@ -11,7 +11,15 @@ const NEXT_STEP: Record<string, string> = {
   'file-not-indexed': 'search_code and find_symbol give the indexed paths',
   'run-in-progress': 'index_status follows the running job',
   'repo-name-taken': 'pass another name',
+  unauthorized: "give codeintel mcp CODEINTEL_TOKEN, or an HTTP client the header Authorization: Bearer <token>, with one of the server's API_TOKENS",
 };
+
+/** Drop what only an HTTP client can act on: "(codeintel index, or POST /v1/index-jobs)", "; GET /v1/answers/x has it". */
+export function withoutRouteHints(message: string): string {
+  return message
+    .replace(/\s*\((?:[^()]*?,\s*)?(?:or\s+)?(?:GET|POST|DELETE|PUT)\s+\/v1\/[^()]*\)/g, '')
+    .replace(/;\s*(?:GET|POST|DELETE|PUT)\s+\/v1\/\S+[^;]*/g, '');
+}
 
 /** The problem code of an error: a domain error's `code`, or the slug of an API problem's `type`. */
 function codeOf(err: unknown): string | undefined {
@@ -22,9 +30,8 @@ function codeOf(err: unknown): string | undefined {
 }
 
 export function toolErrorMessage(err: unknown): string {
-  const message = (err instanceof Error ? err.message : String(err))
-    // the domain messages name the CLI and the HTTP routes; here the tools are what the reader has
-    .replace(/;?\s*index it first \([^)]*\)/, '');
+  // the domain messages name the CLI and the HTTP routes; here the tools are what the reader has
+  const message = withoutRouteHints(err instanceof Error ? err.message : String(err)).replace(/;\s*index it first$/, '');
   const code = codeOf(err);
   const next = code ? NEXT_STEP[code] : undefined;
   return next ? `${message}; ${next}` : message;

@@ -252,7 +252,7 @@ export function createCodeintelMcpServer(service: CodeintelService, opts: McpSer
           await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
           view = await service.indexStatus(jobId);
         }
-        const lead = attached ? `repo already had a run in flight; following it.\n` : '';
+        const lead = attached ? `"${view.repo}" already has an index run in flight (${jobId}); this is that run.\n` : '';
         const text =
           view.state === 'completed' || view.state === 'failed' || !wait
             ? `${lead}${wait ? describeJob(view) : `index run ${jobId} queued for "${view.repo}"; index_status with jobId "${jobId}" tells how it goes`}`
