@@ -26,6 +26,8 @@ export interface McpServerOptions {
   maxWaitMs?: number;
   /** how often a waiting index_repository polls the job (default 500 ms) */
   pollMs?: number;
+  /** ask gives up when no answer text arrives within this long: no answer worker, or one stuck (default 45 s, under clients' usual 60 s) */
+  askFirstTextMs?: number;
   tokens?: () => Promise<TokenCounter>;
 }
 
@@ -200,20 +202,35 @@ export function createCodeintelMcpServer(service: CodeintelService, opts: McpSer
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ repo, question }, extra) => {
+      const firstTextMs = opts.askFirstTextMs ?? 45_000;
+      const stop = new AbortController();
+      const onCancel = () => stop.abort();
+      extra.signal.addEventListener('abort', onCancel, { once: true });
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        stop.abort();
+      }, firstTextMs);
       try {
         let sent = 0;
         let pending: Promise<void> = Promise.resolve();
         const r = await service.ask(
           { repo, question },
           (textSoFar) => {
+            clearTimeout(timer); // the answer is being written: it may take as long as it needs
             // progress must increase: the length of the text so far does; one notification at a time, in order
             if (textSoFar.length <= sent) return;
             sent = textSoFar.length;
             pending = pending.then(() => progress(extra, textSoFar.length, textSoFar));
           },
-          extra.signal,
+          stop.signal,
         );
         await pending;
+        if (timedOut) {
+          return fail(
+            new Error(`no answer text within ${Math.round(firstTextMs / 1000)} s, so the question was cancelled; is an answer worker running (codeintel serve, or codeintel worker --role answer; /readyz lists the consumers of each queue)?`),
+          );
+        }
         if (r.state !== 'completed') {
           return fail(new Error(r.state === 'cancelled' ? 'the answer was cancelled before it ended' : `the answer failed: ${r.error ?? 'unknown reason'}`));
         }
@@ -221,6 +238,9 @@ export function createCodeintelMcpServer(service: CodeintelService, opts: McpSer
         return ok(`${r.answer}\n\n${sources}`, { answer: r.answer, citations: r.citations });
       } catch (err) {
         return fail(err);
+      } finally {
+        clearTimeout(timer);
+        extra.signal.removeEventListener('abort', onCancel);
       }
     },
   );
