@@ -11,7 +11,7 @@ import { createSinkBatchProcessor } from '../jobs/sinkBatch.js';
 import { createChunker } from '../src/chunking/index.js';
 import { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import { countVisibleGpus } from '../src/gpu/enforce.js';
-import { cloneGitRepo } from '../src/repo/intake.js';
+import { cloneGitRepo, realRoots } from '../src/repo/intake.js';
 import { openSnapshot } from '../src/repo/snapshot.js';
 import { exists } from '../src/artifacts/atomicWrite.js';
 import { createRedis } from '../src/queue/connection.js';
@@ -88,6 +88,8 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
           ref: source.kind === 'git' ? undefined : source.ref,
           // the previous version's stat cache (a fresh clone has new mtimes, so it simply misses)
           knownFile: extra?.knownFile,
+          // git metadata may not lead outside the roots the repo was admitted under (a clone: itself)
+          containWithin: source.kind === 'git' ? [source.root] : await realRoots(config.repoRoots),
         });
       },
     });

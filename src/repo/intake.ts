@@ -19,7 +19,8 @@ export function isGitUrl(input: string): boolean {
   return /^[^/]*:/.test(input.trim());
 }
 
-async function realRoots(roots: string[]): Promise<string[]> {
+/** The realpaths of the configured roots that exist. */
+export async function realRoots(roots: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const root of roots) {
     try {

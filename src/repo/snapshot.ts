@@ -3,6 +3,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { createBlobReader, type BlobReader } from './catFile.js';
 import { IntakeError } from '../errors/intakeError.js';
+import { locateGitRepo, type PinnedGitRepo } from './gitDir.js';
 import { isGitWorkTree, listTreeEntries, listWorkTreePaths, resolveCommit, type TreeEntry } from './gitFiles.js';
 import { detectLanguage } from './language.js';
 import { mapLimit } from './pool.js';
@@ -46,6 +47,12 @@ export interface SnapshotOptions {
    * the file, so an unchanged repo lists at the cost of its lstat calls.
    */
   knownFile?: (relPath: string, size: number, mtimeMs: number) => RepoFile | undefined;
+  /**
+   * The roots the repository was admitted under (REPO_ROOTS, realpaths). Git is never
+   * searched for above them, and in ref mode the git directory, its commondir and its
+   * object alternates must lie inside them (inside the work tree when none are given).
+   */
+  containWithin?: string[];
 }
 
 export type SnapshotSource = 'git-worktree' | 'git-ref' | 'directory';
@@ -95,8 +102,9 @@ const badPath = (relPath: string) => new IntakeError('bad_request', `not a repos
 const missing = (relPath: string) => new IntakeError('not_found', `no such file in the repository: ${relPath}`);
 
 /** Files on disk, listed by git (tracked + untracked-not-ignored) or by a .gitignore-aware walk. */
-function diskSnapshot(root: string, source: 'git-worktree' | 'directory', opts: SnapshotOptions): RepoSnapshot {
-  const listPaths = () => (source === 'git-worktree' ? listWorkTreePaths(root) : walkDirectory(root));
+function diskSnapshot(root: string, git: PinnedGitRepo | undefined, opts: SnapshotOptions): RepoSnapshot {
+  const source = git ? 'git-worktree' : 'directory';
+  const listPaths = () => (git ? listWorkTreePaths(git) : walkDirectory(root));
   // read() serves only what a listing would offer, so ignored files (.env, build output) and .git/ stay private.
   let listed: Promise<Set<string>> | undefined;
   return {
@@ -148,11 +156,11 @@ function linkEscapes(linkPath: string, target: string): boolean {
 }
 
 /** Files as committed at `commit`: listed with `git ls-tree`, read with one `git cat-file --batch`. */
-function refSnapshot(root: string, commit: string, opts: SnapshotOptions): RepoSnapshot {
-  const blobs: BlobReader = createBlobReader(root);
+function refSnapshot(root: string, git: PinnedGitRepo, commit: string, opts: SnapshotOptions): RepoSnapshot {
+  const blobs: BlobReader = createBlobReader(git);
   let tree: Promise<Map<string, TreeEntry>> | undefined;
   const entries = () =>
-    (tree ??= listTreeEntries(root, commit).then((list) => new Map(list.map((e) => [e.path, e]))));
+    (tree ??= listTreeEntries(git, commit).then((list) => new Map(list.map((e) => [e.path, e]))));
 
   return {
     root,
@@ -196,10 +204,13 @@ export async function openSnapshot(dir: string, opts: SnapshotOptions): Promise<
   } catch {
     throw new IntakeError('not_found', `no such directory: ${dir}`);
   }
-  const inGit = await isGitWorkTree(root);
+  // In ref mode the content comes from git's objects, so where they live is checked;
+  // on disk the content is read under `root` and git only supplies the file list.
+  const located = await locateGitRepo(root, { containWithin: opts.containWithin, checkObjects: opts.ref !== undefined });
+  const git = located && (await isGitWorkTree(located)) ? located : undefined;
   if (opts.ref !== undefined) {
-    if (!inGit) throw new IntakeError('bad_request', `a ref was given but ${dir} is not a git repository`);
-    return refSnapshot(root, await resolveCommit(root, opts.ref), opts);
+    if (!git) throw new IntakeError('bad_request', `a ref was given but ${dir} is not a git repository`);
+    return refSnapshot(root, git, await resolveCommit(git, opts.ref), opts);
   }
-  return diskSnapshot(root, inGit ? 'git-worktree' : 'directory', opts);
+  return diskSnapshot(root, git, opts);
 }

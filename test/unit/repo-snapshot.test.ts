@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IntakeError } from '../../src/errors/intakeError.js';
 import { openSnapshot, type FileListing, type RepoSnapshot, type SnapshotOptions } from '../../src/repo/snapshot.js';
-import { SAMPLE_REPO, commitAll, initRepo, makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
+import { SAMPLE_REPO, commitAll, git, initRepo, makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
 
 const opts: SnapshotOptions = { maxFileBytes: 1024 * 1024, maxLineChars: 1000 };
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
@@ -277,5 +277,63 @@ describe('speed', () => {
     const { listing, ms } = await fastestListing(() => openSnapshot(repo, { ...opts, ref: 'HEAD' }));
     expect(listing.files).toHaveLength(N);
     expect(ms).toBeLessThan(2000);
+  });
+});
+
+describe('a ref snapshot stays inside its repository (issue 13, hole 2)', () => {
+  /** A repository outside the allowed root whose content must never come back. */
+  async function foreignRepo(): Promise<string> {
+    const elsewhere = path.join(tmp, 'elsewhere');
+    await writeTree(elsewhere, { 'secret.py': 'TOKEN = "foreign"\n' });
+    initRepo(elsewhere);
+    commitAll(elsewhere);
+    return elsewhere;
+  }
+
+  it('refuses a .git gitfile that names a git directory outside the allowed roots', async () => {
+    const elsewhere = await foreignRepo();
+    await writeFile(path.join(repo, '.git'), `gitdir: ${path.join(elsewhere, '.git')}\n`);
+    await expect(openSnapshot(repo, { ...opts, ref: 'HEAD', containWithin: [repo] })).rejects.toMatchObject({ kind: 'forbidden' });
+  });
+
+  it('refuses a symlinked .git leading outside the allowed roots', async () => {
+    const elsewhere = await foreignRepo();
+    await symlink(path.join(elsewhere, '.git'), path.join(repo, '.git'));
+    await expect(openSnapshot(repo, { ...opts, ref: 'HEAD', containWithin: [repo] })).rejects.toMatchObject({ kind: 'forbidden' });
+  });
+
+  it('refuses objects/info/alternates that borrow objects from outside the allowed roots', async () => {
+    const elsewhere = await foreignRepo();
+    initRepo(repo);
+    await writeFile(path.join(repo, '.git', 'objects', 'info', 'alternates'), path.join(elsewhere, '.git', 'objects') + '\n');
+    const foreignHead = git(elsewhere, 'rev-parse', 'HEAD').trim();
+    await expect(openSnapshot(repo, { ...opts, ref: foreignHead, containWithin: [repo] })).rejects.toMatchObject({ kind: 'forbidden' });
+  });
+
+  it('never searches for a repository above the allowed root, nor reads one from GIT_DIR', async () => {
+    initRepo(tmp); // a repository around the allowed root
+    await writeTree(tmp, { 'outer.py': 'OUTER = 1\n' });
+    commitAll(tmp);
+    await writeTree(repo, { 'a.py': 'a = 1\n' });
+    const saved = process.env.GIT_DIR;
+    process.env.GIT_DIR = path.join(tmp, '.git');
+    try {
+      await expect(openSnapshot(repo, { ...opts, ref: 'HEAD', containWithin: [repo] })).rejects.toMatchObject({ kind: 'invalid' });
+      const disk = await openSnapshot(repo, { ...opts, containWithin: [repo] });
+      expect(disk.source).toBe('directory');
+      expect(paths(await disk.listFiles())).toEqual(['a.py']);
+    } finally {
+      if (saved === undefined) delete process.env.GIT_DIR;
+      else process.env.GIT_DIR = saved;
+    }
+  });
+
+  it('still reads a repository whose .git is an ordinary directory inside the root', async () => {
+    await writeTree(repo, { 'mine.py': 'MINE = 1\n' });
+    initRepo(repo);
+    commitAll(repo);
+    const snap = await openSnapshot(repo, { ...opts, ref: 'HEAD', containWithin: [repo] });
+    expect(paths(await snap.listFiles())).toEqual(['mine.py']);
+    snap.close();
   });
 });
