@@ -79,6 +79,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
             maxBytes: config.intake.cloneMaxBytes,
             timeoutMs: config.intake.cloneTimeoutMs,
             ref: source.ref,
+            hosts: config.intake.gitHosts,
           });
         }
         return openSnapshot(source.root, {

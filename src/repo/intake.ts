@@ -6,6 +6,8 @@ import { IntakeError } from '../errors/intakeError.js';
 import { GitError } from '../errors/gitError.js';
 import { runGit } from './git.js';
 import { validateGitUrl } from './gitUrl.js';
+import { checkGitHost, type GitHostPolicy, type ResolveHost } from './gitHost.js';
+import { describeCloneFailure } from './cloneFailure.js';
 import { validateRef } from './ref.js';
 import { isInside } from './safePath.js';
 
@@ -77,6 +79,10 @@ export interface CloneOptions {
   ref?: string;
   /** How often to check the size of the objects received so far (default 1000 ms). */
   watchIntervalMs?: number;
+  /** Which hosts may be reached; default: public addresses only. */
+  hosts?: GitHostPolicy;
+  /** DNS lookup (tests inject one). */
+  resolveHost?: ResolveHost;
 }
 
 async function isMissingOrEmpty(dir: string): Promise<boolean> {
@@ -99,6 +105,8 @@ export async function cloneGitRepo(url: string, destDir: string, opts: CloneOpti
   if (!Number.isInteger(opts.depth) || opts.depth < 1) throw new RangeError('depth must be a positive integer');
   if (!path.isAbsolute(destDir)) throw new RangeError('destDir must be absolute');
   if (!(await isMissingOrEmpty(destDir))) throw new Error(`clone destination is not empty: ${destDir}`);
+  // Before any connection: refuse loopback, link-local, private and unique-local targets.
+  const target = await checkGitHost(url, opts.hosts ?? { allowHosts: [] }, opts.resolveHost);
   await mkdir(path.dirname(destDir), { recursive: true });
 
   const args = [
@@ -106,6 +114,11 @@ export async function cloneGitRepo(url: string, destDir: string, opts: CloneOpti
     '-c', 'protocol.ext.allow=never',
     '-c', 'protocol.file.allow=never',
     '-c', 'core.fsmonitor=false',
+    // A redirect could lead to an address the host check would have refused.
+    '-c', 'http.followRedirects=false',
+    // Connect to the addresses just checked, not to whatever a second DNS answer says (https only;
+    // ssh resolves on its own).
+    ...pinnedResolve(target),
     'clone',
     '--depth', String(opts.depth),
     '--single-branch',
@@ -137,11 +150,18 @@ export async function cloneGitRepo(url: string, destDir: string, opts: CloneOpti
     if (err instanceof IntakeError) throw err;
     if (tooBig.signal.aborted) throw limitError();
     if (err instanceof GitError) {
-      const why = err.timedOut ? `clone timed out after ${Math.round(opts.timeoutMs / 1000)} s` : err.message;
+      // git's stderr may carry what a probed service answered; the job error gets a category only
+      const why = err.timedOut ? `clone timed out after ${Math.round(opts.timeoutMs / 1000)} s` : describeCloneFailure(err.stderr);
       throw new IntakeError('unprocessable', `could not clone ${url}: ${why}`, { cause: err });
     }
     throw err;
   }
+}
+
+function pinnedResolve(target: Awaited<ReturnType<typeof checkGitHost>>): string[] {
+  if (target.scheme !== 'https' || target.addresses.length === 0 || target.addresses[0] === target.host) return [];
+  const addrs = target.addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(',');
+  return ['-c', `http.curloptResolve=${target.host}:${target.port}:${addrs}`];
 }
 
 const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MiB` : `${n} bytes`);

@@ -89,6 +89,15 @@ describe('bad input at the API', () => {
     expect(res.contentType).toContain('application/problem+json');
   });
 
+  it.each(['https://127.0.0.1:6379/x.git', 'https://[::1]/x.git', 'https://169.254.169.254/latest/x.git', 'https://10.0.0.1/x.git'])(
+    'a git URL aimed at this machine or a private network → 403 before anything is enqueued: %s',
+    async (url) => {
+      const res = await post('/v1/index-jobs', { repo: url });
+      expectProblem(res, 403, /only public hosts/);
+      await expect(fs.readdir(path.join(stack.dataDir, 'clones'))).rejects.toThrow(/ENOENT/);
+    },
+  );
+
   it('a ref that looks like an option → 400', async () => {
     expectProblem(await post('/v1/index-jobs', { repo: allowed, ref: '--output=/tmp/x' }), 400, /ref/);
   });

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IntakeError } from '../../src/errors/intakeError.js';
 import { cloneGitRepo, resolveLocalRepo } from '../../src/repo/intake.js';
+import { checkGitHost } from '../../src/repo/gitHost.js';
+import net from 'node:net';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
 
 async function intakeError(p: Promise<unknown>): Promise<IntakeError> {
@@ -108,11 +110,11 @@ describe('cloneGitRepo', () => {
   it('fails fast with a clean 422 and leaves no destination when the remote is unreachable', async () => {
     const dest = path.join(tmp, 'clone');
     const started = Date.now();
-    const err = await intakeError(cloneGitRepo('https://127.0.0.1:9/nope.git', dest, opts));
+    // loopback is refused by default; allow-listed here so git really runs against a closed port
+    const err = await intakeError(cloneGitRepo('https://127.0.0.1:9/nope.git', dest, { ...opts, hosts: { allowHosts: ['127.0.0.1'] } }));
     expect(Date.now() - started).toBeLessThan(15_000);
     expect([err.reason, err.kind]).toEqual(['unprocessable', 'unprocessable']);
-    expect(err.message).toMatch(/^could not clone https:\/\/127\.0\.0\.1:9\/nope\.git: git clone failed: /);
-    expect(err.message).not.toMatch(/Cloning into/);
+    expect(err.message).toBe('could not clone https://127.0.0.1:9/nope.git: the host refused the connection');
     await expect(stat(dest)).rejects.toThrow(/ENOENT/);
   });
 
@@ -124,3 +126,74 @@ describe('cloneGitRepo', () => {
     await expect(stat(path.join(dest, 'keep.txt'))).resolves.toBeTruthy();
   });
 });
+
+describe('clones reach only public hosts (issue 13, hole 3)', () => {
+  const opts = { depth: 1, maxBytes: 10 * 1024 * 1024, timeoutMs: 20_000 };
+  /** A TCP server on loopback that records every connection: a refusal must happen before any. */
+  async function listener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+    let count = 0;
+    const server = net.createServer((s) => {
+      count++;
+      s.on('error', () => undefined); // the client resets after the failed handshake
+      s.end('HTTP/1.1 200 OK internal-service-banner\r\n\r\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    return { port, connections: () => count, close: () => new Promise((r) => server.close(() => r())) };
+  }
+
+  it.each([
+    ['loopback IPv4', 'https://127.0.0.1:6379/x.git'],
+    ['loopback IPv6', 'https://[::1]/x.git'],
+    ['IPv4-mapped loopback', 'https://[::ffff:127.0.0.1]/x.git'],
+    ['cloud metadata (link-local)', 'https://169.254.169.254/latest/meta-data.git'],
+    ['private', 'https://10.0.0.1/x.git'],
+    ['unique-local', 'ssh://git@[fd00::1]/x.git'],
+    ['unspecified', 'git@0.0.0.0:x.git'],
+  ])('refuses a %s target with 403 before any connection', async (_what, url) => {
+    const dest = path.join(tmp, 'clone');
+    const err = await intakeError(cloneGitRepo(url, dest, opts));
+    expect(err.kind).toBe('forbidden');
+    expect(err.message).toMatch(/clones may reach only public hosts unless GIT_ALLOWED_HOSTS names it/);
+    await expect(stat(dest)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('checks every address a name resolves to, not just the first', async () => {
+    const resolveHost = async () => ['93.184.216.34', '10.1.2.3'];
+    const err = await intakeError(cloneGitRepo('https://git.example.com/x.git', path.join(tmp, 'c'), { ...opts, resolveHost }));
+    expect(err.kind).toBe('forbidden');
+    expect(err.message).toContain('git.example.com (10.1.2.3) is a private address');
+  });
+
+  it('does not connect when the name resolves to loopback', async () => {
+    const server = await listener();
+    try {
+      const resolveHost = async () => ['127.0.0.1'];
+      const err = await intakeError(cloneGitRepo(`https://rebind.example:${server.port}/x.git`, path.join(tmp, 'c'), { ...opts, resolveHost }));
+      expect(err.kind).toBe('forbidden');
+      expect(server.connections()).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('lets an allow-listed in-house host or range through', async () => {
+    expect(await checkGitHost('https://git.corp/x.git', { allowHosts: ['git.corp'] }, async () => ['10.0.0.5'])).toMatchObject({ host: 'git.corp' });
+    expect(await checkGitHost('https://git.corp/x.git', { allowHosts: ['10.0.0.0/8'] }, async () => ['10.0.0.5'])).toMatchObject({ addresses: ['10.0.0.5'] });
+    await expect(checkGitHost('https://git.corp/x.git', { allowHosts: ['10.0.0.0/8'] }, async () => ['10.0.0.5', '192.168.0.1'])).rejects.toMatchObject({ kind: 'forbidden' });
+  });
+
+  it("does not echo git's stderr (what the remote answered) into the error", async () => {
+    const server = await listener();
+    try {
+      const url = `https://127.0.0.1:${server.port}/x.git`;
+      const err = await intakeError(cloneGitRepo(url, path.join(tmp, 'c'), { ...opts, hosts: { allowHosts: ['127.0.0.1'] } }));
+      expect(server.connections()).toBe(1);
+      expect(err.message).not.toMatch(/internal-service-banner|fatal:|ssh:/);
+      expect(err.message).toMatch(/^could not clone https:\/\/127\.0\.0\.1:\d+\/x\.git: the TLS handshake failed/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
