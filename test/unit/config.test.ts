@@ -106,8 +106,19 @@ describe('config sections', () => {
   });
 
   it('intake: file limits, and clone limits converted to bytes and milliseconds', () => {
-    const c = loadConfig({ MAX_FILE_BYTES: '10', MAX_LINE_CHARS: '120', GIT_CLONE_DEPTH: '5', GIT_CLONE_MAX_MB: '2', GIT_CLONE_TIMEOUT_S: '7' });
-    expect(c.intake).toEqual({ maxFileBytes: 10, maxLineChars: 120, cloneDepth: 5, cloneMaxBytes: 2 * 1024 * 1024, cloneTimeoutMs: 7000 });
+    const c = loadConfig({ MAX_FILE_BYTES: '10', MAX_LINE_CHARS: '120', GIT_CLONE_DEPTH: '5', GIT_CLONE_MAX_MB: '2', GIT_CLONE_TIMEOUT_S: '7', GIT_ALLOWED_HOSTS: 'git.corp, 10.0.0.0/8' });
+    expect(c.intake).toEqual({
+      maxFileBytes: 10,
+      maxLineChars: 120,
+      cloneDepth: 5,
+      cloneMaxBytes: 2 * 1024 * 1024,
+      cloneTimeoutMs: 7000,
+      gitHosts: { allowHosts: ['git.corp', '10.0.0.0/8'] },
+    });
+  });
+
+  it('intake: GIT_ALLOWED_HOSTS refuses an entry that is neither a host, an address nor a CIDR range', () => {
+    expect(() => loadConfig({ GIT_ALLOWED_HOSTS: '10.0.0.0/99' })).toThrow(/GIT_ALLOWED_HOSTS/);
   });
 
   it('chunking: chunk bounds and the batch size', () => {
@@ -311,7 +322,7 @@ describe('config rules between settings', () => {
 
 describe('config schema', () => {
   it('lists every variable its sections read', () => {
-    expect(configVariables).toHaveLength(85);
+    expect(configVariables).toHaveLength(86);
     expect(configVariables).toEqual(expect.arrayContaining(['REDIS_URL', 'HOST', 'VLLM_URL', 'DENSE_CHANNEL', 'NEO4J_URI', 'HEARTBEAT_FILE']));
   });
 
