@@ -3,6 +3,7 @@ import path from 'node:path';
 import { exists, writeFileAtomic } from '../artifacts/atomicWrite.js';
 import type { Manifest } from './manifest.js';
 import { REPO_NAME_PATTERN } from '../contracts/names.js';
+import { InvalidInputError } from '../errors/invalidInputError.js';
 
 /**
  * Versioned manifests per repo under `<dataDir>/repos/<repo>/`. A commit
@@ -14,7 +15,7 @@ export class ManifestStore {
   constructor(readonly dataDir: string) {}
 
   repoDir(repo: string): string {
-    if (!REPO_NAME_PATTERN.test(repo)) throw new Error(`invalid repo name: ${repo}`);
+    if (!REPO_NAME_PATTERN.test(repo)) throw new InvalidInputError('invalid-name', `invalid repo name: ${JSON.stringify(repo)}`);
     return path.join(this.dataDir, 'repos', repo);
   }
 

@@ -126,6 +126,25 @@ describe('bad input at the API', () => {
     expectProblem(await post('/v1/search', { repo: 'never-indexed', query: 'q' }), 404, /no committed index/);
   });
 
+  it('a repo name that is not one (../x) → 400 on search and answers, not a 500', async () => {
+    expectProblem(await post('/v1/search', { repo: '../x', query: 'q' }), 400, /repo/);
+    expectProblem(await post('/v1/answers', { question: 'why?', repo: '../x' }), 400, /repo/);
+  });
+
+  it('a repo whose CURRENT names a missing manifest is listed as broken; the others still list', async () => {
+    const dir = path.join(stack.dataDir, 'repos', 'half-gone');
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'CURRENT'), '7\n');
+    try {
+      const res = await fetch(`${stack.url}/v1/repos`);
+      expect(res.status).toBe(200);
+      const listing = (await res.json()) as any[];
+      expect(listing.find((r) => r.name === 'half-gone')).toEqual({ name: 'half-gone', broken: true, error: expect.stringMatching(/manifest-v7\.json/), manifestVersion: 7 });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a malformed path glob → 400 naming the glob, on search and on answers', async () => {
     const search = await post('/v1/search', { repo: 'x', query: 'q', filters: { paths: ['src/**', '*.{ts,tsx'] } });
     expectProblem(search, 400, /"\*\.\{ts,tsx": unclosed '\{'/);
