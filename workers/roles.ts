@@ -12,6 +12,8 @@ import { createChunker } from '../src/chunking/index.js';
 import { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import { countVisibleGpus } from '../src/gpu/enforce.js';
 import { cloneGitRepo, realRoots } from '../src/repo/intake.js';
+import { readOrCreateStoreId } from '../src/artifacts/storeIdentity.js';
+import { claimPrefixForStore } from '../src/queue/storeClaim.js';
 import { openSnapshot } from '../src/repo/snapshot.js';
 import { exists } from '../src/artifacts/atomicWrite.js';
 import { createRedis } from '../src/queue/connection.js';
@@ -32,8 +34,9 @@ export interface StartedWorkers {
 }
 
 /** A worker for one queue of the registry, with this process's connection settings and job metrics. */
-function startWorker<Q extends QueueName>(rt: Runtime, queue: Q, handlers: QueueHandlers<Q>, concurrency: number): Worker {
+function startWorker<Q extends QueueName>(rt: Runtime, storeId: string, queue: Q, handlers: QueueHandlers<Q>, concurrency: number): Worker {
   return startQueueWorker(queue, handlers, {
+    storeId,
     connection: createRedis(rt.config.redisUrl, 'worker'),
     prefix: rt.config.redisPrefix,
     concurrency,
@@ -50,6 +53,15 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
   const { config, logger } = rt;
   const workers: Worker[] = [];
   const closers: (() => Promise<void>)[] = [];
+  // one Redis prefix, one artifact store: refuse to start beside a deployment with another DATA_DIR
+  const storeId = await readOrCreateStoreId(config.dataDir);
+  const claim = await claimPrefixForStore(rt.redis, {
+    prefix: config.redisPrefix,
+    storeId,
+    dataDir: config.dataDir,
+    onLost: (holder) => logger.error({ holder, storeId }, `another artifact store (${holder}) took REDIS_PREFIX "${config.redisPrefix}"; give each deployment its own REDIS_PREFIX`),
+  });
+  closers.push(() => claim.close());
 
   if (roles.includes('index')) {
     const planner = createVectorIndexPlanner(primaryIndexPolicy(config.faiss));
@@ -63,6 +75,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
       flows: rt.flows,
       progress: rt.progress,
       batchSize: config.batchSize,
+      storeId,
       sparseEnabled: !!config.splade.modelDir,
       vectorPlanner: planner,
       removeFromSinks: async (repo, runId, chunkIds) => {
@@ -94,7 +107,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
         });
       },
     });
-    workers.push(startWorker(rt, QUEUES.index, { 'index.run': indexRun, 'faiss.compact': lifecycle.compact }, config.workers.indexConcurrency));
+    workers.push(startWorker(rt, storeId, QUEUES.index, { 'index.run': indexRun, 'faiss.compact': lifecycle.compact }, config.workers.indexConcurrency));
   }
 
   if (roles.includes('gpu')) {
@@ -124,7 +137,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
         metrics: rt.metrics.encode,
       });
     }
-    workers.push(startWorker(rt, QUEUES.gpu, handlers, config.gpu.concurrency));
+    workers.push(startWorker(rt, storeId, QUEUES.gpu, handlers, config.gpu.concurrency));
     // say which model this fleet embeds with: index runs rebuild in full when it changes
     void rt
       .embedder()
@@ -147,13 +160,13 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
       circuit: createSinkCircuit({ cooldownMs: config.sinks.circuitCooldownMs }),
       failureLog: rt.sinkFailures,
     });
-    workers.push(startWorker(rt, QUEUES.sink, { 'sink.batch': sinkBatch }, config.workers.sinkConcurrency));
+    workers.push(startWorker(rt, storeId, QUEUES.sink, { 'sink.batch': sinkBatch }, config.workers.sinkConcurrency));
   }
 
   if (roles.includes('answer')) {
     const answers = await createAnswerWorker(rt);
     closers.push(() => answers.close());
-    workers.push(startWorker(rt, QUEUES.answer, { 'answer.run': answers.processor }, config.workers.answerConcurrency));
+    workers.push(startWorker(rt, storeId, QUEUES.answer, { 'answer.run': answers.processor }, config.workers.answerConcurrency));
   }
 
   logger.info({ roles, queues: workers.map((w) => w.name) }, 'workers started');
