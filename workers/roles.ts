@@ -1,3 +1,4 @@
+import path from 'node:path';
 import os from 'node:os';
 import type { Worker } from 'bullmq';
 import type { QueueHandlers } from '../src/contracts/jobs.js';
@@ -12,6 +13,7 @@ import { createChunker } from '../src/chunking/index.js';
 import { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import { countVisibleGpus } from '../src/gpu/enforce.js';
 import { cloneGitRepo, realRoots } from '../src/repo/intake.js';
+import { sweepFinishedClones } from '../src/indexing/cloneSweeper.js';
 import { readOrCreateStoreId } from '../src/artifacts/storeIdentity.js';
 import { claimPrefixForStore } from '../src/queue/storeClaim.js';
 import { openSnapshot } from '../src/repo/snapshot.js';
@@ -49,6 +51,8 @@ function startWorker<Q extends QueueName>(rt: Runtime, storeId: string, queue: Q
   });
 }
 
+const CLONE_SWEEP_INTERVAL_MS = 10 * 60_000;
+
 export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWorkers> {
   const { config, logger } = rt;
   const workers: Worker[] = [];
@@ -67,6 +71,17 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
     const planner = createVectorIndexPlanner(primaryIndexPolicy(config.faiss));
     // write lease, garbage collection, compaction, model-change detection (issue 5)
     const lifecycle = createIndexLifecycle(rt);
+    // clones of runs that ended without removing them (failed, killed, removed jobs)
+    const clonesDir = path.join(config.dataDir, 'clones');
+    const sweep = () =>
+      sweepFinishedClones(clonesDir, (runId) => rt.queues.index.getJobState(runId)).then(
+        (removed) => removed.length && logger.info({ removed }, 'removed clones of finished runs'),
+        (err) => logger.warn({ err }, 'sweeping finished clones failed'),
+      );
+    void sweep();
+    const sweeper = setInterval(() => void sweep(), CLONE_SWEEP_INTERVAL_MS);
+    sweeper.unref();
+    closers.push(async () => clearInterval(sweeper));
     const indexRun = createIndexRunProcessor({
       ...lifecycle.runDeps,
       logger,
@@ -107,7 +122,12 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
         });
       },
     });
-    workers.push(startWorker(rt, storeId, QUEUES.index, { 'index.run': indexRun, 'faiss.compact': lifecycle.compact }, config.workers.indexConcurrency));
+    const indexWorker = startWorker(rt, storeId, QUEUES.index, { 'index.run': indexRun, 'faiss.compact': lifecycle.compact }, config.workers.indexConcurrency);
+    // a run that failed for good leaves its clone: sweep now rather than at the next interval
+    indexWorker.on('failed', (job) => {
+      if (job?.name === 'index.run') void sweep();
+    });
+    workers.push(indexWorker);
   }
 
   if (roles.includes('gpu')) {

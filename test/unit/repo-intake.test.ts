@@ -1,9 +1,10 @@
-import { chmod, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IntakeError } from '../../src/errors/intakeError.js';
 import { cloneGitRepo, resolveLocalRepo } from '../../src/repo/intake.js';
 import { checkGitHost } from '../../src/repo/gitHost.js';
+import { sweepFinishedClones } from '../../src/indexing/cloneSweeper.js';
 import net from 'node:net';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
 
@@ -197,3 +198,27 @@ describe('clones reach only public hosts (issue 13, hole 3)', () => {
   });
 });
 
+
+describe('clone directories (issue 13, hole 7)', () => {
+  const opts = { depth: 1, maxBytes: 10 * 1024 * 1024, timeoutMs: 20_000, hosts: { allowHosts: ['127.0.0.1'] } };
+
+  it('a clone killed halfway is never taken for a whole one: the next attempt removes it and only a finished clone gets the name', async () => {
+    const dest = path.join(tmp, 'clones', 'run-1');
+    // what a kill -9 during `git clone` leaves: a partial directory beside the destination
+    await mkdir(path.join(tmp, 'clones', 'run-1.partial-dead0001', '.git'), { recursive: true });
+    await writeFile(path.join(tmp, 'clones', 'run-1.partial-dead0001', 'half.txt'), 'half');
+    await intakeError(cloneGitRepo('https://127.0.0.1:9/nope.git', dest, opts));
+    expect(await readdir(path.join(tmp, 'clones'))).toEqual([]);
+  });
+
+  it('the clones of finished runs are swept, those of live runs kept', async () => {
+    const clones = path.join(tmp, 'clones');
+    for (const d of ['failed-run', 'done-run', 'gone-run', 'live-run', 'waiting-run', 'failed-run.partial-1234abcd', 'live-run.partial-5678abcd']) {
+      await mkdir(path.join(clones, d), { recursive: true });
+    }
+    const states: Record<string, string> = { 'failed-run': 'failed', 'done-run': 'completed', 'live-run': 'active', 'waiting-run': 'waiting-children' };
+    const removed = await sweepFinishedClones(clones, async (runId) => states[runId] ?? 'unknown');
+    expect(removed.sort()).toEqual(['done-run', 'failed-run', 'failed-run.partial-1234abcd', 'gone-run']);
+    expect((await readdir(clones)).sort()).toEqual(['live-run', 'live-run.partial-5678abcd', 'waiting-run']);
+  });
+});
