@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
+import { readCheckedFile } from './safeRead.js';
 import path from 'node:path';
 import { createBlobReader, type BlobReader } from './catFile.js';
 import { IntakeError } from '../errors/intakeError.js';
@@ -22,7 +23,7 @@ export interface RepoFile {
   mtimeMs?: number;
 }
 
-export type SkipReason = 'binary' | 'too_large' | 'minified' | 'symlink_escape' | 'unreadable';
+export type SkipReason = 'binary' | 'too_large' | 'minified' | 'symlink_escape' | 'unreadable' | 'special_file' | 'changed_during_read';
 
 export interface SkippedFile {
   path: string;
@@ -124,12 +125,16 @@ function diskSnapshot(root: string, git: PinnedGitRepo | undefined, opts: Snapsh
         if (known) return { file: known };
         let bytes: Buffer;
         try {
-          bytes = await readFile(where.abs);
+          // the file the lstat saw, not whatever the path names by now (a symlink, a FIFO, a swapped directory)
+          const read = await readCheckedFile(where.abs, where, opts.maxFileBytes);
+          if (read.kind === 'special') return { skip: 'special_file' };
+          if (read.kind === 'swapped') return { skip: 'changed_during_read' };
+          // The file may have grown between lstat and read.
+          if (read.kind === 'too_large') return { skip: 'too_large' };
+          bytes = read.bytes;
         } catch {
           return { skip: 'unreadable' };
         }
-        // The file may have grown between lstat and read.
-        if (bytes.length > opts.maxFileBytes) return { skip: 'too_large' };
         const verdict = judge(relPath, bytes.length, bytes, opts);
         // the mtime seen before the read: a write during the read changes it, so the next listing re-reads
         return verdict && 'file' in verdict ? { file: { ...verdict.file, mtimeMs: where.mtimeMs } } : verdict;
@@ -142,7 +147,11 @@ function diskSnapshot(root: string, git: PinnedGitRepo | undefined, opts: Snapsh
       if (where.kind === 'escape') throw new IntakeError('forbidden', `${relPath} leads outside the repository`);
       if (where.kind !== 'file') throw missing(relPath);
       if (where.size > opts.maxFileBytes) throw new IntakeError('unprocessable', `${relPath} is larger than ${opts.maxFileBytes} bytes`);
-      return decodeText(await readFile(where.abs));
+      const read = await readCheckedFile(where.abs, where, opts.maxFileBytes);
+      if (read.kind === 'special') throw new IntakeError('unprocessable', `${relPath} is not a regular file`);
+      if (read.kind === 'swapped') throw new IntakeError('forbidden', `${relPath} changed while it was opened (a swapped file or directory)`);
+      if (read.kind === 'too_large') throw new IntakeError('unprocessable', `${relPath} is larger than ${opts.maxFileBytes} bytes`);
+      return decodeText(read.bytes);
     },
     close() {},
   };

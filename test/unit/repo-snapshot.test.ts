@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -335,5 +336,55 @@ describe('a ref snapshot stays inside its repository (issue 13, hole 2)', () => 
     const snap = await openSnapshot(repo, { ...opts, ref: 'HEAD', containWithin: [repo] });
     expect(paths(await snap.listFiles())).toEqual(['mine.py']);
     snap.close();
+  });
+});
+
+describe('reads that follow a swapped path (issue 13, hole 8)', () => {
+  // knownFile runs after the listing's lstat and before the read: the window a hostile repo owner would race
+  async function listWithSwap(target: string, swap: () => Promise<void>) {
+    let swapped = false;
+    const snap = await openSnapshot(repo, {
+      ...opts,
+      knownFile: (rel) => {
+        if (rel === target && !swapped) {
+          swapped = true;
+          pending = swap(); // execFileSync inside: done before the listing goes on to read
+        }
+        return undefined;
+      },
+    });
+    let pending: Promise<void> | undefined;
+    const listing = await snap.listFiles();
+    await pending;
+    return listing;
+  }
+
+  it('a file replaced by a FIFO is skipped as a special file, and the listing does not block', { timeout: 10_000 }, async () => {
+    await writeTree(repo, { 'a.py': 'a = 1\n', 'pipe.py': 'p = 1\n' });
+    const listing = await listWithSwap('pipe.py', async () => {
+      execFileSync('sh', ['-c', `rm -f "$1" && mkfifo "$1"`, 'sh', path.join(repo, 'pipe.py')]);
+    });
+    expect(paths(listing)).toEqual(['a.py']);
+    expect(skipped(listing)).toEqual({ 'pipe.py': 'special_file' });
+  });
+
+  it('a directory replaced by a symlink to the outside is not followed', async () => {
+    const outside = path.join(tmp, 'outside');
+    await writeTree(outside, { 'mod.py': 'SECRET = "outside"\n' });
+    await writeTree(repo, { 'pkg/mod.py': 'INSIDE = 1\n' });
+    const listing = await listWithSwap('pkg/mod.py', async () => {
+      execFileSync('sh', ['-c', `mv "$1/pkg" "$1/pkg-old" && ln -s "$2" "$1/pkg"`, 'sh', repo, outside]);
+    });
+    expect(listing.files.map((f) => f.hash)).not.toContain(sha256('SECRET = "outside"\n'));
+    expect(skipped(listing)).toEqual({ 'pkg/mod.py': 'changed_during_read' });
+  });
+
+  it('a file swapped for another between the check and the read is not read', async () => {
+    await writeTree(repo, { 'x.py': 'ORIGINAL = 1\n' });
+    await writeTree(tmp, { 'other.py': 'OTHER = 2\n' });
+    const listing = await listWithSwap('x.py', async () => {
+      execFileSync('sh', ['-c', `mv -f "$2" "$1"`, 'sh', path.join(repo, 'x.py'), path.join(tmp, 'other.py')]);
+    });
+    expect(skipped(listing)).toEqual({ 'x.py': 'changed_during_read' });
   });
 });
