@@ -1,0 +1,246 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDuckDb } from '../../src/catalog/duckdb.js';
+import { makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
+import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
+import { startOwnRedis, startRole, type OwnRedis, type RoleProcess } from './cluster.js';
+
+/**
+ * The fault suite (issue 13): real processes — the API and one process per worker role — on
+ * a redis-server of its own (AOF, fsync always), embedding through a fake vLLM. Each case
+ * breaks one thing in the middle of an index run and checks that the run still ends with
+ * every chunk exactly once in Parquet and in the FAISS id map. `npm run test:faults` runs
+ * it alone; `npm test` runs it with everything else. It prints a table of the outcomes.
+ */
+
+type Role = 'index' | 'gpu' | 'sink';
+interface Row {
+  fault: string;
+  outcome: string;
+  chunks: number;
+  parquetLost: number;
+  parquetDuplicated: number;
+  faissLost: number;
+  faissDuplicated: number;
+  seconds: number;
+}
+
+const FILES = 160;
+const rows: Row[] = [];
+let work: string;
+let repo: string;
+let redis: OwnRedis;
+let vllm: FakeOpenAIServer;
+let env: Record<string, string>;
+let dataDir: string;
+const procs: Partial<Record<'api' | Role, RoleProcess>> = {};
+let baseline = 0;
+
+async function generateRepo(root: string) {
+  const tree: Record<string, string> = {};
+  for (let i = 0; i < FILES; i++) {
+    tree[`pkg${i % 16}/module_${i}.py`] = `def handler_${i}(value):\n    """Handle case ${i}."""\n    return value * ${i}\n`;
+  }
+  await writeTree(root, tree);
+}
+
+const api = () => procs.api!.url!;
+
+async function start(role: 'api' | Role) {
+  procs[role] = await startRole(role, env, work);
+}
+
+/** Poll the run over HTTP, riding out the moments the API cannot reach Redis. */
+async function waitForRun(jobId: string, timeoutMs = 150_000): Promise<{ state: string; result?: any; error?: any }> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${api()}/v1/index-jobs/${jobId}`);
+      if (res.ok) {
+        const body = (await res.json()) as { state: string; result?: any; error?: any };
+        if (body.state === 'completed' || body.state === 'failed') return body;
+      }
+    } catch {
+      // the API is restarting or Redis is down: ask again
+    }
+    if (Date.now() > until) throw new Error(`run ${jobId} did not end within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Wait until some batches are written but not all: the middle of the run. */
+async function midRun(jobId: string): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const body = (await (await fetch(`${api()}/v1/index-jobs/${jobId}`)).json()) as any;
+    const c = body.progress?.chunks;
+    if (c && c.total > 0 && c.written > 0 && c.written < c.total) return;
+    if (body.state === 'completed') throw new Error('the run ended before the fault could be injected');
+    if (Date.now() > until) throw new Error('the run never reached its middle');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Chunks of one repo in Parquet (every part file on disk) and in its committed FAISS id map. */
+async function count(name: string, manifestVersion: number) {
+  const repoDir = path.join(dataDir, 'repos', name);
+  const db = await createDuckDb({ threads: 1 });
+  try {
+    const parquet = await db.withConnection(async (c) => {
+      const r = await c.runAndReadAll(
+        `SELECT count(*)::INTEGER AS total, count(DISTINCT chunk_id)::INTEGER AS distinct_ids FROM read_parquet('${repoDir}/parts/*.parquet')`,
+      );
+      return r.getRowObjects()[0] as { total: number; distinct_ids: number };
+    });
+    const manifest = JSON.parse(await fs.readFile(path.join(repoDir, `manifest-v${manifestVersion}.json`), 'utf8'));
+    const ids: string[] = JSON.parse(await fs.readFile(path.join(repoDir, manifest.vectors.primary.idsFile), 'utf8'));
+    return { parquet, faiss: { total: ids.length, distinct: new Set(ids).size } };
+  } finally {
+    await db.close();
+  }
+}
+
+/** Index the repo under a fresh name while `inject` breaks something; record and return the row. */
+async function runWithFault(fault: string, inject: (jobId: string) => Promise<void>): Promise<Row> {
+  const name = `f${rows.length}`;
+  const started = Date.now();
+  const submit = await fetch(`${api()}/v1/index-jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo, name }) });
+  expect(submit.status).toBe(202);
+  const { jobId } = (await submit.json()) as { jobId: string };
+  await inject(jobId);
+  const done = await waitForRun(jobId);
+  const row: Row = { fault, outcome: done.state, chunks: 0, parquetLost: 0, parquetDuplicated: 0, faissLost: 0, faissDuplicated: 0, seconds: 0 };
+  if (done.state === 'completed') {
+    const c = await count(name, done.result.manifestVersion);
+    const expected = baseline || done.result.chunks;
+    Object.assign(row, {
+      chunks: done.result.chunks,
+      parquetLost: expected - c.parquet.distinct_ids,
+      parquetDuplicated: c.parquet.total - c.parquet.distinct_ids,
+      faissLost: expected - c.faiss.distinct,
+      faissDuplicated: c.faiss.total - c.faiss.distinct,
+    });
+  } else row.outcome = `failed: ${JSON.stringify(done.error)}`;
+  row.seconds = Math.round((Date.now() - started) / 100) / 10;
+  rows.push(row);
+  return row;
+}
+
+/** Embedding requests the fake vLLM received during the case (faulted ones included). */
+const embeddingRequests = () => vllm.requestsTo('/v1/embeddings').length;
+const BATCHES = FILES / 8;
+
+const slowEmbeddings = (ms: number) => vllm.fault({ delayMs: ms, times: 100_000 });
+
+const expectExactlyOnce = (row: Row) => {
+  expect(row.outcome).toBe('completed');
+  expect(row.chunks).toBe(baseline);
+  expect([row.parquetLost, row.parquetDuplicated, row.faissLost, row.faissDuplicated]).toEqual([0, 0, 0, 0]);
+};
+
+describe('fault suite: real processes, own Redis with AOF, fake vLLM', () => {
+  beforeEach(() => vllm?.reset());
+
+  beforeAll(async () => {
+    work = await makeTmpDir('codeintel-faults-');
+    repo = path.join(work, 'repo');
+    await generateRepo(repo);
+    dataDir = path.join(work, 'data');
+    const redisDir = path.join(work, 'redis');
+    await fs.mkdir(redisDir, { recursive: true });
+    redis = await startOwnRedis(redisDir);
+    vllm = await startFakeOpenAIServer({ dim: 16 });
+    env = {
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: 'faults',
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      BATCH_SIZE: '8',
+      EMBEDDER: 'vllm',
+      VLLM_URL: vllm.baseUrl,
+      VLLM_MODEL: vllm.embeddings.model,
+      VLLM_TIMEOUT_S: '2',
+      VLLM_RETRY_BACKOFF_MS: '50',
+      WORKER_LOCK_MS: '4000',
+      WORKER_STALLED_INTERVAL_MS: '1000',
+    };
+    for (const role of ['api', 'index', 'gpu', 'sink'] as const) await start(role);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const p of Object.values(procs)) await p?.kill();
+    await vllm?.close();
+    await redis?.stop();
+    // the table this suite exists to produce
+    console.log(
+      ['| fault | outcome | chunks | Parquet lost | Parquet duplicated | FAISS lost | FAISS duplicated | s |', '|---|---|---|---|---|---|---|---|']
+        .concat(rows.map((r) => `| ${r.fault} | ${r.outcome} | ${r.chunks} | ${r.parquetLost} | ${r.parquetDuplicated} | ${r.faissLost} | ${r.faissDuplicated} | ${r.seconds} |`))
+        .join('\n'),
+    );
+    await removeDir(work);
+  });
+
+  it('no fault: the baseline every case is compared with', { timeout: 150_000 }, async () => {
+    const row = await runWithFault('none', async () => {});
+    baseline = row.chunks;
+    expect(baseline).toBeGreaterThanOrEqual(FILES);
+    expectExactlyOnce(row);
+  });
+
+  for (const role of ['index', 'gpu', 'sink'] as const) {
+    it(`kill -9 of the ${role} worker mid-run, then a restart`, { timeout: 150_000 }, async () => {
+      slowEmbeddings(120);
+      const row = await runWithFault(`kill -9 ${role} worker`, async (jobId) => {
+        await midRun(jobId);
+        await procs[role]!.kill();
+        await start(role);
+      });
+      expectExactlyOnce(row);
+    });
+  }
+
+  it('Redis killed (-9) mid-run and restarted from its AOF', { timeout: 150_000 }, async () => {
+    slowEmbeddings(120);
+    const row = await runWithFault('kill -9 redis-server, restart', async (jobId) => {
+      await midRun(jobId);
+      await redis.kill();
+      await new Promise((r) => setTimeout(r, 1000));
+      await redis.start();
+    });
+    expectExactlyOnce(row);
+  });
+
+  it('vLLM answering a storm of 503s', { timeout: 150_000 }, async () => {
+    vllm.fault({ status: 503, times: 12 });
+    expectExactlyOnce(await runWithFault('vLLM 503 storm (12 in a row)', async () => {}));
+    expect(embeddingRequests()).toBeGreaterThanOrEqual(BATCHES + 12);
+  });
+
+  it('vLLM hanging past the client timeout', { timeout: 150_000 }, async () => {
+    vllm.fault({ delayMs: 3000, times: 2 });
+    expectExactlyOnce(await runWithFault('vLLM hangs 3 s (timeout 2 s), twice', async () => {}));
+    expect(embeddingRequests()).toBeGreaterThanOrEqual(BATCHES + 2);
+  });
+
+  it('vLLM dropping the connection mid-request', { timeout: 150_000 }, async () => {
+    vllm.fault({ drop: true, times: 4 });
+    expectExactlyOnce(await runWithFault('vLLM drops the connection, 4 times', async () => {}));
+    expect(embeddingRequests()).toBeGreaterThanOrEqual(BATCHES + 4);
+  });
+
+  it('vLLM answering 413 (out of memory) above a batch of 4', { timeout: 150_000 }, async () => {
+    vllm.embeddings.oomAboveBatch = 4;
+    try {
+      expectExactlyOnce(await runWithFault('vLLM 413 above 4 texts (batch 8)', async () => {}));
+      // the first batch was refused at 8 and halved (the safe size is then remembered)
+      const sizes = vllm.embeddingInputs().map((input) => input.length);
+      expect(sizes).toContain(8);
+      expect(Math.max(...sizes.slice(1))).toBeLessThanOrEqual(4);
+    } finally {
+      vllm.embeddings.oomAboveBatch = undefined;
+    }
+  });
+});
