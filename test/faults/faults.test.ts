@@ -3,8 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDuckDb } from '../../src/catalog/duckdb.js';
 import { makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
-import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
-import { startOwnRedis, startRole, type OwnRedis, type RoleProcess } from './cluster.js';
+import { registerChatCompletions, startFakeOpenAIServer, type ChatControl, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
+import { freePort, startOwnRedis, startRole, type OwnRedis, type RoleProcess } from './cluster.js';
 
 /**
  * The fault suite (issue 13): real processes — the API and one process per worker role — on
@@ -14,7 +14,7 @@ import { startOwnRedis, startRole, type OwnRedis, type RoleProcess } from './clu
  * it alone; `npm test` runs it with everything else. It prints a table of the outcomes.
  */
 
-type Role = 'index' | 'gpu' | 'sink';
+type Role = 'index' | 'gpu' | 'sink' | 'answer';
 interface Row {
   fault: string;
   outcome: string;
@@ -32,10 +32,14 @@ let work: string;
 let repo: string;
 let redis: OwnRedis;
 let vllm: FakeOpenAIServer;
+let chat: ChatControl;
+const REPLY = Array.from({ length: 20 }, (_, i) => `word${i} `);
 let env: Record<string, string>;
 let dataDir: string;
 const procs: Partial<Record<'api' | Role, RoleProcess>> = {};
 let baseline = 0;
+/** the result of the last run, for a case's own checks */
+let lastResult: any;
 
 async function generateRepo(root: string) {
   const tree: Record<string, string> = {};
@@ -47,8 +51,8 @@ async function generateRepo(root: string) {
 
 const api = () => procs.api!.url!;
 
-async function start(role: 'api' | Role) {
-  procs[role] = await startRole(role, env, work);
+async function start(role: 'api' | Role, extra: Record<string, string> = {}) {
+  procs[role] = await startRole(role, { ...env, ...extra }, work);
 }
 
 /** Poll the run over HTTP, riding out the moments the API cannot reach Redis. */
@@ -110,6 +114,7 @@ async function runWithFault(fault: string, inject: (jobId: string) => Promise<vo
   const { jobId } = (await submit.json()) as { jobId: string };
   await inject(jobId);
   const done = await waitForRun(jobId);
+  lastResult = done.result;
   const row: Row = { fault, outcome: done.state, chunks: 0, parquetLost: 0, parquetDuplicated: 0, faissLost: 0, faissDuplicated: 0, seconds: 0 };
   if (done.state === 'completed') {
     const c = await count(name, done.result.manifestVersion);
@@ -151,6 +156,8 @@ describe('fault suite: real processes, own Redis with AOF, fake vLLM', () => {
     await fs.mkdir(redisDir, { recursive: true });
     redis = await startOwnRedis(redisDir);
     vllm = await startFakeOpenAIServer({ dim: 16 });
+    // the answer model streams one word every 100 ms, so an answer is still being written when its worker dies
+    chat = registerChatCompletions(vllm, { model: 'chat-model', reply: REPLY, tokenDelayMs: 100 });
     env = {
       REDIS_URL: redis.url,
       REDIS_PREFIX: 'faults',
@@ -166,8 +173,10 @@ describe('fault suite: real processes, own Redis with AOF, fake vLLM', () => {
       VLLM_RETRY_BACKOFF_MS: '50',
       WORKER_LOCK_MS: '4000',
       WORKER_STALLED_INTERVAL_MS: '1000',
+      LLM_URL: vllm.baseUrl,
+      LLM_MODEL: 'chat-model',
     };
-    for (const role of ['api', 'index', 'gpu', 'sink'] as const) await start(role);
+    for (const role of ['api', 'index', 'gpu', 'sink', 'answer'] as const) await start(role);
   }, 120_000);
 
   afterAll(async () => {
@@ -201,6 +210,56 @@ describe('fault suite: real processes, own Redis with AOF, fake vLLM', () => {
       expectExactlyOnce(row);
     });
   }
+
+  it('an optional sink (OpenSearch) refusing connections: the run still commits, the sink is reported failed', { timeout: 150_000 }, async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    for (const role of ['index', 'sink'] as const) {
+      await procs[role]!.stop();
+      await start(role, { OPENSEARCH_URL: closed, SINK_RETRY_ATTEMPTS: '1' });
+    }
+    try {
+      const row = await runWithFault('OpenSearch refuses connections', async () => {});
+      expectExactlyOnce(row);
+      expect(lastResult.sinks.opensearch).toMatchObject({ status: 'failed' });
+    } finally {
+      for (const role of ['index', 'sink'] as const) {
+        await procs[role]!.stop();
+        await start(role);
+      }
+    }
+  });
+
+  it('kill -9 of the answer worker mid-answer, then a restart: the answer ends, it does not hang', { timeout: 150_000 }, async () => {
+    const started = Date.now();
+    const posted = await fetch(`${api()}/v1/answers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo: 'f0', question: 'how is a case handled?' }) });
+    expect(posted.status).toBe(202);
+    const { answerId } = (await posted.json()) as { answerId: string };
+    await expect.poll(() => chat.streams.at(-1)?.piecesSent ?? 0, { timeout: 30_000, interval: 20 }).toBeGreaterThan(2);
+    await procs.answer!.kill();
+    await start('answer');
+    let answer: { state: string; answer?: string; error?: { detail?: string } } = { state: 'queued' };
+    await expect
+      .poll(
+        async () => {
+          answer = (await (await fetch(`${api()}/v1/answers/${answerId}`)).json()) as typeof answer;
+          return answer.state;
+        },
+        { timeout: 60_000, interval: 200 },
+      )
+      .toMatch(/^(completed|failed)$/);
+    rows.push({
+      fault: 'kill -9 answer worker mid-answer',
+      outcome: answer.state === 'completed' ? 'completed' : `failed: ${answer.error?.detail}`,
+      chunks: 0,
+      parquetLost: 0,
+      parquetDuplicated: 0,
+      faissLost: 0,
+      faissDuplicated: 0,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+    });
+    if (answer.state === 'completed') expect(answer.answer).toBe(REPLY.join('').trim());
+    else expect(answer.error?.detail).toBeTruthy();
+  });
 
   it('Redis killed (-9) mid-run and restarted from its AOF', { timeout: 150_000 }, async () => {
     slowEmbeddings(120);
