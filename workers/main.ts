@@ -15,6 +15,9 @@ export async function runServer(roles: Role[], api: boolean) {
   const { serve } = await import('./serve.js');
   const { requireGpuOrExit } = await import('../src/gpu/enforce.js');
   if (roles.includes('gpu')) await requireGpuOrExit(cfg, logger);
+  // past a file-size limit (RLIMIT_FSIZE) the kernel sends SIGXFSZ, which by default kills the
+  // process mid-job; handled, the write fails with EFBIG and the job fails with a message instead
+  process.on('SIGXFSZ', () => logger.warn('a write went past the file-size limit (RLIMIT_FSIZE); the job writing it fails'));
   const server = await serve(cfg, logger, { roles, api });
   let closing = false;
   const shutdown = async (signal: string) => {

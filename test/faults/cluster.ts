@@ -74,11 +74,21 @@ export interface RoleProcess {
   stop(): Promise<void>;
 }
 
-export async function startRole(role: 'api' | 'index' | 'gpu' | 'sink' | 'answer', env: Record<string, string>, dir: string): Promise<RoleProcess> {
+export async function startRole(
+  role: 'api' | 'index' | 'gpu' | 'sink' | 'answer',
+  env: Record<string, string>,
+  dir: string,
+  /** RLIMIT_FSIZE for the process, in the shell's `ulimit -f` blocks: a disk that is full for it */
+  opts: { fileSizeLimit?: number } = {},
+): Promise<RoleProcess> {
   const heartbeat = path.join(dir, `${role}.heartbeat`);
   await fs.rm(heartbeat, { force: true });
   const args = role === 'api' ? ['serve', '--roles', 'none'] : ['worker', '--role', role];
-  const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, HEARTBEAT_FILE: heartbeat }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, argv] =
+    opts.fileSizeLimit === undefined
+      ? [process.execPath, [CLI, ...args]]
+      : ['sh', ['-c', `ulimit -f ${opts.fileSizeLimit} && exec "$0" "$@"`, process.execPath, CLI, ...args]];
+  const proc = spawn(cmd, argv, { env: { ...process.env, ...env, HEARTBEAT_FILE: heartbeat }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout!.on('data', (d) => (out += d));

@@ -51,8 +51,8 @@ async function generateRepo(root: string) {
 
 const api = () => procs.api!.url!;
 
-async function start(role: 'api' | Role, extra: Record<string, string> = {}) {
-  procs[role] = await startRole(role, { ...env, ...extra }, work);
+async function start(role: 'api' | Role, extra: Record<string, string> = {}, opts: { fileSizeLimit?: number } = {}) {
+  procs[role] = await startRole(role, { ...env, ...extra }, work, opts);
 }
 
 /** Poll the run over HTTP, riding out the moments the API cannot reach Redis. */
@@ -126,7 +126,7 @@ async function runWithFault(fault: string, inject: (jobId: string) => Promise<vo
       faissLost: expected - c.faiss.distinct,
       faissDuplicated: c.faiss.total - c.faiss.distinct,
     });
-  } else row.outcome = `failed: ${JSON.stringify(done.error)}`;
+  } else row.outcome = `failed: ${done.error?.detail ?? JSON.stringify(done.error)}`;
   row.seconds = Math.round((Date.now() - started) / 100) / 10;
   rows.push(row);
   return row;
@@ -259,6 +259,29 @@ describe('fault suite: real processes, own Redis with AOF, fake vLLM', () => {
     });
     if (answer.state === 'completed') expect(answer.answer).toBe(REPLY.join('').trim());
     else expect(answer.error?.detail).toBeTruthy();
+  });
+
+  it('DATA_DIR full for the sink writer (RLIMIT_FSIZE): the run fails clearly and the previous version keeps serving', { timeout: 150_000 }, async () => {
+    const started = Date.now();
+    const before = (await (await fetch(`${api()}/v1/repos`)).json()) as { name: string; manifestVersion: number }[];
+    const previous = before.find((r) => r.name === 'f0')!.manifestVersion;
+    await procs.sink!.stop();
+    await start('sink', {}, { fileSizeLimit: 1 });
+    try {
+      const submit = await fetch(`${api()}/v1/index-jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo, name: 'f0', full: true }) });
+      const { jobId } = (await submit.json()) as { jobId: string };
+      const done = await waitForRun(jobId);
+      const message = String(done.error?.detail ?? '');
+      rows.push({ fault: 'DATA_DIR full for the sink (RLIMIT_FSIZE)', outcome: `${done.state}: ${message.replace(/\/tmp\/\S+/g, '<DATA_DIR file>')}`, chunks: 0, parquetLost: 0, parquetDuplicated: 0, faissLost: 0, faissDuplicated: 0, seconds: Math.round((Date.now() - started) / 100) / 10 });
+      expect(done.state).toBe('failed');
+      expect(message).toMatch(/EFBIG|too large/i);
+      const search = await fetch(`${api()}/v1/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo: 'f0', query: 'handler_42', k: 3 }) });
+      expect(search.status).toBe(200);
+      expect(((await search.json()) as { manifestVersion: number }).manifestVersion).toBe(previous);
+    } finally {
+      await procs.sink!.stop();
+      await start('sink');
+    }
   });
 
   it('Redis killed (-9) mid-run and restarted from its AOF', { timeout: 150_000 }, async () => {
