@@ -12,7 +12,7 @@ const CATEGORIES: [RegExp, string][] = [
   [/remote branch .* not found|couldn't find remote ref/i, 'the ref does not exist on the remote'],
   [/repository .*not found|not found|404/i, 'no repository at that URL'],
   [/redirect/i, 'the remote answered with a redirect, which is not followed'],
-  [/empty reply|recv failure|connection reset|unexpected disconnect|early eof|the remote end hung up/i, 'the connection was dropped'],
+  [/empty reply|recv failure|connection reset|connection closed|unexpected disconnect|early eof|the remote end hung up/i, 'the connection was dropped'],
   [/host key verification failed/i, 'the ssh host key is not known'],
 ];
 
