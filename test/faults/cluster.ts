@@ -68,6 +68,7 @@ export async function startOwnRedis(dir: string): Promise<OwnRedis> {
 /** One codeintel process: the API alone (`serve --roles none`) or one worker role. */
 export interface RoleProcess {
   name: string;
+  pid: number;
   url?: string;
   stderr(): string;
   kill(): Promise<void>;
@@ -109,6 +110,7 @@ export async function startRole(
   });
   return {
     name: role,
+    pid: proc.pid!,
     url,
     stderr: () => err,
     async kill() {
@@ -122,4 +124,11 @@ export async function startRole(
       await exited;
     },
   };
+}
+
+/** Resident memory of a process in MiB (Linux /proc), or NaN where there is no /proc. */
+export async function rssMiB(pid: number): Promise<number> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
+  return kb / 1024;
 }

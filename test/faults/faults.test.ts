@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDuckDb } from '../../src/catalog/duckdb.js';
 import { makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
 import { registerChatCompletions, startFakeOpenAIServer, type ChatControl, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
-import { freePort, startOwnRedis, startRole, type OwnRedis, type RoleProcess } from './cluster.js';
+import { freePort, rssMiB, startOwnRedis, startRole, type OwnRedis, type RoleProcess } from './cluster.js';
 
 /**
  * The fault suite (issue 13): real processes — the API and one process per worker role — on
@@ -323,6 +323,84 @@ describe('fault suite: real processes, own Redis with AOF, fake vLLM', () => {
       expect(Math.max(...sizes.slice(1))).toBeLessThanOrEqual(4);
     } finally {
       vllm.embeddings.oomAboveBatch = undefined;
+    }
+  });
+
+  it('a bounded soak: index runs, searches and answers at once; every run ends, none is stuck, RSS stays bounded', { timeout: 240_000 }, async () => {
+    const SOAK_MS = Number(process.env.FAULTS_SOAK_S ?? 30) * 1000;
+    chat.behaviour.tokenDelayMs = 5;
+    const roles = ['api', 'index', 'gpu', 'sink', 'answer'] as const;
+    const rssBefore = Object.fromEntries(await Promise.all(roles.map(async (r) => [r, await rssMiB(procs[r]!.pid)] as const)));
+    const started = Date.now();
+    const post = (route: string, body: unknown) =>
+      fetch(`${api()}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const runs: string[] = [];
+    const answers: string[] = [];
+    let searches = 0;
+    let searchErrors = 0;
+    const loops = [
+      // index runs, one repo name per loop turn (a second run of a name waits for the first: 409)
+      (async () => {
+        for (let i = 0; Date.now() - started < SOAK_MS; i++) {
+          const res = await post('/v1/index-jobs', { repo, name: `soak${i % 3}`, full: i % 2 === 0 });
+          if (res.status === 202) runs.push(((await res.json()) as { jobId: string }).jobId);
+          await new Promise((r) => setTimeout(r, 1500));
+        }
+      })(),
+      (async () => {
+        while (Date.now() - started < SOAK_MS) {
+          const res = await post('/v1/search', { repo: 'f0', query: `handler_${searches % FILES}`, k: 5 });
+          searches++;
+          if (res.status !== 200) searchErrors++;
+          await res.arrayBuffer();
+        }
+      })(),
+      (async () => {
+        while (Date.now() - started < SOAK_MS) {
+          const res = await post('/v1/answers', { repo: 'f0', question: 'how is a case handled?' });
+          if (res.status === 202) answers.push(((await res.json()) as { answerId: string }).answerId);
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      })(),
+    ];
+    await Promise.all(loops);
+    // every run and every answer ends
+    const runStates = await Promise.all(runs.map(async (id) => (await waitForRun(id, 120_000)).state));
+    const answerStates: string[] = [];
+    for (const id of answers) {
+      let state = 'queued';
+      const until = Date.now() + 60_000;
+      while (!['completed', 'failed', 'cancelled'].includes(state) && Date.now() < until) {
+        state = ((await (await fetch(`${api()}/v1/answers/${id}`)).json()) as { state: string }).state;
+        if (!['completed', 'failed', 'cancelled'].includes(state)) await new Promise((r) => setTimeout(r, 200));
+      }
+      answerStates.push(state);
+    }
+    const rssAfter = Object.fromEntries(await Promise.all(roles.map(async (r) => [r, await rssMiB(procs[r]!.pid)] as const)));
+    const growth = roles.map((r) => `${r} ${Math.round(rssBefore[r])}→${Math.round(rssAfter[r])} MiB`).join(', ');
+    rows.push({
+      fault: `soak ${SOAK_MS / 1000} s: ${runs.length} runs, ${searches} searches, ${answers.length} answers`,
+      outcome: `runs ${runStates.filter((s) => s === 'completed').length}/${runs.length} completed, answers ${answerStates.filter((s) => s === 'completed').length}/${answers.length} completed, ${searchErrors} search errors; RSS ${growth}`,
+      chunks: 0,
+      parquetLost: 0,
+      parquetDuplicated: 0,
+      faissLost: 0,
+      faissDuplicated: 0,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+    });
+    chat.behaviour.tokenDelayMs = 100;
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runStates.every((s) => s === 'completed')).toBe(true);
+    expect(answerStates.every((s) => s === 'completed')).toBe(true);
+    expect(searchErrors).toBe(0);
+    for (const r of roles) if (Number.isFinite(rssBefore[r])) expect(rssAfter[r], r).toBeLessThan(rssBefore[r] * 2 + 200);
+    // and the soak runs left exact indexes too
+    for (const name of ['soak0', 'soak1', 'soak2']) {
+      const current = (await (await fetch(`${api()}/v1/repos`)).json()) as { name: string; manifestVersion: number }[];
+      const v = current.find((c) => c.name === name)?.manifestVersion;
+      if (v === undefined) continue;
+      const c = await count(name, v);
+      expect(c.faiss.distinct).toBe(c.faiss.total);
     }
   });
 });
