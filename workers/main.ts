@@ -1,6 +1,7 @@
 import { buildCli, config } from '../src/cli/main.js';
 import type { Role } from '../src/contracts/queues.js';
 import { createLogger } from '../src/observability/logger.js';
+import { CodeintelError } from '../src/errors/codeintelError.js';
 
 /**
  * The process entrypoint (bin/codeintel.mjs): the CLI, with `serve` and
@@ -18,7 +19,15 @@ export async function runServer(roles: Role[], api: boolean) {
   // past a file-size limit (RLIMIT_FSIZE) the kernel sends SIGXFSZ, which by default kills the
   // process mid-job; handled, the write fails with EFBIG and the job fails with a message instead
   process.on('SIGXFSZ', () => logger.warn('a write went past the file-size limit (RLIMIT_FSIZE); the job writing it fails'));
-  const server = await serve(cfg, logger, { roles, api });
+  let server;
+  try {
+    server = await serve(cfg, logger, { roles, api });
+  } catch (err) {
+    // a refusal to start (another deployment on this REDIS_PREFIX, ...) is one line, not a stack
+    if (!(err instanceof CodeintelError)) throw err;
+    process.stderr.write(`codeintel: ${err.message}\n`);
+    process.exit(1);
+  }
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
