@@ -133,14 +133,26 @@ describe('clones reach only public hosts (issue 13, hole 3)', () => {
   /** A TCP server on loopback that records every connection: a refusal must happen before any. */
   async function listener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
     let count = 0;
+    const sockets = new Set<net.Socket>();
     const server = net.createServer((s) => {
       count++;
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
       s.on('error', () => undefined); // the client resets after the failed handshake
       s.end('HTTP/1.1 200 OK internal-service-banner\r\n\r\n');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as net.AddressInfo).port;
-    return { port, connections: () => count, close: () => new Promise((r) => server.close(() => r())) };
+    return {
+      port,
+      connections: () => count,
+      // a client may keep its half of the connection open: close() must not wait for it
+      close: () =>
+        new Promise((r) => {
+          for (const s of sockets) s.destroy();
+          server.close(() => r());
+        }),
+    };
   }
 
   it.each([
