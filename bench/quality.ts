@@ -28,6 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IndexJobView } from '../src/api/routes/indexJobs.js';
 import { isGitWorkTree } from '../src/repo/gitFiles.js';
+import { locateGitRepo } from '../src/repo/gitDir.js';
 import { detectLanguage } from '../src/repo/language.js';
 import { startServeProcess, type ServeProcess } from '../test/support/serveProcess.js';
 import { dropPrefix, REDIS_URL } from '../test/support/stack.js';
@@ -148,7 +149,8 @@ async function main(): Promise<void> {
   const cacheDir = path.resolve(process.env.CODEINTEL_BENCH_CACHE || path.join(os.homedir(), '.cache', 'codeintel', 'bench-quality'));
   await fs.mkdir(path.join(cacheDir, 'corpora'), { recursive: true });
   // inside a git work tree the indexer lists files with git, and the corpora are untracked (or ignored) there
-  if (await isGitWorkTree(cacheDir)) throw new Error(`bench:quality: the cache ${cacheDir} is inside a git work tree; set CODEINTEL_BENCH_CACHE to a directory outside one`);
+  const located = await locateGitRepo(await fs.realpath(cacheDir));
+  if (located && (await isGitWorkTree(located))) throw new Error(`bench:quality: the cache ${cacheDir} is inside a git work tree; set CODEINTEL_BENCH_CACHE to a directory outside one`);
   const only = process.env.BENCH_QUALITY_REPOS?.split(',').map((s) => s.trim()).filter(Boolean);
   const corpora = CORPORA.filter((c) => !only || only.includes(c.name));
   if (!corpora.length) throw new Error(`bench:quality: BENCH_QUALITY_REPOS=${only} names no corpus (${CORPORA.map((c) => c.name).join(', ')})`);

@@ -107,11 +107,11 @@ export function createFaissCompactProcessor(deps: FaissCompactDeps): JobProcesso
         previousVersion: current.version,
       };
       await deps.beforeCommit?.(manifest);
-      lease.assertHeld();
+      await lease.confirm();
       if ((await deps.manifests.currentVersion(data.repo)) !== current.version) {
         throw new Error(`repo ${data.repo} moved past version ${current.version} during compaction; it will be retried`);
       }
-      await deps.manifests.commit(manifest);
+      await deps.manifests.commit(manifest, { fence: lease.fence });
       log.info({ from: current.version, version, type: primary?.type ?? null, vectors: ids.length, dropped: before - ids.length }, 'compaction committed');
       await deps.afterCommit?.(manifest).catch((err) => log.warn({ err }, 'post-compaction hook failed'));
       return {

@@ -93,6 +93,8 @@ export function createAnswerApi(rt: Runtime): { router: Router; answers: InProce
     sessions: createSessionStore({ redis: rt.redis, prefix: config.redisPrefix, ttlS: config.answers.sessionTtlS }),
     logger: log,
     cancelGraceMs: config.answers.cancelGraceMs,
+    maxStreams: config.answers.maxStreams,
+    streamMaxMs: config.answers.streamMaxMs,
   });
   return {
     router: routes.router,

@@ -1,6 +1,7 @@
 import { buildCli, config } from '../src/cli/main.js';
 import type { Role } from '../src/contracts/queues.js';
 import { createLogger } from '../src/observability/logger.js';
+import { CodeintelError } from '../src/errors/codeintelError.js';
 
 /**
  * The process entrypoint (bin/codeintel.mjs): the CLI, with `serve` and
@@ -15,15 +16,20 @@ export async function runServer(roles: Role[], api: boolean) {
   const { serve } = await import('./serve.js');
   const { requireGpuOrExit } = await import('../src/gpu/enforce.js');
   if (roles.includes('gpu')) await requireGpuOrExit(cfg, logger);
-  const server = await serve(cfg, logger, { roles, api }).catch((err: Error) => {
-    // a taken port is an operator's fix, not a crash: one line that names PORT
-    if (err.name === 'PortUnavailableError') {
-      logger.flush?.();
-      process.stderr.write(`error: ${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  });
+  // past a file-size limit (RLIMIT_FSIZE) the kernel sends SIGXFSZ, which by default kills the
+  // process mid-job; handled, the write fails with EFBIG and the job fails with a message instead
+  process.on('SIGXFSZ', () => logger.warn('a write went past the file-size limit (RLIMIT_FSIZE); the job writing it fails'));
+  let server;
+  try {
+    server = await serve(cfg, logger, { roles, api });
+  } catch (err) {
+    // a taken port or a refusal to start (another deployment on this REDIS_PREFIX, ...) is an
+    // operator's fix, not a crash: one line, not a stack
+    if (!(err instanceof CodeintelError) && (err as Error)?.name !== 'PortUnavailableError') throw err;
+    logger.flush?.();
+    process.stderr.write(`${(err as Error).name === 'PortUnavailableError' ? 'error' : 'codeintel'}: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

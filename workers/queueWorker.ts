@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobsOnQueue, parsePayload, type JobName, type QueueHandlers } from '../src/contracts/jobs.js';
 import type { QueueName } from '../src/contracts/queues.js';
@@ -14,6 +14,10 @@ export interface QueueWorkerOptions {
   logger: Logger;
   /** each job's run time, for job_duration_ms */
   observe?: (job: Job, status: 'completed' | 'failed') => void;
+  /** this process's artifact store; a job naming another store is left for its own workers */
+  storeId?: string;
+  /** how long such a job is put back for before a worker looks at it again (default 5000 ms) */
+  foreignStoreDelayMs?: number;
 }
 
 /**
@@ -33,6 +37,13 @@ export function startQueueWorker<Q extends QueueName>(queue: Q, handlers: QueueH
       const handler = known.has(name) ? byName[name] : undefined;
       // retried, not failed: another worker of this queue may have the processor (e.g. a SPLADE model)
       if (!handler) throw new Error(`no processor for job "${job.name}" on queue "${queue}" in this worker`);
+      const store = (job.data as { store?: unknown } | undefined)?.store;
+      if (opts.storeId && typeof store === 'string' && store !== opts.storeId && token) {
+        // Its artifacts are in a store this worker cannot reach: put it back untouched (not an attempt, not a failure).
+        log.warn({ jobId: job.id, name: job.name, jobStore: store, ownStore: opts.storeId }, 'job belongs to another artifact store; left for its own workers');
+        await job.moveToDelayed(Date.now() + (opts.foreignStoreDelayMs ?? 5000), token);
+        throw new DelayedError();
+      }
       try {
         job.data = parsePayload(name, job.data);
         return await handler(job, token);

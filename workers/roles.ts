@@ -1,3 +1,4 @@
+import path from 'node:path';
 import os from 'node:os';
 import type { Worker } from 'bullmq';
 import type { QueueHandlers } from '../src/contracts/jobs.js';
@@ -11,7 +12,10 @@ import { createSinkBatchProcessor } from '../jobs/sinkBatch.js';
 import { createChunker } from '../src/chunking/index.js';
 import { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import { countVisibleGpus } from '../src/gpu/enforce.js';
-import { cloneGitRepo } from '../src/repo/intake.js';
+import { cloneGitRepo, realRoots } from '../src/repo/intake.js';
+import { sweepFinishedClones } from '../src/indexing/cloneSweeper.js';
+import { readOrCreateStoreId } from '../src/artifacts/storeIdentity.js';
+import { claimPrefixForStore } from '../src/queue/storeClaim.js';
 import { openSnapshot } from '../src/repo/snapshot.js';
 import { exists } from '../src/artifacts/atomicWrite.js';
 import { createRedis } from '../src/queue/connection.js';
@@ -32,8 +36,9 @@ export interface StartedWorkers {
 }
 
 /** A worker for one queue of the registry, with this process's connection settings and job metrics. */
-function startWorker<Q extends QueueName>(rt: Runtime, queue: Q, handlers: QueueHandlers<Q>, concurrency: number): Worker {
+function startWorker<Q extends QueueName>(rt: Runtime, storeId: string, queue: Q, handlers: QueueHandlers<Q>, concurrency: number): Worker {
   return startQueueWorker(queue, handlers, {
+    storeId,
     connection: createRedis(rt.config.redisUrl, 'worker'),
     prefix: rt.config.redisPrefix,
     concurrency,
@@ -53,15 +58,37 @@ function startWorker<Q extends QueueName>(rt: Runtime, queue: Q, handlers: Queue
   });
 }
 
+const CLONE_SWEEP_INTERVAL_MS = 10 * 60_000;
+
 export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWorkers> {
   const { config, logger } = rt;
   const workers: Worker[] = [];
   const closers: (() => Promise<void>)[] = [];
+  // one Redis prefix, one artifact store: refuse to start beside a deployment with another DATA_DIR
+  const storeId = await readOrCreateStoreId(config.dataDir);
+  const claim = await claimPrefixForStore(rt.redis, {
+    prefix: config.redisPrefix,
+    storeId,
+    dataDir: config.dataDir,
+    onLost: (holder) => logger.error({ holder, storeId }, `another artifact store (${holder}) took REDIS_PREFIX "${config.redisPrefix}"; give each deployment its own REDIS_PREFIX`),
+  });
+  closers.push(() => claim.close());
 
   if (roles.includes('index')) {
     const planner = createVectorIndexPlanner(primaryIndexPolicy(config.faiss));
     // write lease, garbage collection, compaction, model-change detection (issue 5)
     const lifecycle = createIndexLifecycle(rt);
+    // clones of runs that ended without removing them (failed, killed, removed jobs)
+    const clonesDir = path.join(config.dataDir, 'clones');
+    const sweep = () =>
+      sweepFinishedClones(clonesDir, (runId) => rt.queues.index.getJobState(runId)).then(
+        (removed) => removed.length && logger.info({ removed }, 'removed clones of finished runs'),
+        (err) => logger.warn({ err }, 'sweeping finished clones failed'),
+      );
+    void sweep();
+    const sweeper = setInterval(() => void sweep(), CLONE_SWEEP_INTERVAL_MS);
+    sweeper.unref();
+    closers.push(async () => clearInterval(sweeper));
     const indexRun = createIndexRunProcessor({
       ...lifecycle.runDeps,
       logger,
@@ -70,6 +97,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
       flows: rt.flows,
       progress: rt.progress,
       batchSize: config.batchSize,
+      storeId,
       sparseEnabled: !!config.splade.modelDir,
       vectorPlanner: planner,
       removeFromSinks: async (repo, runId, chunkIds) => {
@@ -86,6 +114,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
             maxBytes: config.intake.cloneMaxBytes,
             timeoutMs: config.intake.cloneTimeoutMs,
             ref: source.ref,
+            hosts: config.intake.gitHosts,
           });
         }
         return openSnapshot(source.root, {
@@ -95,10 +124,17 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
           ref: source.kind === 'git' ? undefined : source.ref,
           // the previous version's stat cache (a fresh clone has new mtimes, so it simply misses)
           knownFile: extra?.knownFile,
+          // git metadata may not lead outside the roots the repo was admitted under (a clone: itself)
+          containWithin: source.kind === 'git' ? [source.root] : await realRoots(config.repoRoots),
         });
       },
     });
-    workers.push(startWorker(rt, QUEUES.index, { 'index.run': indexRun, 'faiss.compact': lifecycle.compact }, config.workers.indexConcurrency));
+    const indexWorker = startWorker(rt, storeId, QUEUES.index, { 'index.run': indexRun, 'faiss.compact': lifecycle.compact }, config.workers.indexConcurrency);
+    // a run that failed for good leaves its clone: sweep now rather than at the next interval
+    indexWorker.on('failed', (job) => {
+      if (job?.name === 'index.run') void sweep();
+    });
+    workers.push(indexWorker);
   }
 
   if (roles.includes('gpu')) {
@@ -128,7 +164,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
         metrics: rt.metrics.encode,
       });
     }
-    workers.push(startWorker(rt, QUEUES.gpu, handlers, config.gpu.concurrency));
+    workers.push(startWorker(rt, storeId, QUEUES.gpu, handlers, config.gpu.concurrency));
     // say which model this fleet embeds with: index runs rebuild in full when it changes
     void rt
       .embedder()
@@ -151,13 +187,13 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
       circuit: createSinkCircuit({ cooldownMs: config.sinks.circuitCooldownMs }),
       failureLog: rt.sinkFailures,
     });
-    workers.push(startWorker(rt, QUEUES.sink, { 'sink.batch': sinkBatch }, config.workers.sinkConcurrency));
+    workers.push(startWorker(rt, storeId, QUEUES.sink, { 'sink.batch': sinkBatch }, config.workers.sinkConcurrency));
   }
 
   if (roles.includes('answer')) {
     const answers = await createAnswerWorker(rt);
     closers.push(() => answers.close());
-    workers.push(startWorker(rt, QUEUES.answer, { 'answer.run': answers.processor }, config.workers.answerConcurrency));
+    workers.push(startWorker(rt, storeId, QUEUES.answer, { 'answer.run': answers.processor }, config.workers.answerConcurrency));
   }
 
   logger.info({ roles, queues: workers.map((w) => w.name) }, 'workers started');

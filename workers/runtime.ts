@@ -112,7 +112,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
   const expandQuery = sparse
     ? createQueryExpansionCache({ redis, prefix, ttlS: config.splade.queryCacheTtlS, encoder: sparse.get })
     : null;
-  const readers = lazy(async () => new RepoReaders({ manifests, db: await duckdb.get(), logger, faissParams: { nprobe: config.faiss.nprobe, efSearch: 128 } }));
+  const readers = lazy(async () => new RepoReaders({ manifests, db: await duckdb.get(), logger, faissParams: { nprobe: config.faiss.nprobe, efSearch: 128 }, maxOpenRepos: config.retrieval.maxOpenRepos }));
   const external = lazy(() => createExternalChannels(config, { embedder: embedder.get, expandQuery, logger }));
   const search = lazy(async () =>
     createSearchService({
@@ -122,6 +122,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
       logger,
       rrfK: config.retrieval.rrfK,
       defaultBudgetMs: config.retrieval.budgetMs,
+      hydrateBudgetMs: config.retrieval.hydrateBudgetMs,
       channels: (await external.get()).channels,
     }),
   );

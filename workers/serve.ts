@@ -54,7 +54,7 @@ export async function serve(
       answersApi = createAnswerApi(runtime);
       const search = await runtime.search();
       const source = createSourceView({ readers: await runtime.readers() });
-      const indexDeps = { queues: runtime.queues, manifests: runtime.manifests, repoRoots: config.repoRoots, dataDir: config.dataDir, progress: runtime.progress };
+      const indexDeps = { queues: runtime.queues, manifests: runtime.manifests, repoRoots: config.repoRoots, dataDir: config.dataDir, gitHosts: config.intake.gitHosts, progress: runtime.progress };
       const mcpService = createInProcessService({ search, source, manifests: runtime.manifests, index: indexDeps, answers: answersApi.answers });
       mcp = mcpEndpoint({ newServer: () => createCodeintelMcpServer(mcpService, { version: VERSION }), logger: logger.child({ component: 'mcp' }) });
       const app = createApiApp({

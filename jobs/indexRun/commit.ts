@@ -73,11 +73,12 @@ export async function applyCommit(
     ...(draft.scannedAt ? { scannedAt: draft.scannedAt } : {}),
   };
   // the lease may have expired while the vectors were written: then another writer may be at work
-  lease?.assertHeld();
+  await lease?.confirm();
   if ((await deps.manifests.currentVersion(repo)) !== (previousVersion ?? null)) {
     throw new Error(`repo ${repo} moved past version ${previousVersion ?? undefined} while this run was committing; the run will retry`);
   }
-  await deps.manifests.commit(manifest);
+  // the fence makes the store refuse this commit if a newer lease holder committed meanwhile
+  await deps.manifests.commit(manifest, { fence: lease?.fence });
   log.info({ version, chunks: manifest.stats.chunks, newVectors: ids.length, deleted: manifest.deletedChunkIds.length }, 'manifest committed');
   await deps.afterCommit?.(manifest).catch((err) => log.warn({ err }, 'post-commit hook failed'));
 

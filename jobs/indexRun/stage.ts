@@ -83,7 +83,7 @@ export async function stageChunks(
  */
 export async function addBatchFlow(deps: IndexRunDeps, job: Job, data: IndexRunPayload, b: number) {
   const parent = { id: job.id!, queue: job.queueQualifiedName };
-  const ref = { runId: data.runId, repo: data.repo, batchIndex: b };
+  const ref = { runId: data.runId, repo: data.repo, batchIndex: b, store: deps.storeId };
   const children: FlowJob[] = [flowJob('encode.dense', ref, { jobId: childJobIds.dense(data.runId, b), failParentOnFailure: true })];
   if (deps.sparseEnabled) {
     children.push(flowJob('encode.sparse', ref, { jobId: childJobIds.sparse(data.runId, b), failParentOnFailure: true }));

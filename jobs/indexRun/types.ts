@@ -30,6 +30,8 @@ export interface IndexRunDeps {
   flows: FlowProducer;
   progress: RunProgress;
   batchSize: number;
+  /** the artifact store the staged batches are written to, carried by every batch job */
+  storeId?: string;
   /** is a SPLADE model configured? then every batch also gets an encode.sparse child */
   sparseEnabled: boolean;
   /** `knownFile`: the previous version's stat cache, so unchanged files are not read again */

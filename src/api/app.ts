@@ -69,7 +69,7 @@ export function createApiApp(deps: ApiDeps): Express {
   });
   app.use(express.json({ limit: deps.config.maxBodyBytes, strict: true }));
   app.use(healthRoutes(deps));
-  app.use(indexJobRoutes({ queues: deps.queues, manifests: deps.manifests, repoRoots: deps.config.repoRoots, dataDir: deps.config.dataDir, progress: deps.progress }));
+  app.use(indexJobRoutes({ queues: deps.queues, manifests: deps.manifests, repoRoots: deps.config.repoRoots, dataDir: deps.config.dataDir, gitHosts: deps.config.intake.gitHosts, progress: deps.progress }));
   app.use(repoRoutes(deps));
   app.use(compactRoutes({ queues: deps.queues, manifests: deps.manifests }));
   app.use(searchRoutes(deps));

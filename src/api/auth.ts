@@ -18,7 +18,16 @@ export function requestToken(req: Request): string | undefined {
     ?.split(';')
     .map((c) => c.trim())
     .find((c) => c.startsWith('codeintel_token='));
-  return cookie ? decodeURIComponent(cookie.slice('codeintel_token='.length)) : undefined;
+  return cookie ? decodeCookieValue(cookie.slice('codeintel_token='.length)) : undefined;
+}
+
+/** A percent-encoded cookie value; a malformed one (`%zz`) is simply not a token (→ 401), not a crash. */
+function decodeCookieValue(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Bearer-token auth on every route but /healthz, when API_TOKENS (or ADMIN_TOKENS) is set. */

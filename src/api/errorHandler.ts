@@ -8,7 +8,11 @@ export function problemErrorHandler(log: { error: (o: object, m: string) => void
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const instance = req.originalUrl;
     if (err instanceof ProblemError) return sendProblem(res, { ...problem(err.status, err.slug, err.message, err.extensions), instance });
-    if (err instanceof CodeintelError) return sendProblem(res, { ...problemFromError(err), instance });
+    if (err instanceof CodeintelError) {
+      // a bound that was reached says when to come back
+      if (typeof err.details.retryAfterS === 'number') res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.details.retryAfterS))));
+      return sendProblem(res, { ...problemFromError(err), instance });
+    }
     const e = err as { type?: string; status?: number; statusCode?: number; message?: string; limit?: number; issues?: unknown };
     if (e?.type === 'entity.too.large') {
       return sendProblem(res, { ...problem(413, 'body-too-large', `request body is larger than ${e.limit} bytes`), instance });

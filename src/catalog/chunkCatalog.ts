@@ -46,11 +46,11 @@ export interface ChunkRow {
 
 export interface ChunkCatalog {
   /** Okapi BM25 over code-aware tokens (k1 = 1.2, b = 0.75); best first. */
-  bm25(queryText: string, k: number, filters?: SearchFilters): Promise<ChannelHit[]>;
+  bm25(queryText: string, k: number, filters?: SearchFilters, signal?: AbortSignal): Promise<ChannelHit[]>;
   /** Dot product of the query's SPLADE weights with each chunk's; best first. */
-  splade(queryWeights: SparseVector, k: number, filters?: SearchFilters): Promise<ChannelHit[]>;
+  splade(queryWeights: SparseVector, k: number, filters?: SearchFilters, signal?: AbortSignal): Promise<ChannelHit[]>;
   /** Rows for the ids, in the ids' order; ids that are unknown, deleted or filtered out are dropped. */
-  hydrate(chunkIds: string[], filters?: SearchFilters): Promise<ChunkRow[]>;
+  hydrate(chunkIds: string[], filters?: SearchFilters, signal?: AbortSignal): Promise<ChunkRow[]>;
   /** The live chunks of one file, by start line (read_lines rebuilds the indexed text from them). */
   fileChunks(path: string): Promise<ChunkRow[]>;
   /**
@@ -59,7 +59,7 @@ export interface ChunkCatalog {
    */
   symbolChunks(name: string, limit: number): Promise<ChunkRow[]>;
   /** The ids that are live in this version and pass the filters, in input order (for dense hits). */
-  filterIds(chunkIds: string[], filters?: SearchFilters): Promise<string[]>;
+  filterIds(chunkIds: string[], filters?: SearchFilters, signal?: AbortSignal): Promise<string[]>;
   /** Live chunks. */
   count(): number;
   /** avgdl and N as used for BM25. */
@@ -140,9 +140,10 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   });
 
   let disposed = false;
-  async function read<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  /** Every search query: `signal` (a spent budget) interrupts it in DuckDB. */
+  async function read<T>(fn: (conn: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (disposed) throw new Error('chunk catalog is disposed');
-    return db.withConnection(fn);
+    return db.withConnection(fn, signal);
   }
 
   // GROUP BY doc over tens of thousands of postings is the cost of a query. doc
@@ -214,15 +215,15 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   }
 
   return {
-    async bm25(queryText, k, filters) {
+    async bm25(queryText, k, filters, signal) {
       const terms = [...new Set(tokenize(queryText))];
       if (terms.length === 0 || k <= 0) return [];
       const ids = [...termIds(bm25Vocab, terms).values()];
       if (ids.length === 0) return [];
-      return read((conn) => topDocs(conn, t.postings, 'p.impact', ids, k, filters, newQuery()));
+      return read((conn) => topDocs(conn, t.postings, 'p.impact', ids, k, filters, newQuery()), signal);
     },
 
-    async splade(queryWeights, k, filters) {
+    async splade(queryWeights, k, filters, signal) {
       const entries = Object.entries(queryWeights).filter(([, w]) => Number.isFinite(w) && w !== 0);
       if (entries.length === 0 || k <= 0) return [];
       return read(async (conn) => {
@@ -234,12 +235,12 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
         const qWeights = q.bind(listValue(weighted.map(([, w]) => w)), LIST(DOUBLE));
         const weights = ` JOIN (SELECT unnest(${qIds}) AS term_id, unnest(${qWeights}) AS w) qw ON qw.term_id = p.term_id`;
         return topDocs(conn, t.splade, 'p.weight * qw.w', weighted.map(([term]) => ids.get(term)!), k, filters, q, weights);
-      });
+      }, signal);
     },
 
-    async hydrate(chunkIds, filters) {
+    async hydrate(chunkIds, filters, signal) {
       if (chunkIds.length === 0) return [];
-      const rows = await read((conn) => rowsByIds(conn, ROW_COLUMNS, chunkIds, filters));
+      const rows = await read((conn) => rowsByIds(conn, ROW_COLUMNS, chunkIds, filters), signal);
       const byId = new Map<string, ChunkRow>();
       for (const row of rows.map(toChunkRow)) byId.set(row.chunkId, row);
       return inInputOrder(chunkIds, byId);
@@ -277,9 +278,9 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       return rows.map(toChunkRow);
     },
 
-    async filterIds(chunkIds, filters) {
+    async filterIds(chunkIds, filters, signal) {
       if (chunkIds.length === 0) return [];
-      const rows = await read((conn) => rowsByIds(conn, 'c.chunk_id', chunkIds, filters));
+      const rows = await read((conn) => rowsByIds(conn, 'c.chunk_id', chunkIds, filters), signal);
       const found = new Map(rows.map(([id]) => [String(id), String(id)]));
       return inInputOrder(chunkIds, found);
     },

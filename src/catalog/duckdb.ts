@@ -7,8 +7,11 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
  * per connection and only fit work done inside one `withConnection` call.
  */
 export interface DuckDb {
-  /** Borrow a connection for the duration of `fn`; waits when all are busy. */
-  withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+  /**
+   * Borrow a connection for the duration of `fn`; waits when all are busy. An aborted
+   * `signal` stops the wait, and interrupts the query running on the connection.
+   */
+  withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** Disconnect everything (call once in-flight work is done); later calls reject. */
   close(): Promise<void>;
 }
@@ -37,11 +40,13 @@ export async function createDuckDb(opts: DuckDbOptions = {}): Promise<DuckDb> {
 
   const idle: DuckDBConnection[] = [first];
   const all: DuckDBConnection[] = [first];
-  const waiters: Array<{ resolve: (c: DuckDBConnection) => void; reject: (e: Error) => void }> = [];
+  type Waiter = { resolve: (c: DuckDBConnection) => void; reject: (e: Error) => void };
+  const waiters: Waiter[] = [];
   let closed = false;
 
-  async function acquire(): Promise<DuckDBConnection> {
+  async function acquire(signal?: AbortSignal): Promise<DuckDBConnection> {
     if (closed) throw new Error('DuckDB is closed');
+    signal?.throwIfAborted();
     const conn = idle.pop();
     if (conn) return conn;
     if (all.length < poolSize) {
@@ -49,7 +54,23 @@ export async function createDuckDb(opts: DuckDbOptions = {}): Promise<DuckDb> {
       all.push(fresh);
       return fresh;
     }
-    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: (c) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(c);
+        },
+        reject,
+      };
+      // a caller past its budget leaves the queue instead of running late work
+      const onAbort = () => {
+        const at = waiters.indexOf(waiter);
+        if (at >= 0) waiters.splice(at, 1);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiters.push(waiter);
+    });
   }
 
   function release(conn: DuckDBConnection): void {
@@ -59,11 +80,15 @@ export async function createDuckDb(opts: DuckDbOptions = {}): Promise<DuckDb> {
   }
 
   return {
-    async withConnection(fn) {
-      const conn = await acquire();
+    async withConnection(fn, signal) {
+      const conn = await acquire(signal);
+      // the query stops at its next check once interrupted; DuckDB then rejects it with "INTERRUPT"
+      const interrupt = () => conn.interrupt();
+      signal?.addEventListener('abort', interrupt, { once: true });
       try {
         return await fn(conn);
       } finally {
+        signal?.removeEventListener('abort', interrupt);
         release(conn);
       }
     },

@@ -15,6 +15,10 @@ export const answersSection = z
     ANSWER_STREAM_MAXLEN: int(10_000, 16),
     SESSION_TTL_S: int(3600, 1),
     ANSWER_CANCEL_GRACE_MS: int(5_000, 0),
+    /** SSE answer streams one API process serves at once; one more gets 503 with Retry-After */
+    ANSWER_MAX_STREAMS: int(256, 1),
+    /** how long one SSE stream may stay open; then it ends and the client resumes with Last-Event-ID */
+    ANSWER_STREAM_MAX_S: int(900, 1),
   })
   .transform((e) => ({
     generation: optionalWhenUnset({
@@ -31,5 +35,7 @@ export const answersSection = z
       sessionTtlS: e.SESSION_TTL_S,
       /** how long an answer whose last SSE client left waits for one to come back before it is cancelled */
       cancelGraceMs: e.ANSWER_CANCEL_GRACE_MS,
+      maxStreams: e.ANSWER_MAX_STREAMS,
+      streamMaxMs: e.ANSWER_STREAM_MAX_S * 1000,
     },
   }));

@@ -10,6 +10,10 @@ export const retrievalSection = z
     RERANK_URL: httpUrl(),
     RERANK_MODEL: optionalText(),
     RERANK_BUDGET_MS: int(800, 1),
+    /** fetching the winning chunks' rows from the catalog; past it the search answers 503 with Retry-After */
+    HYDRATE_BUDGET_MS: int(1000, 1),
+    /** repos whose index files a process keeps open for search; the least recently searched is closed first */
+    SEARCH_MAX_OPEN_REPOS: int(32, 1),
     /** the local FAISS files, or Neo4j's chunk_qwen_idx (needs NEO4J_URI, rules.ts) */
     DENSE_CHANNEL: oneOf(['faiss', 'neo4j'] as const, 'faiss'),
   })
@@ -20,6 +24,8 @@ export const retrievalSection = z
       rerankUrl: e.RERANK_URL,
       rerankModel: e.RERANK_MODEL,
       rerankBudgetMs: e.RERANK_BUDGET_MS,
+      hydrateBudgetMs: e.HYDRATE_BUDGET_MS,
+      maxOpenRepos: e.SEARCH_MAX_OPEN_REPOS,
       /** 'faiss' (local files) or 'neo4j' (vector index); bm25/splade use OpenSearch whenever it is configured */
       denseChannel: e.DENSE_CHANNEL,
     }),

@@ -42,6 +42,11 @@ export const batchRefPayload = z.object({
   runId,
   repo: repoName,
   batchIndex: z.number().int().nonnegative(),
+  /**
+   * The artifact store holding the batch (its store-id). A worker of another store leaves
+   * the job for a worker that can reach it. Optional: jobs queued before it existed lack it.
+   */
+  store: z.string().optional(),
 });
 
 export type BatchRefPayload = z.infer<typeof batchRefPayload>;

@@ -7,6 +7,7 @@ import { InvalidInputError } from '../errors/invalidInputError.js';
 import { REPO_NAME_PATTERN } from '../contracts/names.js';
 import { type ManifestStore } from '../manifest/store.js';
 import { validateGitUrl } from '../repo/gitUrl.js';
+import { checkGitHost, type GitHostPolicy } from '../repo/gitHost.js';
 import { isGitUrl, resolveLocalRepo } from '../repo/intake.js';
 import { IntakeError } from '../errors/intakeError.js';
 import { validateRef } from '../repo/ref.js';
@@ -23,6 +24,8 @@ export interface SubmitDeps {
   manifests: ManifestStore;
   repoRoots: string[];
   dataDir: string;
+  /** Which git hosts a clone may reach; checked here for an early 403 and again by the worker before it connects. */
+  gitHosts: GitHostPolicy;
 }
 
 /** A readable repo name from a path or URL: its last segment, without ".git", made safe. */
@@ -54,6 +57,7 @@ export async function submitIndexJob(deps: SubmitDeps, req: IndexRequest): Promi
   // an IntakeError (forbidden, not found, ...) is a domain error the API maps as it is
   if (isGitUrl(req.repo)) {
     const url = validateGitUrl(req.repo);
+    await checkGitHost(url, deps.gitHosts);
     ownedCloneDir = path.join(deps.dataDir, 'clones', runId);
     source = { kind: 'git', location: url, root: ownedCloneDir, ref: req.ref };
   } else {

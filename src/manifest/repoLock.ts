@@ -12,10 +12,17 @@ import { abortableSleep, jittered } from '../resilience/index.js';
  * lease simply expires.
  */
 export interface RepoLease {
-  /** false once renewal found the lease gone (expired or taken): do not commit then */
+  /**
+   * false once renewal found the lease gone (expired or taken), or once no renewal has
+   * succeeded for a lease time (Redis unreachable: the lease may have expired meanwhile)
+   */
   readonly held: boolean;
   /** throws LeaseLostError when the lease is no longer held */
   assertHeld(): void;
+  /** The fencing token: grows with every grant of this repo's lease. The manifest commit refuses older ones. */
+  readonly fence: number;
+  /** Ask Redis now (not the last renewal) whether the lease is still ours; throws LeaseLostError if not. */
+  confirm(): Promise<void>;
 }
 
 export interface RepoLock {
@@ -40,6 +47,7 @@ const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 export const repoLockKey = (prefix: string, repo: string) => `${prefix}:repo-lock:${repo}`;
+export const repoFenceKey = (prefix: string, repo: string) => `${prefix}:repo-fence:${repo}`;
 
 export function createRepoLock(opts: RepoLockOptions): RepoLock {
   const ttlMs = opts.ttlMs ?? 30_000;
@@ -55,24 +63,38 @@ export function createRepoLock(opts: RepoLockOptions): RepoLock {
         if (Date.now() - started >= waitMs) throw new LockTimeoutError(repo, Date.now() - started);
         await abortableSleep(jittered(pollMs));
       }
-      let held = true;
+      const grantedAt = Date.now();
+      const fence = await redis.incr(repoFenceKey(opts.prefix, repo));
+      let taken = false;
+      // the lease is valid until ttl after the last renewal Redis confirmed (or the grant)
+      let validUntil = grantedAt + ttlMs;
       const renew = setInterval(() => {
+        const sent = Date.now();
         redis.eval(RENEW, 1, key, token, String(ttlMs)).then(
           (ok) => {
-            if (ok !== 1) held = false;
+            if (ok !== 1) taken = true;
+            else validUntil = sent + ttlMs;
           },
           () => {
-            // a Redis hiccup: the next renewal tries again; the ttl covers two misses
+            // a Redis hiccup: the next renewal tries again; past validUntil the lease counts as lost
           },
         );
       }, Math.max(50, Math.floor(ttlMs / 3)));
       renew.unref();
+      const isHeld = () => !taken && Date.now() < validUntil;
       const lease: RepoLease = {
         get held() {
-          return held;
+          return isHeld();
         },
         assertHeld() {
-          if (!held) throw new LeaseLostError(repo);
+          if (!isHeld()) throw new LeaseLostError(repo);
+        },
+        fence,
+        async confirm() {
+          if (!isHeld() || (await redis.get(key)) !== token) {
+            taken = true;
+            throw new LeaseLostError(repo);
+          }
         },
       };
       try {

@@ -1,8 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { exists, writeFileAtomic } from '../artifacts/atomicWrite.js';
+import { createFileExclusive, exists, writeFileAtomic } from '../artifacts/atomicWrite.js';
+import { FencedOutError } from '../errors/fencedOutError.js';
 import type { Manifest } from './manifest.js';
 import { REPO_NAME_PATTERN } from '../contracts/names.js';
+import { InvalidInputError } from '../errors/invalidInputError.js';
 
 /**
  * Versioned manifests per repo under `<dataDir>/repos/<repo>/`. A commit
@@ -14,7 +16,7 @@ export class ManifestStore {
   constructor(readonly dataDir: string) {}
 
   repoDir(repo: string): string {
-    if (!REPO_NAME_PATTERN.test(repo)) throw new Error(`invalid repo name: ${repo}`);
+    if (!REPO_NAME_PATTERN.test(repo)) throw new InvalidInputError('invalid-name', `invalid repo name: ${JSON.stringify(repo)}`);
     return path.join(this.dataDir, 'repos', repo);
   }
 
@@ -54,10 +56,30 @@ export class ManifestStore {
     return max + 1;
   }
 
-  /** Write the manifest file, then swap CURRENT to it. */
-  async commit(manifest: Manifest): Promise<void> {
+  /**
+   * Write the manifest file, then swap CURRENT to it. With a fencing token (the
+   * repo lease's, increasing with every grant) the commit is refused when a
+   * writer with a newer token has already committed — a writer that lost its
+   * lease cannot commit over its successor — and the version file is created
+   * exclusively, so two writers can never both commit version N.
+   */
+  async commit(manifest: Manifest, opts: { fence?: number } = {}): Promise<void> {
     const dir = this.repoDir(manifest.repo);
-    await writeFileAtomic(path.join(dir, `manifest-v${manifest.version}.json`), JSON.stringify(manifest));
+    const fenceFile = path.join(dir, 'FENCE');
+    const newest = async () => Number((await fs.readFile(fenceFile, 'utf8').catch(() => '0')).trim()) || 0;
+    const refuse = (why: string) => new FencedOutError(manifest.repo, `manifest v${manifest.version} of ${manifest.repo} not committed: ${why}`, { fence: opts.fence });
+    if (opts.fence !== undefined && opts.fence < (await newest())) throw refuse('a writer with a newer lease has committed since this one took its lease');
+    try {
+      await createFileExclusive(path.join(dir, `manifest-v${manifest.version}.json`), JSON.stringify(manifest));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw refuse(`another writer already wrote version ${manifest.version}`);
+      throw err;
+    }
+    if (opts.fence !== undefined) {
+      // checked again after the slow part: the window left is between this read and the rename below
+      if (opts.fence < (await newest())) throw refuse('a writer with a newer lease has committed since this one took its lease');
+      await writeFileAtomic(fenceFile, `${opts.fence}\n`);
+    }
     await writeFileAtomic(path.join(dir, 'CURRENT'), `${manifest.version}\n`);
   }
 

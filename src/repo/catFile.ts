@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { GitError } from '../errors/gitError.js';
-import { gitEnv } from './git.js';
+import type { PinnedGitRepo } from './gitDir.js';
 
 export interface BlobReader {
   /** Contents of the blob with this object id. */
@@ -56,7 +56,7 @@ function drain(p: BatchProcess): void {
  * The process starts on first use and is closed after `idleMs` without outstanding
  * requests, so a forgotten reader never keeps the event loop alive for long.
  */
-export function createBlobReader(repoDir: string, opts: { idleMs?: number } = {}): BlobReader {
+export function createBlobReader(repo: PinnedGitRepo, opts: { idleMs?: number } = {}): BlobReader {
   const idleMs = opts.idleMs ?? 250;
   let current: BatchProcess | undefined;
   let idle: NodeJS.Timeout | undefined;
@@ -68,7 +68,7 @@ export function createBlobReader(repoDir: string, opts: { idleMs?: number } = {}
   };
 
   const start = (): BatchProcess => {
-    const child = spawn('git', ['-C', repoDir, 'cat-file', '--batch'], { env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', ['-c', 'core.fsmonitor=false', 'cat-file', '--batch'], { cwd: repo.cwd, env: repo.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const p: BatchProcess = { child, queue: [], buf: Buffer.alloc(0), stderr: '' };
     child.stdout.on('data', (chunk: Buffer) => {
       p.buf = p.buf.length ? Buffer.concat([p.buf, chunk]) : chunk;

@@ -12,20 +12,34 @@ export interface RunGitOptions {
   signal?: AbortSignal;
 }
 
+const REDIRECTING_VARIABLES = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_COMMON_DIR',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_NAMESPACE',
+  'GIT_CEILING_DIRECTORIES',
+  'GIT_DISCOVERY_ACROSS_FILESYSTEM',
+];
+
 /**
  * Environment for every git we run: never prompt for credentials (a prompt would hang a
  * worker forever), never open a pager, English messages so stderr reads the same everywhere.
  */
 export function gitEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...base,
+  const env: NodeJS.ProcessEnv = { ...base };
+  // Variables that would point git at another repository or object store than the one we pinned.
+  for (const name of REDIRECTING_VARIABLES) delete env[name];
+  Object.assign(env, {
     GIT_TERMINAL_PROMPT: '0',
     GIT_ASKPASS: '/bin/true',
     SSH_ASKPASS: '/bin/true',
     GIT_PAGER: 'cat',
     GIT_OPTIONAL_LOCKS: '0',
     LC_ALL: 'C',
-  };
+  });
   if (!base.GIT_SSH_COMMAND && !base.GIT_SSH) env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
   return env;
 }

@@ -1,14 +1,15 @@
 import { IntakeError } from '../errors/intakeError.js';
 import { runGit } from './git.js';
+import type { PinnedGitRepo } from './gitDir.js';
 import { validateRef } from './ref.js';
 
 // A repo's own config could name an fsmonitor hook; listing files must never run it.
 const SAFE = ['-c', 'core.fsmonitor=false'];
 
-/** True when `dir` is inside a git work tree that git is willing to read (safe.directory etc.). */
-export async function isGitWorkTree(dir: string): Promise<boolean> {
+/** True when git is willing to read this pinned repository as a work tree (safe.directory etc.). */
+export async function isGitWorkTree(repo: PinnedGitRepo): Promise<boolean> {
   try {
-    const { stdout } = await runGit(['-C', dir, 'rev-parse', '--is-inside-work-tree'], { timeoutMs: 10_000 });
+    const { stdout } = await runGit(['rev-parse', '--is-inside-work-tree'], { cwd: repo.cwd, env: repo.env, timeoutMs: 10_000 });
     return stdout.toString().trim() === 'true';
   } catch {
     return false;
@@ -16,8 +17,10 @@ export async function isGitWorkTree(dir: string): Promise<boolean> {
 }
 
 /** Tracked plus untracked-but-not-ignored paths under `dir`, relative to it. */
-export async function listWorkTreePaths(dir: string): Promise<string[]> {
-  const { stdout } = await runGit(['-C', dir, ...SAFE, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+export async function listWorkTreePaths(repo: PinnedGitRepo): Promise<string[]> {
+  const { stdout } = await runGit([...SAFE, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: repo.cwd,
+    env: repo.env,
     timeoutMs: 120_000,
   });
   // Conflicted files appear once per stage.
@@ -25,10 +28,12 @@ export async function listWorkTreePaths(dir: string): Promise<string[]> {
 }
 
 /** The commit a caller-supplied ref names; 404 when git does not know it. */
-export async function resolveCommit(dir: string, ref: string): Promise<string> {
+export async function resolveCommit(repo: PinnedGitRepo, ref: string): Promise<string> {
   validateRef(ref);
   try {
-    const { stdout } = await runGit(['-C', dir, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+    const { stdout } = await runGit([...SAFE, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+      cwd: repo.cwd,
+      env: repo.env,
       timeoutMs: 10_000,
     });
     return stdout.toString().trim();
@@ -46,8 +51,8 @@ export interface TreeEntry {
 }
 
 /** Every entry of a commit's tree under `dir` (paths relative to `dir`), with blob sizes. */
-export async function listTreeEntries(dir: string, commit: string): Promise<TreeEntry[]> {
-  const { stdout } = await runGit(['-C', dir, 'ls-tree', '-r', '-z', '-l', commit], { timeoutMs: 120_000 });
+export async function listTreeEntries(repo: PinnedGitRepo, commit: string): Promise<TreeEntry[]> {
+  const { stdout } = await runGit([...SAFE, 'ls-tree', '-r', '-z', '-l', commit], { cwd: repo.cwd, env: repo.env, timeoutMs: 120_000 });
   const entries: TreeEntry[] = [];
   for (const record of stdout.toString('utf8').split('\0')) {
     if (!record) continue;

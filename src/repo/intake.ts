@@ -1,11 +1,14 @@
 import { constants } from 'node:fs';
-import { access, mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { dirSize } from './dirSize.js';
 import { IntakeError } from '../errors/intakeError.js';
 import { GitError } from '../errors/gitError.js';
 import { runGit } from './git.js';
 import { validateGitUrl } from './gitUrl.js';
+import { checkGitHost, type GitHostPolicy, type ResolveHost } from './gitHost.js';
+import { describeCloneFailure } from './cloneFailure.js';
 import { validateRef } from './ref.js';
 import { isInside } from './safePath.js';
 
@@ -19,7 +22,8 @@ export function isGitUrl(input: string): boolean {
   return /^[^/]*:/.test(input.trim());
 }
 
-async function realRoots(roots: string[]): Promise<string[]> {
+/** The realpaths of the configured roots that exist. */
+export async function realRoots(roots: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const root of roots) {
     try {
@@ -76,6 +80,10 @@ export interface CloneOptions {
   ref?: string;
   /** How often to check the size of the objects received so far (default 1000 ms). */
   watchIntervalMs?: number;
+  /** Which hosts may be reached; default: public addresses only. */
+  hosts?: GitHostPolicy;
+  /** DNS lookup (tests inject one). */
+  resolveHost?: ResolveHost;
 }
 
 async function isMissingOrEmpty(dir: string): Promise<boolean> {
@@ -90,7 +98,10 @@ async function isMissingOrEmpty(dir: string): Promise<boolean> {
 /**
  * Shallow-clone an https/ssh URL into `destDir` (which must not exist or be empty).
  * Never runs a shell, never waits for credentials, refuses ext:: and file:// transports.
- * On any failure the partial clone is removed; clone problems surface as 422.
+ * git writes into a sibling `<destDir>.partial-<random>` that is renamed to `destDir` only
+ * when the clone is complete, so `destDir` existing means a whole clone; a partial one left
+ * by a killed process is removed by the next attempt. On any failure the partial clone is
+ * removed; clone problems surface as 422.
  */
 export async function cloneGitRepo(url: string, destDir: string, opts: CloneOptions): Promise<void> {
   validateGitUrl(url);
@@ -98,13 +109,22 @@ export async function cloneGitRepo(url: string, destDir: string, opts: CloneOpti
   if (!Number.isInteger(opts.depth) || opts.depth < 1) throw new RangeError('depth must be a positive integer');
   if (!path.isAbsolute(destDir)) throw new RangeError('destDir must be absolute');
   if (!(await isMissingOrEmpty(destDir))) throw new Error(`clone destination is not empty: ${destDir}`);
+  // Before any connection: refuse loopback, link-local, private and unique-local targets.
+  const target = await checkGitHost(url, opts.hosts ?? { allowHosts: [] }, opts.resolveHost);
   await mkdir(path.dirname(destDir), { recursive: true });
+  await removePartialClones(destDir);
+  const partial = `${destDir}${PARTIAL}${randomBytes(4).toString('hex')}`;
 
   const args = [
     // Global -c (before the subcommand) so the policy binds the transport, not just the new repo's config.
     '-c', 'protocol.ext.allow=never',
     '-c', 'protocol.file.allow=never',
     '-c', 'core.fsmonitor=false',
+    // A redirect could lead to an address the host check would have refused.
+    '-c', 'http.followRedirects=false',
+    // Connect to the addresses just checked, not to whatever a second DNS answer says (https only;
+    // ssh resolves on its own).
+    ...pinnedResolve(target),
     'clone',
     '--depth', String(opts.depth),
     '--single-branch',
@@ -114,13 +134,13 @@ export async function cloneGitRepo(url: string, destDir: string, opts: CloneOpti
     '-c', 'protocol.file.allow=never',
     '--',
     url,
-    destDir,
+    partial,
   ];
 
   // Packs arrive before checkout; stop git early when even they exceed the limit.
   const tooBig = new AbortController();
   const watcher = setInterval(() => {
-    void dirSize(destDir, opts.maxBytes).then((n) => {
+    void dirSize(partial, opts.maxBytes).then((n) => {
       if (n > opts.maxBytes) tooBig.abort();
     });
   }, opts.watchIntervalMs ?? 1000);
@@ -129,18 +149,42 @@ export async function cloneGitRepo(url: string, destDir: string, opts: CloneOpti
   try {
     await runGit(args, { timeoutMs: opts.timeoutMs, signal: tooBig.signal });
     clearInterval(watcher);
-    if ((await dirSize(destDir, opts.maxBytes)) > opts.maxBytes) throw limitError();
+    if ((await dirSize(partial, opts.maxBytes)) > opts.maxBytes) throw limitError();
+    // atomic: destDir appears whole or not at all (rename replaces an empty directory)
+    await rename(partial, destDir);
   } catch (err) {
     clearInterval(watcher);
-    await rm(destDir, { recursive: true, force: true });
+    await rm(partial, { recursive: true, force: true });
     if (err instanceof IntakeError) throw err;
     if (tooBig.signal.aborted) throw limitError();
     if (err instanceof GitError) {
-      const why = err.timedOut ? `clone timed out after ${Math.round(opts.timeoutMs / 1000)} s` : err.message;
+      // git's stderr may carry what a probed service answered; the job error gets a category only
+      const why = err.timedOut ? `clone timed out after ${Math.round(opts.timeoutMs / 1000)} s` : describeCloneFailure(err.stderr);
       throw new IntakeError('unprocessable', `could not clone ${url}: ${why}`, { cause: err });
     }
     throw err;
   }
 }
+
+function pinnedResolve(target: Awaited<ReturnType<typeof checkGitHost>>): string[] {
+  if (target.scheme !== 'https' || target.addresses.length === 0 || target.addresses[0] === target.host) return [];
+  const addrs = target.addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(',');
+  return ['-c', `http.curloptResolve=${target.host}:${target.port}:${addrs}`];
+}
+
+const PARTIAL = '.partial-';
+
+/** Remove what killed clone attempts into `destDir` left behind. */
+async function removePartialClones(destDir: string): Promise<void> {
+  const base = path.basename(destDir) + PARTIAL;
+  const names = await readdir(path.dirname(destDir)).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(base)).map((n) => rm(path.join(path.dirname(destDir), n), { recursive: true, force: true })));
+}
+
+/** The run id a directory under DATA_DIR/clones belongs to (`<runId>` or `<runId>.partial-<random>`). */
+export const cloneDirRunId = (name: string): string => {
+  const at = name.indexOf(PARTIAL);
+  return at < 0 ? name : name.slice(0, at);
+};
 
 const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MiB` : `${n} bytes`);

@@ -14,7 +14,7 @@ export function isCleanRelativePath(rel: string): boolean {
 }
 
 export type Resolved =
-  | { kind: 'file'; abs: string; size: number; mtimeMs: number }
+  | { kind: 'file'; abs: string; size: number; mtimeMs: number; dev: number; ino: number }
   /** A symlink (at the leaf or in a parent directory) that leads out of the repo. */
   | { kind: 'escape' }
   /** Not something to index: a symlink within the repo, a directory (submodule), a deleted file. */
@@ -45,7 +45,7 @@ export async function resolveInside(root: string, rel: string, dirs: DirRealpath
     }
     if (!isInside(real, root)) return { kind: 'escape' };
     if (st.isSymbolicLink() || !st.isFile()) return { kind: 'none' };
-    return { kind: 'file', abs: real, size: st.size, mtimeMs: st.mtimeMs };
+    return { kind: 'file', abs: real, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // A dangling link or a tracked file deleted from the work tree: nothing to read.

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
+import { readCheckedFile } from './safeRead.js';
 import path from 'node:path';
 import { createBlobReader, type BlobReader } from './catFile.js';
 import { IntakeError } from '../errors/intakeError.js';
+import { locateGitRepo, type PinnedGitRepo } from './gitDir.js';
 import { isGitWorkTree, listTreeEntries, listWorkTreePaths, resolveCommit, type TreeEntry } from './gitFiles.js';
 import { detectLanguage } from './language.js';
 import { mapLimit } from './pool.js';
@@ -21,7 +23,7 @@ export interface RepoFile {
   mtimeMs?: number;
 }
 
-export type SkipReason = 'binary' | 'too_large' | 'minified' | 'symlink_escape' | 'unreadable';
+export type SkipReason = 'binary' | 'too_large' | 'minified' | 'symlink_escape' | 'unreadable' | 'special_file' | 'changed_during_read';
 
 export interface SkippedFile {
   path: string;
@@ -46,6 +48,12 @@ export interface SnapshotOptions {
    * the file, so an unchanged repo lists at the cost of its lstat calls.
    */
   knownFile?: (relPath: string, size: number, mtimeMs: number) => RepoFile | undefined;
+  /**
+   * The roots the repository was admitted under (REPO_ROOTS, realpaths). Git is never
+   * searched for above them, and in ref mode the git directory, its commondir and its
+   * object alternates must lie inside them (inside the work tree when none are given).
+   */
+  containWithin?: string[];
 }
 
 export type SnapshotSource = 'git-worktree' | 'git-ref' | 'directory';
@@ -95,8 +103,9 @@ const badPath = (relPath: string) => new IntakeError('bad_request', `not a repos
 const missing = (relPath: string) => new IntakeError('not_found', `no such file in the repository: ${relPath}`);
 
 /** Files on disk, listed by git (tracked + untracked-not-ignored) or by a .gitignore-aware walk. */
-function diskSnapshot(root: string, source: 'git-worktree' | 'directory', opts: SnapshotOptions): RepoSnapshot {
-  const listPaths = () => (source === 'git-worktree' ? listWorkTreePaths(root) : walkDirectory(root));
+function diskSnapshot(root: string, git: PinnedGitRepo | undefined, opts: SnapshotOptions): RepoSnapshot {
+  const source = git ? 'git-worktree' : 'directory';
+  const listPaths = () => (git ? listWorkTreePaths(git) : walkDirectory(root));
   // read() serves only what a listing would offer, so ignored files (.env, build output) and .git/ stay private.
   let listed: Promise<Set<string>> | undefined;
   return {
@@ -116,12 +125,16 @@ function diskSnapshot(root: string, source: 'git-worktree' | 'directory', opts: 
         if (known) return { file: known };
         let bytes: Buffer;
         try {
-          bytes = await readFile(where.abs);
+          // the file the lstat saw, not whatever the path names by now (a symlink, a FIFO, a swapped directory)
+          const read = await readCheckedFile(where.abs, where, opts.maxFileBytes);
+          if (read.kind === 'special') return { skip: 'special_file' };
+          if (read.kind === 'swapped') return { skip: 'changed_during_read' };
+          // The file may have grown between lstat and read.
+          if (read.kind === 'too_large') return { skip: 'too_large' };
+          bytes = read.bytes;
         } catch {
           return { skip: 'unreadable' };
         }
-        // The file may have grown between lstat and read.
-        if (bytes.length > opts.maxFileBytes) return { skip: 'too_large' };
         const verdict = judge(relPath, bytes.length, bytes, opts);
         // the mtime seen before the read: a write during the read changes it, so the next listing re-reads
         return verdict && 'file' in verdict ? { file: { ...verdict.file, mtimeMs: where.mtimeMs } } : verdict;
@@ -134,7 +147,11 @@ function diskSnapshot(root: string, source: 'git-worktree' | 'directory', opts: 
       if (where.kind === 'escape') throw new IntakeError('forbidden', `${relPath} leads outside the repository`);
       if (where.kind !== 'file') throw missing(relPath);
       if (where.size > opts.maxFileBytes) throw new IntakeError('unprocessable', `${relPath} is larger than ${opts.maxFileBytes} bytes`);
-      return decodeText(await readFile(where.abs));
+      const read = await readCheckedFile(where.abs, where, opts.maxFileBytes);
+      if (read.kind === 'special') throw new IntakeError('unprocessable', `${relPath} is not a regular file`);
+      if (read.kind === 'swapped') throw new IntakeError('forbidden', `${relPath} changed while it was opened (a swapped file or directory)`);
+      if (read.kind === 'too_large') throw new IntakeError('unprocessable', `${relPath} is larger than ${opts.maxFileBytes} bytes`);
+      return decodeText(read.bytes);
     },
     close() {},
   };
@@ -148,11 +165,11 @@ function linkEscapes(linkPath: string, target: string): boolean {
 }
 
 /** Files as committed at `commit`: listed with `git ls-tree`, read with one `git cat-file --batch`. */
-function refSnapshot(root: string, commit: string, opts: SnapshotOptions): RepoSnapshot {
-  const blobs: BlobReader = createBlobReader(root);
+function refSnapshot(root: string, git: PinnedGitRepo, commit: string, opts: SnapshotOptions): RepoSnapshot {
+  const blobs: BlobReader = createBlobReader(git);
   let tree: Promise<Map<string, TreeEntry>> | undefined;
   const entries = () =>
-    (tree ??= listTreeEntries(root, commit).then((list) => new Map(list.map((e) => [e.path, e]))));
+    (tree ??= listTreeEntries(git, commit).then((list) => new Map(list.map((e) => [e.path, e]))));
 
   return {
     root,
@@ -196,10 +213,13 @@ export async function openSnapshot(dir: string, opts: SnapshotOptions): Promise<
   } catch {
     throw new IntakeError('not_found', `no such directory: ${dir}`);
   }
-  const inGit = await isGitWorkTree(root);
+  // In ref mode the content comes from git's objects, so where they live is checked;
+  // on disk the content is read under `root` and git only supplies the file list.
+  const located = await locateGitRepo(root, { containWithin: opts.containWithin, checkObjects: opts.ref !== undefined });
+  const git = located && (await isGitWorkTree(located)) ? located : undefined;
   if (opts.ref !== undefined) {
-    if (!inGit) throw new IntakeError('bad_request', `a ref was given but ${dir} is not a git repository`);
-    return refSnapshot(root, await resolveCommit(root, opts.ref), opts);
+    if (!git) throw new IntakeError('bad_request', `a ref was given but ${dir} is not a git repository`);
+    return refSnapshot(root, git, await resolveCommit(git, opts.ref), opts);
   }
-  return diskSnapshot(root, inGit ? 'git-worktree' : 'directory', opts);
+  return diskSnapshot(root, git, opts);
 }

@@ -1,4 +1,5 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readCheckedFile } from './safeRead.js';
 import path from 'node:path';
 import ignore from 'ignore';
 
@@ -29,12 +30,17 @@ function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean 
 
 async function readIgnoreFile(absDir: string): Promise<Ignore | undefined> {
   try {
+    // never follow a .gitignore symlink nor block on a FIFO named .gitignore
+    const read = await readCheckedFile(path.join(absDir, '.gitignore'), undefined, MAX_IGNORE_FILE_BYTES);
+    if (read.kind !== 'ok') return undefined;
     // Case-sensitive, as git is on Linux by default.
-    return ignore({ ignorecase: false }).add(await readFile(path.join(absDir, '.gitignore'), 'utf8'));
+    return ignore({ ignorecase: false }).add(read.bytes.toString('utf8'));
   } catch {
     return undefined;
   }
 }
+
+const MAX_IGNORE_FILE_BYTES = 1024 * 1024;
 
 /**
  * Every file and symlink under `root` (relative, forward slashes, sorted), honouring

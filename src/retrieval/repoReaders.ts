@@ -44,6 +44,12 @@ export class RepoReaders {
       releaseAfterMs?: number;
       /** after a version failed to load, how long the previous one serves before it is tried again */
       retryFailedAfterMs?: number;
+      /**
+       * Repos kept open at most (index files mapped, catalog tables in DuckDB). Past it the
+       * least recently searched repo is released (after the grace period, for searches still on it)
+       * and loaded again when next searched. Default: unbounded.
+       */
+      maxOpenRepos?: number;
     },
   ) {}
 
@@ -51,7 +57,12 @@ export class RepoReaders {
     const version = await this.deps.manifests.currentVersion(repo);
     if (version === null) return null;
     const cached = this.readers.get(repo);
-    if (cached && cached.version === version && !(cached.retryAt !== undefined && Date.now() >= cached.retryAt)) return cached.reader;
+    if (cached && cached.version === version && !(cached.retryAt !== undefined && Date.now() >= cached.retryAt)) {
+      // most recently used last: Map keeps insertion order, so eviction takes the first
+      this.readers.delete(repo);
+      this.readers.set(repo, cached);
+      return cached.reader;
+    }
     const entry: ReaderEntry = { version, reader: Promise.resolve(null as unknown as RepoReader) };
     entry.reader = this.load(repo, version).then(
       (reader) => {
@@ -73,8 +84,24 @@ export class RepoReaders {
         return previous;
       },
     );
+    this.readers.delete(repo);
     this.readers.set(repo, entry);
+    this.evictBeyondLimit();
     return entry.reader;
+  }
+
+  /** Repos held open now (for tests and metrics). */
+  get openRepos(): string[] {
+    return [...this.readers.keys()];
+  }
+
+  private evictBeyondLimit(): void {
+    const max = this.deps.maxOpenRepos ?? Infinity;
+    while (this.readers.size > max) {
+      const [oldest, entry] = this.readers.entries().next().value as [string, ReaderEntry];
+      this.readers.delete(oldest);
+      this.retire(entry.reader);
+    }
   }
 
   private retire(old: Promise<RepoReader>): void {

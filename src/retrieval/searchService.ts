@@ -1,4 +1,5 @@
-import { withTimeout } from '../resilience/index.js';
+import { TimeoutError, withTimeout } from '../resilience/index.js';
+import { OverloadedError } from '../errors/overloadedError.js';
 import type { ChunkRow } from '../catalog/chunkCatalog.js';
 import type { Embedder } from '../embedding/port.js';
 import type { Logger } from '../observability/logger.js';
@@ -55,6 +56,8 @@ export interface SearchDeps {
   logger: Logger;
   rrfK: number;
   defaultBudgetMs: number;
+  /** time for fetching the winners' rows; past it the search fails with OverloadedError (503, Retry-After) */
+  hydrateBudgetMs?: number;
   /**
    * Channels served by a production engine instead of the local files
    * (OpenSearch bm25/splade, Neo4j dense). When one fails, that query falls
@@ -71,10 +74,12 @@ const PREVIEW_LINES = 12;
  * hydrated from the DuckDB catalog.
  */
 export function createSearchService(deps: SearchDeps) {
-  async function denseChannel(reader: RepoReader, query: string, k: number, filters: SearchFilters | undefined, timings: Record<string, number>) {
+  async function denseChannel(reader: RepoReader, query: string, k: number, filters: SearchFilters | undefined, timings: Record<string, number>, signal?: AbortSignal) {
     const t0 = performance.now();
     const embedder = await deps.embedder();
     const vector = await embedder.embedQuery(query);
+    // a FAISS search cannot be stopped once it runs on its native thread, but a spent budget does not start one
+    signal?.throwIfAborted();
     timings.embed_query = round(performance.now() - t0);
     if (vector.length !== reader.manifest.embedding.dim) {
       throw new Error(
@@ -104,18 +109,18 @@ export function createSearchService(deps: SearchDeps) {
       .map(([chunkId, score]) => ({ chunkId, score }))
       .sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0));
     if (filtered) {
-      const keep = new Set(await reader.catalog.filterIds(hits.map((h) => h.chunkId), filters));
+      const keep = new Set(await reader.catalog.filterIds(hits.map((h) => h.chunkId), filters, signal));
       hits = hits.filter((h) => keep.has(h.chunkId));
     }
     return hits.slice(0, k);
   }
 
-  async function spladeChannel(reader: RepoReader, query: string, k: number, filters: SearchFilters | undefined, timings: Record<string, number>) {
+  async function spladeChannel(reader: RepoReader, query: string, k: number, filters: SearchFilters | undefined, timings: Record<string, number>, signal?: AbortSignal) {
     if (!deps.expandQuery) throw new Error('no SPLADE model is configured (SPLADE_MODEL_DIR); the sparse channel is BM25 alone');
     const t0 = performance.now();
     const weights = await deps.expandQuery(query);
     timings.splade_query = round(performance.now() - t0);
-    return reader.catalog.splade(weights, k, filters);
+    return reader.catalog.splade(weights, k, filters, signal);
   }
 
   /**
@@ -172,16 +177,17 @@ export function createSearchService(deps: SearchDeps) {
       await Promise.all(
         channels.map(async (channel) => {
           const t0 = performance.now();
-          const local = () =>
+          // a channel that misses its budget is cancelled: its signal aborts, which interrupts its DuckDB query
+          // (or the production engine's request); FAISS work not yet started is skipped
+          const local = (signal: AbortSignal) =>
             channel === 'dense'
-              ? denseChannel(reader, req.query, depth, req.filters, timings)
+              ? denseChannel(reader, req.query, depth, req.filters, timings, signal)
               : channel === 'bm25'
-                ? reader.catalog.bm25(req.query, depth, req.filters)
-                : spladeChannel(reader, req.query, depth, req.filters, timings);
-          // a channel that misses its budget is cancelled (its signal aborts), so its engine stops working on it
+                ? reader.catalog.bm25(req.query, depth, req.filters, signal)
+                : spladeChannel(reader, req.query, depth, req.filters, timings, signal);
           const external = deps.channels?.[channel];
           const work = (signal: AbortSignal) =>
-            external ? externalChannel(channel, external, reader, req, depth, signal, local, fallbacks) : local();
+            external ? externalChannel(channel, external, reader, req, depth, signal, () => local(signal), fallbacks) : local(signal);
           try {
             lists[channel] = await withTimeout(work, budget, { message: `missed its ${budget} ms budget`, signal: req.signal });
           } catch (err) {
@@ -197,10 +203,15 @@ export function createSearchService(deps: SearchDeps) {
       const fused: FusedHit[] = reciprocalRankFusion(lists, deps.rrfK).slice(0, req.k);
       timings.fuse = round(performance.now() - t1);
       const t2 = performance.now();
-      const rows = await reader.catalog.hydrate(
-        fused.map((f) => f.chunkId),
-        req.filters,
-      );
+      const hydrateBudget = deps.hydrateBudgetMs ?? Infinity;
+      const rows = await withTimeout((signal) => reader.catalog.hydrate(fused.map((f) => f.chunkId), req.filters, signal), hydrateBudget, {
+        signal: req.signal,
+      }).catch((err) => {
+        if (err instanceof TimeoutError) {
+          throw new OverloadedError('search-overloaded', `fetching the hits of ${req.repo} took longer than its ${hydrateBudget} ms budget; try again shortly`, 1, { repo: req.repo });
+        }
+        throw err;
+      });
       timings.hydrate = round(performance.now() - t2);
       const byId = new Map(rows.map((r) => [r.chunkId, r]));
       const hits: SearchHit[] = [];

@@ -27,6 +27,14 @@ describe('bearer-token auth and the dashboard', () => {
     expect((await get('/v1/repos', 'wrong-token')).status).toBe(401);
   });
 
+  it('a malformed codeintel_token cookie (%zz) is a 401 problem, not a 500', async () => {
+    for (const path of ['/v1/repos', '/readyz', '/admin/queues']) {
+      const res = await fetch(`${stack.url}${path}`, { headers: { cookie: 'codeintel_token=%zz' }, redirect: 'manual' });
+      expect(res.status, path).toBe(401);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+  });
+
   it('a valid API token opens the API', async () => {
     expect((await get('/v1/repos', 'app-token')).status).toBe(200);
     expect((await get('/readyz', 'app-token')).status).toBe(200);

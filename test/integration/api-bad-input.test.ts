@@ -89,6 +89,15 @@ describe('bad input at the API', () => {
     expect(res.contentType).toContain('application/problem+json');
   });
 
+  it.each(['https://127.0.0.1:6379/x.git', 'https://[::1]/x.git', 'https://169.254.169.254/latest/x.git', 'https://10.0.0.1/x.git'])(
+    'a git URL aimed at this machine or a private network → 403 before anything is enqueued: %s',
+    async (url) => {
+      const res = await post('/v1/index-jobs', { repo: url });
+      expectProblem(res, 403, /only public hosts/);
+      await expect(fs.readdir(path.join(stack.dataDir, 'clones'))).rejects.toThrow(/ENOENT/);
+    },
+  );
+
   it('a ref that looks like an option → 400', async () => {
     expectProblem(await post('/v1/index-jobs', { repo: allowed, ref: '--output=/tmp/x' }), 400, /ref/);
   });
@@ -115,6 +124,25 @@ describe('bad input at the API', () => {
     expectProblem(await post('/v1/search', { repo: 'x', query: 'q', k: 0 }), 400, /k/);
     expectProblem(await post('/v1/search', { repo: 'x', query: 'q', channels: ['telepathy'] }), 400, /channels/);
     expectProblem(await post('/v1/search', { repo: 'never-indexed', query: 'q' }), 404, /no committed index/);
+  });
+
+  it('a repo name that is not one (../x) → 400 on search and answers, not a 500', async () => {
+    expectProblem(await post('/v1/search', { repo: '../x', query: 'q' }), 400, /repo/);
+    expectProblem(await post('/v1/answers', { question: 'why?', repo: '../x' }), 400, /repo/);
+  });
+
+  it('a repo whose CURRENT names a missing manifest is listed as broken; the others still list', async () => {
+    const dir = path.join(stack.dataDir, 'repos', 'half-gone');
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'CURRENT'), '7\n');
+    try {
+      const res = await fetch(`${stack.url}/v1/repos`);
+      expect(res.status).toBe(200);
+      const listing = (await res.json()) as { name: string }[];
+      expect(listing.find((r) => r.name === 'half-gone')).toEqual({ name: 'half-gone', broken: true, error: expect.stringMatching(/manifest-v7\.json/), manifestVersion: 7 });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a malformed path glob → 400 naming the glob, on search and on answers', async () => {

@@ -31,7 +31,7 @@ describe('config defaults', () => {
       logLevel: 'info',
       heartbeatFile: undefined,
       workers: { lockMs: 60_000, stalledIntervalMs: 30_000, indexConcurrency: 2, sinkConcurrency: 2, answerConcurrency: 8 },
-      intake: { maxFileBytes: 1_048_576, maxLineChars: 1000, cloneDepth: 1, cloneMaxBytes: 512 * 1024 * 1024, cloneTimeoutMs: 300_000 },
+      intake: { maxFileBytes: 1_048_576, maxLineChars: 1000, cloneDepth: 1, cloneMaxBytes: 512 * 1024 * 1024, cloneTimeoutMs: 300_000, gitHosts: { allowHosts: [] } },
       chunking: { maxTokens: 400, windowLines: 60, overlapLines: 10 },
       batchSize: 256,
       embedding: { kind: 'auto', dim: 384, modelDir: undefined, pooling: 'mean', normalize: true },
@@ -53,9 +53,9 @@ describe('config defaults', () => {
       gpu: { require: false, device: -1, concurrency: 1 },
       onnx: { threads: 0, allowSpinning: false },
       splade: { modelDir: undefined, modelId: 'naver/splade-v3', topK: 400, minWeight: 0.05, maxTokens: 512, batchSize: 32, queryCacheTtlS: 60 },
-      retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, denseChannel: 'faiss' },
+      retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, hydrateBudgetMs: 1000, maxOpenRepos: 32, denseChannel: 'faiss' },
       generation: { url: undefined, model: 'Qwen/Qwen3-8B', apiKey: undefined, maxTokens: 512, temperature: 0.2, promptTokenBudget: 6000 },
-      answers: { streamTtlS: 3600, streamMaxLen: 10_000, sessionTtlS: 3600, cancelGraceMs: 5000 },
+      answers: { streamTtlS: 3600, streamMaxLen: 10_000, sessionTtlS: 3600, cancelGraceMs: 5000, maxStreams: 256, streamMaxMs: 900_000 },
       faiss: { flatMax: 50_000, compactMinSecondary: 20_000, compactFraction: 0.2, nprobe: 16, gcGraceS: 600 },
       neo4j: undefined,
       opensearch: undefined,
@@ -106,8 +106,19 @@ describe('config sections', () => {
   });
 
   it('intake: file limits, and clone limits converted to bytes and milliseconds', () => {
-    const c = loadConfig({ MAX_FILE_BYTES: '10', MAX_LINE_CHARS: '120', GIT_CLONE_DEPTH: '5', GIT_CLONE_MAX_MB: '2', GIT_CLONE_TIMEOUT_S: '7' });
-    expect(c.intake).toEqual({ maxFileBytes: 10, maxLineChars: 120, cloneDepth: 5, cloneMaxBytes: 2 * 1024 * 1024, cloneTimeoutMs: 7000 });
+    const c = loadConfig({ MAX_FILE_BYTES: '10', MAX_LINE_CHARS: '120', GIT_CLONE_DEPTH: '5', GIT_CLONE_MAX_MB: '2', GIT_CLONE_TIMEOUT_S: '7', GIT_ALLOWED_HOSTS: 'git.corp, 10.0.0.0/8' });
+    expect(c.intake).toEqual({
+      maxFileBytes: 10,
+      maxLineChars: 120,
+      cloneDepth: 5,
+      cloneMaxBytes: 2 * 1024 * 1024,
+      cloneTimeoutMs: 7000,
+      gitHosts: { allowHosts: ['git.corp', '10.0.0.0/8'] },
+    });
+  });
+
+  it('intake: GIT_ALLOWED_HOSTS refuses an entry that is neither a host, an address nor a CIDR range', () => {
+    expect(() => loadConfig({ GIT_ALLOWED_HOSTS: '10.0.0.0/99' })).toThrow(/GIT_ALLOWED_HOSTS/);
   });
 
   it('chunking: chunk bounds and the batch size', () => {
@@ -180,10 +191,21 @@ describe('config sections', () => {
       RERANK_URL: 'http://rerank:1/',
       RERANK_MODEL: 'bge',
       RERANK_BUDGET_MS: '90',
+      HYDRATE_BUDGET_MS: '70',
+      SEARCH_MAX_OPEN_REPOS: '3',
       DENSE_CHANNEL: 'neo4j',
       NEO4J_URI: 'bolt://graph:7687',
     });
-    expect(c.retrieval).toEqual({ rrfK: 10, budgetMs: 50, rerankUrl: 'http://rerank:1', rerankModel: 'bge', rerankBudgetMs: 90, denseChannel: 'neo4j' });
+    expect(c.retrieval).toEqual({
+      rrfK: 10,
+      budgetMs: 50,
+      rerankUrl: 'http://rerank:1',
+      rerankModel: 'bge',
+      rerankBudgetMs: 90,
+      hydrateBudgetMs: 70,
+      maxOpenRepos: 3,
+      denseChannel: 'neo4j',
+    });
   });
 
   it('answers: the generator and the answer streams', () => {
@@ -198,9 +220,11 @@ describe('config sections', () => {
       ANSWER_STREAM_MAXLEN: '100',
       SESSION_TTL_S: '120',
       ANSWER_CANCEL_GRACE_MS: '0',
+      ANSWER_MAX_STREAMS: '4',
+      ANSWER_STREAM_MAX_S: '30',
     });
     expect(c.generation).toEqual({ url: 'https://llm.example/v1', model: 'small', apiKey: 'sk', maxTokens: 64, temperature: 0, promptTokenBudget: 1000 });
-    expect(c.answers).toEqual({ streamTtlS: 60, streamMaxLen: 100, sessionTtlS: 120, cancelGraceMs: 0 });
+    expect(c.answers).toEqual({ streamTtlS: 60, streamMaxLen: 100, sessionTtlS: 120, cancelGraceMs: 0, maxStreams: 4, streamMaxMs: 30_000 });
   });
 
   it('faiss: index kind threshold, compaction and manifest GC', () => {
@@ -311,7 +335,7 @@ describe('config rules between settings', () => {
 
 describe('config schema', () => {
   it('lists every variable its sections read', () => {
-    expect(configVariables).toHaveLength(85);
+    expect(configVariables).toHaveLength(90);
     expect(configVariables).toEqual(expect.arrayContaining(['REDIS_URL', 'HOST', 'VLLM_URL', 'DENSE_CHANNEL', 'NEO4J_URI', 'HEARTBEAT_FILE']));
   });
 

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBlobReader } from '../../src/repo/catFile.js';
+import { locateGitRepo } from '../../src/repo/gitDir.js';
 import { dirSize } from '../../src/repo/dirSize.js';
 import { GitError } from '../../src/errors/gitError.js';
 import { gitEnv, runGit, summarizeStderr } from '../../src/repo/git.js';
@@ -59,7 +60,7 @@ describe('createBlobReader', () => {
     initRepo(tmp);
     commitAll(tmp);
     const oids = Object.keys(files).map((f) => git(tmp, 'rev-parse', `HEAD:${f}`).trim());
-    const reader = createBlobReader(tmp);
+    const reader = createBlobReader((await locateGitRepo(tmp))!);
     const blobs = await Promise.all(oids.map((oid) => reader.read(oid)));
     expect(blobs.map((b) => b.toString())).toEqual(Object.values(files));
     await expect(reader.read('0'.repeat(40))).rejects.toThrow(/not found/);

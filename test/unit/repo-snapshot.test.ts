@@ -1,10 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IntakeError } from '../../src/errors/intakeError.js';
 import { openSnapshot, type FileListing, type RepoSnapshot, type SnapshotOptions } from '../../src/repo/snapshot.js';
-import { SAMPLE_REPO, commitAll, initRepo, makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
+import { SAMPLE_REPO, commitAll, git, initRepo, makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
 
 const opts: SnapshotOptions = { maxFileBytes: 1024 * 1024, maxLineChars: 1000 };
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
@@ -277,5 +278,113 @@ describe('speed', () => {
     const { listing, ms } = await fastestListing(() => openSnapshot(repo, { ...opts, ref: 'HEAD' }));
     expect(listing.files).toHaveLength(N);
     expect(ms).toBeLessThan(2000);
+  });
+});
+
+describe('a ref snapshot stays inside its repository (issue 13, hole 2)', () => {
+  /** A repository outside the allowed root whose content must never come back. */
+  async function foreignRepo(): Promise<string> {
+    const elsewhere = path.join(tmp, 'elsewhere');
+    await writeTree(elsewhere, { 'secret.py': 'TOKEN = "foreign"\n' });
+    initRepo(elsewhere);
+    commitAll(elsewhere);
+    return elsewhere;
+  }
+
+  it('refuses a .git gitfile that names a git directory outside the allowed roots', async () => {
+    const elsewhere = await foreignRepo();
+    await writeFile(path.join(repo, '.git'), `gitdir: ${path.join(elsewhere, '.git')}\n`);
+    await expect(openSnapshot(repo, { ...opts, ref: 'HEAD', containWithin: [repo] })).rejects.toMatchObject({ kind: 'forbidden' });
+  });
+
+  it('refuses a symlinked .git leading outside the allowed roots', async () => {
+    const elsewhere = await foreignRepo();
+    await symlink(path.join(elsewhere, '.git'), path.join(repo, '.git'));
+    await expect(openSnapshot(repo, { ...opts, ref: 'HEAD', containWithin: [repo] })).rejects.toMatchObject({ kind: 'forbidden' });
+  });
+
+  it('refuses objects/info/alternates that borrow objects from outside the allowed roots', async () => {
+    const elsewhere = await foreignRepo();
+    initRepo(repo);
+    await writeFile(path.join(repo, '.git', 'objects', 'info', 'alternates'), path.join(elsewhere, '.git', 'objects') + '\n');
+    const foreignHead = git(elsewhere, 'rev-parse', 'HEAD').trim();
+    await expect(openSnapshot(repo, { ...opts, ref: foreignHead, containWithin: [repo] })).rejects.toMatchObject({ kind: 'forbidden' });
+  });
+
+  it('never searches for a repository above the allowed root, nor reads one from GIT_DIR', async () => {
+    initRepo(tmp); // a repository around the allowed root
+    await writeTree(tmp, { 'outer.py': 'OUTER = 1\n' });
+    commitAll(tmp);
+    await writeTree(repo, { 'a.py': 'a = 1\n' });
+    const saved = process.env.GIT_DIR;
+    process.env.GIT_DIR = path.join(tmp, '.git');
+    try {
+      await expect(openSnapshot(repo, { ...opts, ref: 'HEAD', containWithin: [repo] })).rejects.toMatchObject({ kind: 'invalid' });
+      const disk = await openSnapshot(repo, { ...opts, containWithin: [repo] });
+      expect(disk.source).toBe('directory');
+      expect(paths(await disk.listFiles())).toEqual(['a.py']);
+    } finally {
+      if (saved === undefined) delete process.env.GIT_DIR;
+      else process.env.GIT_DIR = saved;
+    }
+  });
+
+  it('still reads a repository whose .git is an ordinary directory inside the root', async () => {
+    await writeTree(repo, { 'mine.py': 'MINE = 1\n' });
+    initRepo(repo);
+    commitAll(repo);
+    const snap = await openSnapshot(repo, { ...opts, ref: 'HEAD', containWithin: [repo] });
+    expect(paths(await snap.listFiles())).toEqual(['mine.py']);
+    snap.close();
+  });
+});
+
+describe('reads that follow a swapped path (issue 13, hole 8)', () => {
+  // knownFile runs after the listing's lstat and before the read: the window a hostile repo owner would race
+  async function listWithSwap(target: string, swap: () => Promise<void>) {
+    let swapped = false;
+    const snap = await openSnapshot(repo, {
+      ...opts,
+      knownFile: (rel) => {
+        if (rel === target && !swapped) {
+          swapped = true;
+          pending = swap(); // execFileSync inside: done before the listing goes on to read
+        }
+        return undefined;
+      },
+    });
+    let pending: Promise<void> | undefined;
+    const listing = await snap.listFiles();
+    await pending;
+    return listing;
+  }
+
+  it('a file replaced by a FIFO is skipped as a special file, and the listing does not block', { timeout: 10_000 }, async () => {
+    await writeTree(repo, { 'a.py': 'a = 1\n', 'pipe.py': 'p = 1\n' });
+    const listing = await listWithSwap('pipe.py', async () => {
+      execFileSync('sh', ['-c', `rm -f "$1" && mkfifo "$1"`, 'sh', path.join(repo, 'pipe.py')]);
+    });
+    expect(paths(listing)).toEqual(['a.py']);
+    expect(skipped(listing)).toEqual({ 'pipe.py': 'special_file' });
+  });
+
+  it('a directory replaced by a symlink to the outside is not followed', async () => {
+    const outside = path.join(tmp, 'outside');
+    await writeTree(outside, { 'mod.py': 'SECRET = "outside"\n' });
+    await writeTree(repo, { 'pkg/mod.py': 'INSIDE = 1\n' });
+    const listing = await listWithSwap('pkg/mod.py', async () => {
+      execFileSync('sh', ['-c', `mv "$1/pkg" "$1/pkg-old" && ln -s "$2" "$1/pkg"`, 'sh', repo, outside]);
+    });
+    expect(listing.files.map((f) => f.hash)).not.toContain(sha256('SECRET = "outside"\n'));
+    expect(skipped(listing)).toEqual({ 'pkg/mod.py': 'changed_during_read' });
+  });
+
+  it('a file swapped for another between the check and the read is not read', async () => {
+    await writeTree(repo, { 'x.py': 'ORIGINAL = 1\n' });
+    await writeTree(tmp, { 'other.py': 'OTHER = 2\n' });
+    const listing = await listWithSwap('x.py', async () => {
+      execFileSync('sh', ['-c', `mv -f "$2" "$1"`, 'sh', path.join(repo, 'x.py'), path.join(tmp, 'other.py')]);
+    });
+    expect(skipped(listing)).toEqual({ 'x.py': 'changed_during_read' });
   });
 });

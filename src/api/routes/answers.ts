@@ -1,4 +1,5 @@
 import { problemFromFailure } from '../problemMapping.js';
+import { OverloadedError } from '../../errors/overloadedError.js';
 import type { AnswerFailure } from '../../answer/failure.js';
 import type { JobQueues } from '../../queue/producer.js';
 import { submitAnswer } from '../../answer/submit.js';
@@ -64,7 +65,14 @@ export interface AnswerRoutesDeps {
   cancelGraceMs: number;
   /** SSE comment sent this often so proxies keep the connection open (default 15 s) */
   heartbeatMs?: number;
+  /** SSE streams served at once; one more is refused with 503 + Retry-After (default unbounded) */
+  maxStreams?: number;
+  /** how long one stream stays open; then it ends and an EventSource resumes with Last-Event-ID (default unbounded) */
+  streamMaxMs?: number;
 }
+
+/** Retry-After of a refused stream: streams end all the time, so a slot frees soon. */
+const STREAM_RETRY_AFTER_S = 5;
 
 export function answerRoutes(deps: AnswerRoutesDeps): { router: Router; close(): Promise<void> } {
   const router = Router();
@@ -124,6 +132,11 @@ export function answerRoutes(deps: AnswerRoutesDeps): { router: Router; close():
       return;
     }
     if (last > produced) throw new ProblemError(400, 'bad-last-event-id', `Last-Event-ID ${last} is ahead of this answer's last event (${produced})`);
+    if (streams.size >= (deps.maxStreams ?? Infinity)) {
+      throw new OverloadedError('too-many-streams', `this server already serves ${streams.size} answer streams (ANSWER_MAX_STREAMS); reconnect shortly or GET /v1/answers/${id}`, STREAM_RETRY_AFTER_S, {
+        answerId: id,
+      });
+    }
 
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -137,6 +150,14 @@ export function answerRoutes(deps: AnswerRoutesDeps): { router: Router; close():
     let ended!: () => void;
     streams.set(abort, new Promise<void>((r) => (ended = r)));
     res.on('close', () => abort.abort());
+    // a stream never outlives its deadline (an answer that never runs would otherwise be polled forever)
+    let pastDeadline = false;
+    const deadline = Number.isFinite(deps.streamMaxMs ?? Infinity)
+      ? setTimeout(() => {
+          pastDeadline = true;
+          abort.abort();
+        }, deps.streamMaxMs)
+      : undefined;
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
     await deps.store.attachWatcher(id);
     let outcome: Awaited<ReturnType<AnswerRelay['stream']>> | null = null;
@@ -152,11 +173,12 @@ export function answerRoutes(deps: AnswerRoutesDeps): { router: Router; close():
       if (!res.writableEnded) res.write(formatSse({ event: 'error', data: JSON.stringify(p) }));
     } finally {
       clearInterval(heartbeat);
+      clearTimeout(deadline);
       streams.delete(abort);
       if (!res.writableEnded) res.end();
       const remaining = await deps.store.detachWatcher(id).catch(() => 1);
-      // a server shutting down is not a client leaving
-      if (outcome?.kind === 'aborted' && remaining <= 0 && !closing) scheduleCancel(id);
+      // a server shutting down, or a stream reaching its deadline, is not a client leaving
+      if (outcome?.kind === 'aborted' && remaining <= 0 && !closing && !pastDeadline) scheduleCancel(id);
       ended();
     }
   });

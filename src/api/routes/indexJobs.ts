@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Job } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 import { z } from 'zod';
 import type { IndexRunPayload } from '../../contracts/payloads.js';
 import type { IndexRunResult } from '../../contracts/results.js';
@@ -46,7 +46,35 @@ export interface IndexJobView {
   attemptsMade: number;
 }
 
-export async function viewIndexJob(job: Job, progressStore: RunProgress): Promise<IndexJobView> {
+/** The failedReason of a job named by its BullMQ key (`<prefix>:<queue>:<id>`), when known. */
+export type FailedReasonOf = (jobKey: string) => Promise<string | null>;
+
+/** Looks the child up in the queues this process holds (the runtime hands the API every queue). */
+async function failedReasonOf(queues: Record<string, Queue>, jobKey: string): Promise<string | null> {
+  const [queueName, id] = jobKey.split(':').slice(-2);
+  const queue = queues[queueName];
+  if (!queue || !id) return null;
+  return (await Job.fromId(queue, id))?.failedReason || null;
+}
+
+/**
+ * BullMQ fails a parent whose child failed with "child <key> failed", which tells a person
+ * nothing; follow the chain down to the child that failed for a reason and say that.
+ */
+async function rootFailure(reason: string, readField?: FailedReasonOf): Promise<string> {
+  let current = reason;
+  for (let depth = 0; depth < 4 && readField; depth++) {
+    const m = /^child (\S+) failed$/.exec(current);
+    if (!m) break;
+    const next = await readField(m[1]).catch(() => null);
+    if (!next) break;
+    const name = m[1].split(':').at(-1);
+    current = /^child \S+ failed$/.test(next) ? next : `${name}: ${next}`;
+  }
+  return current;
+}
+
+export async function viewIndexJob(job: Job, progressStore: RunProgress, readField?: FailedReasonOf): Promise<IndexJobView> {
   const data = job.data as IndexRunPayload;
   const state = apiState(await job.getState());
   const stored = (typeof job.progress === 'object' ? job.progress : {}) as Partial<IndexRunProgress>;
@@ -58,7 +86,7 @@ export async function viewIndexJob(job: Job, progressStore: RunProgress): Promis
   };
   const view: IndexJobView = { jobId: job.id!, repo: data.repo, state, progress, attemptsMade: job.attemptsMade };
   if (state === 'completed') view.result = job.returnvalue as IndexRunResult;
-  if (state === 'failed') view.error = problem(422, 'index-run-failed', job.failedReason || 'the run failed', { jobId: job.id });
+  if (state === 'failed') view.error = problem(422, 'index-run-failed', await rootFailure(job.failedReason || 'the run failed', readField), { jobId: job.id });
   return view;
 }
 
@@ -67,7 +95,7 @@ export async function findIndexJobView(deps: { queues: SubmitDeps['queues']; pro
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(id)) throw new NotFoundError('job-not-found', `no index job with id "${id}"`);
   const job = await deps.queues.index.getJob(id);
   if (!job || job.name !== 'index.run') throw new NotFoundError('job-not-found', `no index job with id "${id}"`);
-  return viewIndexJob(job, deps.progress);
+  return viewIndexJob(job, deps.progress, (key) => failedReasonOf(deps.queues, key));
 }
 
 export function indexJobRoutes(deps: SubmitDeps & { progress: RunProgress }) {

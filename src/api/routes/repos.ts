@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Router } from 'express';
 import type { ManifestStore } from '../../manifest/store.js';
 
@@ -6,7 +7,14 @@ export function repoRoutes(deps: { manifests: ManifestStore }) {
   router.get('/v1/repos', async (_req, res) => {
     const out = [];
     for (const name of await deps.manifests.listRepos()) {
-      const m = await deps.manifests.current(name);
+      let m;
+      try {
+        m = await deps.manifests.current(name);
+      } catch (err) {
+        // one damaged repo (CURRENT naming a missing or unreadable manifest) must not hide the others
+        out.push({ name, broken: true, manifestVersion: await deps.manifests.currentVersion(name).catch(() => null), error: describeBroken(err) });
+        continue;
+      }
       if (!m) continue;
       out.push({
         name,
@@ -26,4 +34,11 @@ export function repoRoutes(deps: { manifests: ManifestStore }) {
     res.json(out);
   });
   return router;
+}
+
+function describeBroken(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { path?: string };
+  if (e?.code === 'ENOENT' && e.path) return `CURRENT names ${path.basename(e.path)}, which is missing`;
+  if (err instanceof SyntaxError) return `the current manifest is not valid JSON`;
+  return `the current manifest cannot be read (${e?.code ?? 'error'})`;
 }

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { CHANNELS, type SearchService } from '../../retrieval/searchService.js';
 import { pathGlobsSchema } from '../pathGlobSchema.js';
 import { parseBody } from '../validate.js';
+import { REPO_NAME_PATTERN } from '../../contracts/names.js';
 
 export const searchBody = z
   .object({
-    repo: z.string().min(1).max(100),
+    repo: z.string().regex(REPO_NAME_PATTERN, 'must be an indexed repo name (letters, digits, ".", "_", "-")'),
     query: z.string().trim().min(1, 'must not be empty').max(4000),
     k: z.number().int().min(1).max(100).default(10),
     channels: z.array(z.enum(CHANNELS)).min(1).max(3).optional(),
