@@ -76,7 +76,7 @@ describe('parquet sink', () => {
 
     const rows = await query(
       `SELECT chunk_id, repo, path, start_line, end_line, language, symbols, content, doc_len,
-              terms['parseconfig'] AS tf_parseconfig, terms['config'] AS tf_config, terms['parse'] AS tf_parse,
+              terms['parseconfig'] AS tf_parseconfig, terms['config'] AS tf_config, terms['pars'] AS tf_parse,
               embedding, splade['parse'] AS w_parse, cardinality(splade)::INTEGER AS splade_terms
        FROM read_parquet($1) ORDER BY start_line, path`,
       [file],
