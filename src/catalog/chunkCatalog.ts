@@ -14,6 +14,7 @@ import { tokenize } from '../text/codeTokenizer.js';
 import type { SparseVector } from '../contracts/sparse.js';
 import { parsePathGlob, re2PathRegex } from '../pathFilter/index.js';
 import { sqlIdent, type DuckDb } from './duckdb.js';
+import { BM25F_FIELDS, BM25_K1 } from './bm25fFields.js';
 
 /**
  * The search read model of one repo version: its Parquet parts loaded into
@@ -45,7 +46,7 @@ export interface ChunkRow {
 }
 
 export interface ChunkCatalog {
-  /** Okapi BM25 over code-aware tokens (k1 = 1.2, b = 0.75); best first. */
+  /** BM25F over code-aware tokens in the fields of `BM25F_FIELDS`; best first. */
   bm25(queryText: string, k: number, filters?: SearchFilters): Promise<ChannelHit[]>;
   /** Dot product of the query's SPLADE weights with each chunk's; best first. */
   splade(queryWeights: SparseVector, k: number, filters?: SearchFilters): Promise<ChannelHit[]>;
@@ -68,8 +69,6 @@ export interface LoadCatalogOptions {
   deletedChunkIds?: string[];
 }
 
-const K1 = 1.2;
-const B = 0.75;
 
 /** perfect_ht_threshold already raised on a pooled connection (a session setting), by value */
 const perfectHashSet = new WeakMap<DuckDBConnection, number>();
@@ -85,6 +84,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
     spladeVocab: sqlIdent(`${prefix}_splade_vocab`),
     splade: sqlIdent(`${prefix}_splade`),
     bm25Raw: sqlIdent(`${prefix}_bm25_raw`),
+    fieldLen: sqlIdent(`${prefix}_field_len`),
     idHashIndex: sqlIdent(`${prefix}_chunks_id_hash`),
     spladeRaw: sqlIdent(`${prefix}_splade_raw`),
   };
@@ -254,7 +254,10 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   };
 }
 
-type Tables = Record<'keys' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'spladeRaw' | 'idHashIndex', string>;
+type Tables = Record<
+  'keys' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'fieldLen' | 'spladeRaw' | 'idHashIndex',
+  string
+>;
 
 /**
  * Build the tables from the parts. Dedup and doc numbering run on a narrow
@@ -312,21 +315,45 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
   // content of every vector holding a match (4-5x faster at 100k chunks).
   await conn.run(`CREATE INDEX ${t.idHashIndex} ON ${t.chunks} (id_hash)`);
 
-  // unnest(map_entries(...), recursive) is cheaper than zipping map_keys/map_values unnests.
+  // BM25F: one row per (doc, field, term); a field's tf is normalised by its
+  // own length against its own average, weighted, and summed over fields
+  // before the one saturation. unnest(map_entries(...), recursive) is cheaper
+  // than zipping map_keys/map_values unnests. Parts written before a field
+  // column existed read it as NULL (union_by_name) and add nothing.
+  const columns = new Set(
+    (await conn.runAndReadAll(`SELECT DISTINCT name FROM parquet_schema($parts)`, partsParam, partsType)).getRowsJS().map(([n]) => String(n)),
+  );
+  const fields = BM25F_FIELDS.map((f, i) => ({ ...f, i })).filter((f) => columns.has(f.column));
   await readParts(`CREATE TABLE ${t.bm25Raw} AS
-    SELECT doc, doc_len, key AS term, value AS tf
-    FROM (SELECT r.doc, r.doc_len, unnest(map_entries(r.terms), recursive := true) FROM ${live(['doc_len', 'terms'])})`);
+    ${fields.map(
+      (f) => `SELECT doc, ${f.i}::UTINYINT AS field, key AS term, value AS tf
+      FROM (SELECT r.doc, unnest(map_entries(r.${f.column}), recursive := true) FROM ${live([f.column], true)} WHERE r.${f.column} IS NOT NULL)`,
+    ).join('\n    UNION ALL\n    ')}`);
+  const fieldParams = `(SELECT unnest([${BM25F_FIELDS.map((_, i) => i).join(', ')}])::UTINYINT AS field,
+      unnest([${BM25F_FIELDS.map((f) => f.weight).join(', ')}])::DOUBLE AS weight,
+      unnest([${BM25F_FIELDS.map((f) => f.b).join(', ')}])::DOUBLE AS b)`;
+  await conn.run(`CREATE TABLE ${t.fieldLen} AS
+    SELECT doc, field, sum(tf)::INTEGER AS len FROM ${t.bm25Raw} GROUP BY doc, field`);
   await conn.run(`INSERT INTO ${t.df}
     SELECT (row_number() OVER (ORDER BY term) - 1)::INTEGER, term, df,
            ln(1 + ((SELECT count(*) FROM ${t.chunks}) - df + 0.5) / (df + 0.5))
-    FROM (SELECT term, count(*)::INTEGER AS df FROM ${t.bm25Raw} GROUP BY term)`);
+    FROM (SELECT term, count(DISTINCT doc)::INTEGER AS df FROM ${t.bm25Raw} GROUP BY term)`);
   // Clustered by term_id only: the order of docs within a term does not matter to a sum.
   await conn.run(`INSERT INTO ${t.postings}
-    SELECT d.term_id, r.doc, r.tf,
-           d.idf * r.tf * ${K1 + 1} / (r.tf + ${K1} * (${1 - B} + ${B} * r.doc_len / (SELECT avg(doc_len) FROM ${t.chunks})))
-    FROM ${t.bm25Raw} r JOIN ${t.df} d ON d.term = r.term
+    WITH avg_len AS (SELECT field, sum(len)::DOUBLE / (SELECT count(*) FROM ${t.chunks}) AS avg FROM ${t.fieldLen} GROUP BY field),
+    weighted AS (
+      SELECT r.doc, r.term, sum(r.tf)::INTEGER AS tf,
+             sum(fp.weight * r.tf / ((1 - fp.b) + fp.b * l.len / a.avg)) AS wtf
+      FROM ${t.bm25Raw} r
+      JOIN ${t.fieldLen} l ON l.doc = r.doc AND l.field = r.field
+      JOIN avg_len a ON a.field = r.field
+      JOIN ${fieldParams} fp ON fp.field = r.field
+      GROUP BY r.doc, r.term)
+    SELECT d.term_id, w.doc, w.tf, d.idf * w.wtf * ${BM25_K1 + 1} / (w.wtf + ${BM25_K1})
+    FROM weighted w JOIN ${t.df} d ON d.term = w.term
     ORDER BY d.term_id`);
   await conn.run(`DROP TABLE ${t.bm25Raw}`);
+  await conn.run(`DROP TABLE ${t.fieldLen}`);
 
   await readParts(`CREATE TABLE ${t.spladeRaw} AS
     SELECT doc, key AS term, value AS weight
