@@ -10,6 +10,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { ChannelHit, SearchFilters } from '../contracts/search.js';
+import { FILE_ROLES, fileRoleSchema, type FileRole } from '../contracts/chunk.js';
 import { tokenize } from '../text/codeTokenizer.js';
 import type { SparseVector } from '../contracts/sparse.js';
 import { parsePathGlob, re2PathRegex } from '../pathFilter/index.js';
@@ -42,18 +43,25 @@ export interface ChunkRow {
   symbols: string[];
   /** doc comments of the chunk's definitions ('' when none or written before the column existed) */
   doc: string;
+  /** the file's role ('source' for parts written before roles existed) */
+  role: FileRole;
   content: string;
 }
 
+/** A multiplier per file role, applied to each chunk's BM25F score (1 = unchanged). */
+export type RolePriors = Readonly<Record<FileRole, number>>;
+
 export interface ChunkCatalog {
   /** BM25F over code-aware tokens in the fields of `BM25F_FIELDS`; best first. */
-  bm25(queryText: string, k: number, filters?: SearchFilters): Promise<ChannelHit[]>;
+  bm25(queryText: string, k: number, filters?: SearchFilters, priors?: RolePriors): Promise<ChannelHit[]>;
   /** Dot product of the query's SPLADE weights with each chunk's; best first. */
   splade(queryWeights: SparseVector, k: number, filters?: SearchFilters): Promise<ChannelHit[]>;
   /** Rows for the ids, in the ids' order; ids that are unknown, deleted or filtered out are dropped. */
   hydrate(chunkIds: string[], filters?: SearchFilters): Promise<ChunkRow[]>;
   /** The ids that are live in this version and pass the filters, in input order (for dense hits). */
   filterIds(chunkIds: string[], filters?: SearchFilters): Promise<string[]>;
+  /** The role of each id's file (from memory, no query); 'source' for an unknown id. */
+  roles(chunkIds: string[]): FileRole[];
   /** Live chunks. */
   count(): number;
   /** avgdl and N as used for BM25. */
@@ -96,6 +104,8 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   let bm25Vocab = new Map<string, number>();
   let spladeVocab = new Map<string, number>();
   let docIds: string[] = [];
+  let docRoles = new Uint8Array(0);
+  const docOf = new Map<string, number>();
   const stats = await db.withConnection(async (conn) => {
     try {
       await createTables(conn, t, opts);
@@ -107,8 +117,10 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       const row = r.getRowObjectsJS()[0] as { n: number; avgdl: number; terms: number };
       bm25Vocab = await readVocabulary(conn, t.df);
       spladeVocab = await readVocabulary(conn, t.spladeVocab);
-      const rows = (await conn.runAndReadAll(`SELECT doc, chunk_id FROM ${t.chunks} ORDER BY doc`)).getRowsJS();
+      const rows = (await conn.runAndReadAll(`SELECT doc, chunk_id, role_id FROM ${t.chunks} ORDER BY doc`)).getRowsJS();
       docIds = rows.map(([, id]) => String(id));
+      docRoles = Uint8Array.from(rows, ([, , role]) => Number(role));
+      docIds.forEach((id, doc) => docOf.set(id, doc));
       if (rows.some(([doc], i) => Number(doc) !== i)) throw new Error('chunk catalog: doc numbers are not 0..N-1');
       return { chunks: row.n, avgDocLen: row.avgdl, terms: row.terms };
     } catch (err) {
@@ -192,13 +204,21 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   }
 
   return {
-    async bm25(queryText, k, filters) {
+    async bm25(queryText, k, filters, priors) {
       const terms = [...new Set(tokenize(queryText))];
       if (terms.length === 0 || k <= 0) return [];
       const ids = [...termIds(bm25Vocab, terms).values()];
       if (ids.length === 0) return [];
-      return read((conn) => topDocs(conn, t.postings, 'p.impact', ids, k, filters, newQuery()));
+      // the prior is a constant per role, so it scales the sum inside the same scan
+      const scoreExpr = priors ? `p.impact * [${FILE_ROLES.map((r) => finite(priors[r])).join(', ')}][p.role_id + 1]` : 'p.impact';
+      return read((conn) => topDocs(conn, t.postings, scoreExpr, ids, k, filters, newQuery()));
     },
+
+    roles: (chunkIds) =>
+      chunkIds.map((id) => {
+        const doc = docOf.get(id);
+        return doc === undefined ? 'source' : FILE_ROLES[docRoles[doc]];
+      }),
 
     async splade(queryWeights, k, filters) {
       const entries = Object.entries(queryWeights).filter(([, w]) => Number.isFinite(w) && w !== 0);
@@ -218,10 +238,10 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
     async hydrate(chunkIds, filters) {
       if (chunkIds.length === 0) return [];
       const rows = await read((conn) =>
-        rowsByIds(conn, 'c.chunk_id, c.path, c.start_line, c.end_line, c.language, c.symbols, c.content, c.doc_comment', chunkIds, filters),
+        rowsByIds(conn, 'c.chunk_id, c.path, c.start_line, c.end_line, c.language, c.symbols, c.content, c.doc_comment, c.role_id', chunkIds, filters),
       );
       const byId = new Map<string, ChunkRow>();
-      for (const [chunkId, path, startLine, endLine, language, symbols, content, doc] of rows) {
+      for (const [chunkId, path, startLine, endLine, language, symbols, content, doc, roleId] of rows) {
         byId.set(String(chunkId), {
           chunkId: String(chunkId),
           path: String(path),
@@ -230,6 +250,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
           language: String(language),
           symbols: (symbols as string[] | null) ?? [],
           doc: doc == null ? '' : String(doc),
+          role: FILE_ROLES[Number(roleId)],
           content: String(content),
         });
       }
@@ -266,27 +287,34 @@ type Tables = Record<
  * read once per table, joined to the surviving (file, row) keys.
  */
 async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalogOptions): Promise<void> {
-  await conn.run(`CREATE TABLE ${t.keys} (filename VARCHAR, file_row_number BIGINT, doc INTEGER, path VARCHAR, language VARCHAR)`);
-  await conn.run(`CREATE TABLE ${t.files} (file_id INTEGER, path VARCHAR, language VARCHAR)`);
+  await conn.run(`CREATE TABLE ${t.keys} (filename VARCHAR, file_row_number BIGINT, doc INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
+  await conn.run(`CREATE TABLE ${t.files} (file_id INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.chunks} (
     doc INTEGER, chunk_id VARCHAR, id_hash UBIGINT, file_id INTEGER, path VARCHAR, start_line INTEGER, end_line INTEGER,
-    language VARCHAR, symbols VARCHAR[], content VARCHAR, doc_len INTEGER, doc_comment VARCHAR)`);
+    language VARCHAR, symbols VARCHAR[], content VARCHAR, doc_len INTEGER, doc_comment VARCHAR, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.df} (term_id INTEGER, term VARCHAR, df INTEGER, idf DOUBLE)`);
-  await conn.run(`CREATE TABLE ${t.postings} (term_id INTEGER, doc INTEGER, tf INTEGER, impact DOUBLE)`);
+  await conn.run(`CREATE TABLE ${t.postings} (term_id INTEGER, doc INTEGER, tf INTEGER, impact DOUBLE, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.spladeVocab} (term_id INTEGER, term VARCHAR)`);
   await conn.run(`CREATE TABLE ${t.splade} (term_id INTEGER, doc INTEGER, weight FLOAT)`);
   if (opts.parts.length === 0) return;
 
   const partsParam = { parts: listValue(opts.parts) };
   const partsType = { parts: LIST(VARCHAR) };
+  const columns = new Set(
+    (await conn.runAndReadAll(`SELECT DISTINCT name FROM parquet_schema($parts)`, partsParam, partsType)).getRowsJS().map(([n]) => String(n)),
+  );
+  // parts written before the role column existed: every chunk is source
+  const roleColumn = columns.has('role') ? 'role' : 'NULL::VARCHAR AS role';
+  const sqlRoleList = `[${FILE_ROLES.map((r) => `'${r}'`).join(', ')}]`;
   // One row per chunk id: a chunk can sit in several parts (an unchanged file
   // re-indexed, a retried run); the part listed last wins, its line numbers are newest.
   await conn.run(
     `INSERT INTO ${t.keys}
-     SELECT filename, file_row_number, (row_number() OVER (ORDER BY path, start_line, chunk_id) - 1)::INTEGER, path, language
+     SELECT filename, file_row_number, (row_number() OVER (ORDER BY path, start_line, chunk_id) - 1)::INTEGER, path, language,
+            COALESCE(list_position(${sqlRoleList}, role) - 1, 0)::UTINYINT
      FROM (
-       SELECT chunk_id, path, start_line, language, filename, file_row_number
-       FROM read_parquet($parts, filename = true, file_row_number = true)
+       SELECT chunk_id, path, start_line, language, ${roleColumn}, filename, file_row_number
+       FROM read_parquet($parts, filename = true, file_row_number = true, union_by_name = true)
        WHERE chunk_id NOT IN (SELECT unnest($deleted))
        QUALIFY row_number() OVER (PARTITION BY chunk_id ORDER BY list_position($parts, filename) DESC) = 1
      )`,
@@ -302,12 +330,12 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
   const readParts = (sql: string) => conn.run(sql, partsParam, partsType);
 
   await conn.run(`INSERT INTO ${t.files}
-    SELECT (row_number() OVER (ORDER BY path, language) - 1)::INTEGER, path, language
-    FROM (SELECT DISTINCT path, language FROM ${t.keys})`);
+    SELECT (row_number() OVER (ORDER BY path, language) - 1)::INTEGER, path, language, max(role_id)
+    FROM ${t.keys} GROUP BY path, language`);
 
   await readParts(`INSERT INTO ${t.chunks}
     SELECT r.doc, r.chunk_id, hash(r.chunk_id), f.file_id, r.path, r.start_line, r.end_line,
-           r.language, r.symbols, r.content, r.doc_len, r.doc_comment
+           r.language, r.symbols, r.content, r.doc_len, r.doc_comment, f.role_id
     FROM ${live(['chunk_id', 'path', 'start_line', 'end_line', 'language', 'symbols', 'content', 'doc_len', 'doc_comment'], true)}
     JOIN ${t.files} f ON f.path = r.path AND f.language = r.language`);
   // Hydration looks up a handful of ids: an ART index turns that into an index
@@ -320,9 +348,6 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
   // before the one saturation. unnest(map_entries(...), recursive) is cheaper
   // than zipping map_keys/map_values unnests. Parts written before a field
   // column existed read it as NULL (union_by_name) and add nothing.
-  const columns = new Set(
-    (await conn.runAndReadAll(`SELECT DISTINCT name FROM parquet_schema($parts)`, partsParam, partsType)).getRowsJS().map(([n]) => String(n)),
-  );
   const fields = BM25F_FIELDS.map((f, i) => ({ ...f, i })).filter((f) => columns.has(f.column));
   await readParts(`CREATE TABLE ${t.bm25Raw} AS
     ${fields.map(
@@ -349,8 +374,8 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
       JOIN avg_len a ON a.field = r.field
       JOIN ${fieldParams} fp ON fp.field = r.field
       GROUP BY r.doc, r.term)
-    SELECT d.term_id, w.doc, w.tf, d.idf * w.wtf * ${BM25_K1 + 1} / (w.wtf + ${BM25_K1})
-    FROM weighted w JOIN ${t.df} d ON d.term = w.term
+    SELECT d.term_id, w.doc, w.tf, d.idf * w.wtf * ${BM25_K1 + 1} / (w.wtf + ${BM25_K1}), c.role_id
+    FROM weighted w JOIN ${t.df} d ON d.term = w.term JOIN ${t.chunks} c ON c.doc = w.doc
     ORDER BY d.term_id`);
   await conn.run(`DROP TABLE ${t.bm25Raw}`);
   await conn.run(`DROP TABLE ${t.fieldLen}`);
@@ -411,7 +436,17 @@ function fileWhere(filters: SearchFilters | undefined, q: Query): string {
   if (filters?.languages && filters.languages.length > 0) {
     conds.push(`list_contains(${q.bind(listValue(filters.languages), LIST(VARCHAR))}, f.language)`);
   }
+  if (filters?.roles && filters.roles.length > 0) {
+    const roleIds = filters.roles.map((r) => FILE_ROLES.indexOf(fileRoleSchema.parse(r)));
+    conds.push(`list_contains(${q.bind(listValue(roleIds), LIST(INTEGER))}, f.role_id::INTEGER)`);
+  }
   return conds.join(' AND ');
+}
+
+/** A prior as a SQL literal: a number, never NaN or Infinity. */
+function finite(n: number): string {
+  if (!Number.isFinite(n) || n < 0) throw new Error(`role prior must be a finite number >= 0, got ${n}`);
+  return String(n);
 }
 
 function inInputOrder<T>(ids: string[], byId: Map<string, T>): T[] {

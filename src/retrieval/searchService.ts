@@ -1,5 +1,6 @@
 import { withTimeout } from '../resilience/index.js';
-import type { ChunkRow } from '../catalog/chunkCatalog.js';
+import type { ChunkRow, RolePriors } from '../catalog/chunkCatalog.js';
+import { rolePriorsFor } from './rolePrior.js';
 import type { Embedder } from '../embedding/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { SparseVector } from '../contracts/sparse.js';
@@ -77,7 +78,7 @@ export function createSearchService(deps: SearchDeps) {
         `the query embedder gives ${vector.length}-d vectors but the index of ${reader.manifest.repo} holds ${reader.manifest.embedding.dim}-d ones`,
       );
     }
-    const filtered = !!(filters?.paths?.length || filters?.languages?.length);
+    const filtered = !!(filters?.paths?.length || filters?.languages?.length || filters?.roles?.length);
     const want = filtered ? k * 10 : k * 2;
     const t1 = performance.now();
     // each index asked until it yields `want` live chunks: deleted ones stay in FAISS until compaction
@@ -162,6 +163,7 @@ export function createSearchService(deps: SearchDeps) {
         return true;
       });
       const depth = Math.max(req.k * 3, 30);
+      const priors = rolePriorsFor(req.query);
       const budget = req.budgetMs ?? deps.defaultBudgetMs;
       const lists: Record<string, ChannelHit[]> = {};
       const fallbacks: NonNullable<SearchResponse['fallbacks']> = [];
@@ -172,14 +174,16 @@ export function createSearchService(deps: SearchDeps) {
             channel === 'dense'
               ? denseChannel(reader, req.query, depth, req.filters, timings)
               : channel === 'bm25'
-                ? reader.catalog.bm25(req.query, depth, req.filters)
+                ? reader.catalog.bm25(req.query, depth, req.filters, priors)
                 : spladeChannel(reader, req.query, depth, req.filters, timings);
           // a channel that misses its budget is cancelled (its signal aborts), so its engine stops working on it
           const external = deps.channels?.[channel];
           const work = (signal: AbortSignal) =>
             external ? externalChannel(channel, external, reader, req, depth, signal, local, fallbacks) : local();
+          // the local BM25 applies the role prior inside its scan; the other channels' scores are scaled here
+          const ranked = channel === 'bm25' && !external ? work : async (signal: AbortSignal) => withRolePrior(reader, await work(signal), priors);
           try {
-            lists[channel] = await withTimeout(work, budget, { message: `missed its ${budget} ms budget`, signal: req.signal });
+            lists[channel] = await withTimeout(ranked, budget, { message: `missed its ${budget} ms budget`, signal: req.signal });
           } catch (err) {
             const reason = (err as Error).message;
             dropped.push({ channel, reason });
@@ -226,5 +230,14 @@ export function createSearchService(deps: SearchDeps) {
 }
 
 export type SearchService = ReturnType<typeof createSearchService>;
+
+/** A channel's hits rescored by the role prior of their files and re-sorted (a negative similarity is left as it is). */
+function withRolePrior(reader: RepoReader, hits: ChannelHit[], priors: RolePriors): ChannelHit[] {
+  const roles = reader.catalog.roles(hits.map((h) => h.chunkId));
+  return hits
+    .map((h, i) => ({ chunkId: h.chunkId, score: h.score > 0 ? h.score * priors[roles[i]] : h.score, i }))
+    .sort((a, b) => b.score - a.score || a.i - b.i)
+    .map(({ chunkId, score }) => ({ chunkId, score }));
+}
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

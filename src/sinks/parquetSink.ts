@@ -18,6 +18,7 @@ import { sqlIdent, sqlString, type DuckDb } from '../catalog/duckdb.js';
 import type { EmbeddingContract } from '../contracts/embedding.js';
 import { tokenize } from '../text/codeTokenizer.js';
 import { definitionLines } from '../chunking/signature.js';
+import { classifyFile } from '../repo/fileRole.js';
 import type { SparseContract } from '../contracts/sparse.js';
 import type { EncodedBatch, Sink, SinkWriteResult } from './port.js';
 
@@ -145,12 +146,12 @@ async function copyBatchToParquet(conn: DuckDBConnection, batch: EncodedBatch, f
   const table = sqlIdent(tableName);
   const types: DuckDBType[] = [
     VARCHAR, VARCHAR, VARCHAR, INTEGER, INTEGER, VARCHAR, LIST(VARCHAR), VARCHAR, VARCHAR, INTEGER, ARRAY(FLOAT, dim), VARCHAR, VARCHAR,
-    VARCHAR, VARCHAR, VARCHAR, VARCHAR,
+    VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR,
   ];
   await conn.run(`CREATE TEMP TABLE ${table} (
     chunk_id VARCHAR, repo VARCHAR, path VARCHAR, start_line INTEGER, end_line INTEGER, language VARCHAR,
     symbols VARCHAR[], content VARCHAR, tokens VARCHAR, doc_len INTEGER, embedding FLOAT[${dim}], splade_json VARCHAR, doc_comment VARCHAR,
-    symbol_tokens VARCHAR, signature_tokens VARCHAR, doc_tokens VARCHAR, path_tokens VARCHAR)`);
+    symbol_tokens VARCHAR, signature_tokens VARCHAR, doc_tokens VARCHAR, path_tokens VARCHAR, role VARCHAR)`);
   try {
     const appender = await conn.createAppender(tableName);
     try {
@@ -173,7 +174,8 @@ async function copyBatchToParquet(conn: DuckDBConnection, batch: EncodedBatch, f
         ${termMap('symbol_tokens')} AS symbol_terms,
         ${termMap('signature_tokens')} AS signature_terms,
         ${termMap('doc_tokens')} AS doc_terms,
-        ${termMap('path_tokens')} AS path_terms
+        ${termMap('path_tokens')} AS path_terms,
+        role
       FROM ${table}
     ) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA ${provenanceKvLiteral(batch.embedding, batch.sparseContract)})`);
   } finally {
@@ -191,7 +193,7 @@ const joinTokens = (text: string): string | null => {
 };
 
 function batchColumns(batch: EncodedBatch, start: number, end: number): DuckDBValue[][] {
-  const cols: DuckDBValue[][] = Array.from({ length: 17 }, () => []);
+  const cols: DuckDBValue[][] = Array.from({ length: 18 }, () => []);
   for (let i = start; i < end; i++) {
     const c = batch.chunks[i];
     // The body field; the symbol names, definition lines, doc comments and path are fields of their own (BM25F).
@@ -214,6 +216,7 @@ function batchColumns(batch: EncodedBatch, start: number, end: number): DuckDBVa
     cols[14].push(joinTokens(definitionLines(c.text, c.symbols).map((l) => l.text).join('\n')));
     cols[15].push(joinTokens(c.doc ?? ''));
     cols[16].push(joinTokens(c.path));
+    cols[17].push(c.role ?? classifyFile(c.path, c.text));
   }
   return cols;
 }

@@ -86,11 +86,11 @@ describe('upsert statement', () => {
         WITH r
         UNWIND $rows AS row
         MERGE (f:File {id: $repo + ':' + row.path})
-        SET f.repo = $repo, f.path = row.path, f.language = row.language
+        SET f.repo = $repo, f.path = row.path, f.language = row.language, f.role = row.role
         MERGE (r)-[:HAS_FILE]->(f)
         MERGE (c:Chunk {repo: $repo, id: row.id})
         SET c.path = row.path, c.start_line = row.start_line, c.end_line = row.end_line,
-            c.language = row.language, c.symbols = row.symbols, c.text = row.text, c.run_id = $runId
+            c.language = row.language, c.role = row.role, c.symbols = row.symbols, c.text = row.text, c.run_id = $runId
         MERGE (f)-[:HAS_CHUNK]->(c)
         WITH c, row
         CALL db.create.setNodeVectorProperty(c, 'embedding_qwen', row.embedding)

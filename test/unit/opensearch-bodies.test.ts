@@ -181,6 +181,7 @@ describe('documents and bulk bodies', () => {
       run_id: 'run-1',
       path: 'src/config/loader.ts',
       language: 'typescript',
+      role: 'source',
       start_line: 10,
       end_line: 42,
       symbols: ['loadConfig', 'ConfigError'],
