@@ -7,6 +7,7 @@ import type { SparseVector } from '../contracts/sparse.js';
 import type { ChannelHit, RetrievalChannel, SearchFilters } from '../contracts/search.js';
 import type { RepoReader, RepoReaders } from './repoReaders.js';
 import { reciprocalRankFusion, type FusedHit } from './rrf.js';
+import { channelWeights } from './channelWeights.js';
 import { searchLive } from '../vector/searchLive.js';
 import { RepoNotIndexedError } from '../errors/repoNotIndexedError.js';
 
@@ -151,7 +152,9 @@ export function createSearchService(deps: SearchDeps) {
       const reader = await deps.readers.get(req.repo);
       if (!reader) throw new RepoNotIndexedError(req.repo);
       timings.load = round(performance.now() - started);
-      const wanted = req.channels?.length ? [...new Set(req.channels)] : (['dense', 'bm25', 'splade'] as ChannelName[]);
+      const weights = channelWeights(reader.manifest.embedding);
+      // by default, the channels whose weight can move the fused order; asked for by name, any channel runs
+      const wanted = req.channels?.length ? [...new Set(req.channels)] : CHANNELS.filter((c) => weights[c] > 0);
       const dropped: SearchResponse['dropped'] = [];
       const channels = wanted.filter((c) => {
         if (c === 'splade' && (!deps.expandQuery || !reader.manifest.sparse)) {
@@ -194,7 +197,8 @@ export function createSearchService(deps: SearchDeps) {
         }),
       );
       const t1 = performance.now();
-      const fused: FusedHit[] = reciprocalRankFusion(lists, deps.rrfK).slice(0, req.k);
+      // one channel alone keeps its own order, whatever its weight in a fusion
+      const fused: FusedHit[] = reciprocalRankFusion(lists, deps.rrfK, Object.keys(lists).length > 1 ? weights : {}).slice(0, req.k);
       timings.fuse = round(performance.now() - t1);
       const t2 = performance.now();
       const rows = await reader.catalog.hydrate(

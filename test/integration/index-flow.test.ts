@@ -41,7 +41,12 @@ describe('index flow on embedded defaults (real Redis, BullMQ, DuckDB, FAISS, in
   });
 
   it('finds the right lines for a query, through dense and BM25 fused with RRF', async () => {
-    const res = await postJson(`${stack.url}/v1/search`, { repo: 'sample', query: 'compute interest on a bank account balance', k: 5 });
+    const res = await postJson(`${stack.url}/v1/search`, {
+      repo: 'sample',
+      query: 'compute interest on a bank account balance',
+      k: 5,
+      channels: ['dense', 'bm25'],
+    });
     expect(res.status).toBe(200);
     const top = res.body.hits[0];
     expect(top.path).toBe('bank/account.py');
@@ -51,6 +56,14 @@ describe('index flow on embedded defaults (real Redis, BullMQ, DuckDB, FAISS, in
     expect(top.preview).toBe(lines.split('\n').slice(0, 12).join('\n'));
     expect(Object.keys(top.channels).sort()).toEqual(['bm25', 'dense']);
     expect(res.body.timingsMs).toHaveProperty('total');
+  });
+
+  it('leaves the lexical hashing embedder out of the default search (its fusion weight is 0)', async () => {
+    const res = await postJson(`${stack.url}/v1/search`, { repo: 'sample', query: 'compute interest on a bank account balance', k: 5 });
+    expect(res.status).toBe(200);
+    expect(res.body.hits[0].path).toBe('bank/account.py');
+    expect(Object.keys(res.body.hits[0].channels)).toEqual(['bm25']);
+    expect(res.body.timingsMs).not.toHaveProperty('embed_query');
   });
 
   it('answers a second run of the same repo while one is active with 409 and the running job id', async () => {
