@@ -16,6 +16,7 @@ import type { SparseVector } from '../contracts/sparse.js';
 import { parsePathGlob, re2PathRegex } from '../pathFilter/index.js';
 import { sqlIdent, type DuckDb } from './duckdb.js';
 import { BM25F_FIELDS, BM25_K1 } from './bm25fFields.js';
+import { definitionGroups, type DefinitionGroups } from './definitionGroups.js';
 
 /**
  * The search read model of one repo version: its Parquet parts loaded into
@@ -60,6 +61,10 @@ export interface ChunkCatalog {
   hydrate(chunkIds: string[], filters?: SearchFilters): Promise<ChunkRow[]>;
   /** The ids that are live in this version and pass the filters, in input order (for dense hits). */
   filterIds(chunkIds: string[], filters?: SearchFilters): Promise<string[]>;
+  /** The definition each id belongs to (from memory): a group id and its line span; null for an unknown id. */
+  definitions(chunkIds: string[]): ({ group: number; startLine: number; endLine: number } | null)[];
+  /** The chunk ids of one definition group, in line order. */
+  definitionChunkIds(group: number): string[];
   /** The role of each id's file (from memory, no query); 'source' for an unknown id. */
   roles(chunkIds: string[]): FileRole[];
   /** Live chunks. */
@@ -106,6 +111,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   let docIds: string[] = [];
   let docRoles = new Uint8Array(0);
   const docOf = new Map<string, number>();
+  let groups: DefinitionGroups = definitionGroups([]);
   const stats = await db.withConnection(async (conn) => {
     try {
       await createTables(conn, t, opts);
@@ -117,10 +123,20 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       const row = r.getRowObjectsJS()[0] as { n: number; avgdl: number; terms: number };
       bm25Vocab = await readVocabulary(conn, t.df);
       spladeVocab = await readVocabulary(conn, t.spladeVocab);
-      const rows = (await conn.runAndReadAll(`SELECT doc, chunk_id, role_id FROM ${t.chunks} ORDER BY doc`)).getRowsJS();
+      const rows = (
+        await conn.runAndReadAll(`SELECT doc, chunk_id, role_id, path, start_line, end_line, symbols FROM ${t.chunks} ORDER BY doc`)
+      ).getRowsJS();
       docIds = rows.map(([, id]) => String(id));
       docRoles = Uint8Array.from(rows, ([, , role]) => Number(role));
       docIds.forEach((id, doc) => docOf.set(id, doc));
+      groups = definitionGroups(
+        rows.map(([, , , path, start, end, symbols]) => ({
+          path: String(path),
+          startLine: Number(start),
+          endLine: Number(end),
+          symbols: ((symbols as string[] | null) ?? []).map(String),
+        })),
+      );
       if (rows.some(([doc], i) => Number(doc) !== i)) throw new Error('chunk catalog: doc numbers are not 0..N-1');
       return { chunks: row.n, avgDocLen: row.avgdl, terms: row.terms };
     } catch (err) {
@@ -212,6 +228,20 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       // the prior is a constant per role, so it scales the sum inside the same scan
       const scoreExpr = priors ? `p.impact * [${FILE_ROLES.map((r) => finite(priors[r])).join(', ')}][p.role_id + 1]` : 'p.impact';
       return read((conn) => topDocs(conn, t.postings, scoreExpr, ids, k, filters, newQuery()));
+    },
+
+    definitions: (chunkIds) =>
+      chunkIds.map((id) => {
+        const doc = docOf.get(id);
+        if (doc === undefined) return null;
+        const g = groups.groupOf[doc];
+        return { group: g, startLine: groups.startLine[g], endLine: groups.endLine[g] };
+      }),
+
+    definitionChunkIds(group) {
+      const out: string[] = [];
+      for (let doc = group; doc < docIds.length && groups.groupOf[doc] === group; doc++) out.push(docIds[doc]);
+      return out;
     },
 
     roles: (chunkIds) =>

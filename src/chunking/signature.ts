@@ -12,6 +12,8 @@ export interface DefinitionLine {
   /** 0-based line index within the chunk text */
   index: number;
   text: string;
+  /** the symbol this line defines */
+  symbol: string;
 }
 
 /** The short name of a qualified symbol: `Router.HandleFunc` -> `HandleFunc`, `a::b::c` -> `c`. */
@@ -32,7 +34,7 @@ export function definitionLines(text: string, symbols: readonly string[]): Defin
     if (!name) continue;
     const word = new RegExp(`(^|[^\\p{L}\\p{N}_$])${escapeRegex(name)}($|[^\\p{L}\\p{N}_$])`, 'u');
     const index = lines.findIndex((l) => !COMMENT_LINE.test(l) && word.test(l));
-    if (index >= 0 && !found.has(index)) found.set(index, { index, text: lines[index].trim() });
+    if (index >= 0 && !found.has(index)) found.set(index, { index, text: lines[index].trim(), symbol });
   }
   return [...found.values()].sort((a, b) => a.index - b.index);
 }

@@ -8,6 +8,7 @@ import type { ChannelHit, RetrievalChannel, SearchFilters } from '../contracts/s
 import type { RepoReader, RepoReaders } from './repoReaders.js';
 import { reciprocalRankFusion, type FusedHit } from './rrf.js';
 import { channelWeights } from './channelWeights.js';
+import { bestMatchingLine, mergeDefinition, type BestLine } from './definitionHit.js';
 import { searchLive } from '../vector/searchLive.js';
 import { RepoNotIndexedError } from '../errors/repoNotIndexedError.js';
 
@@ -25,10 +26,26 @@ export interface SearchRequest {
   signal?: AbortSignal;
 }
 
-/** A hydrated chunk row with its fused score and its rank in each channel. */
+/**
+ * One definition: the hydrated chunk that ranked, merged with the other
+ * chunks of its definition (its lines, symbols and content span them all),
+ * with its fused score, its rank in each channel and why it scored so.
+ */
 export interface SearchHit extends ChunkRow {
+  /** the definition this hit is: the one holding its best-matching line; null for a chunk without symbols */
+  symbol: string | null;
   score: number;
   channels: Record<string, number>;
+  scoreParts: {
+    /** per channel: rank, fusion weight, and what it added to `score` (weight / (rrfK + rank)) */
+    channels: Record<string, { rank: number; weight: number; contribution: number }>;
+    /** the multiplier the file's role applied to each channel's score before fusion */
+    rolePrior: number;
+    /** how many chunks of this definition were merged into the hit, when more than one */
+    collapsedChunks?: number;
+  };
+  bestLine: BestLine;
+  /** PREVIEW_LINES lines from the best-matching line */
   preview: string;
 }
 
@@ -198,26 +215,48 @@ export function createSearchService(deps: SearchDeps) {
       );
       const t1 = performance.now();
       // one channel alone keeps its own order, whatever its weight in a fusion
-      const fused: FusedHit[] = reciprocalRankFusion(lists, deps.rrfK, Object.keys(lists).length > 1 ? weights : {}).slice(0, req.k);
+      const fusedAll: FusedHit[] = reciprocalRankFusion(lists, deps.rrfK, Object.keys(lists).length > 1 ? weights : {});
+      // definition-first: chunks of one definition collapse into the best-ranked one
+      const defs = reader.catalog.definitions(fusedAll.map((f) => f.chunkId));
+      const seenGroups = new Set<number>();
+      const fused: { hit: FusedHit; group: number | null }[] = [];
+      for (let i = 0; i < fusedAll.length && fused.length < req.k; i++) {
+        const group = defs[i]?.group ?? null;
+        if (group !== null && seenGroups.has(group)) continue;
+        if (group !== null) seenGroups.add(group);
+        fused.push({ hit: fusedAll[i], group });
+      }
       timings.fuse = round(performance.now() - t1);
       const t2 = performance.now();
-      const rows = await reader.catalog.hydrate(
-        fused.map((f) => f.chunkId),
-        req.filters,
-      );
+      const memberIds = fused.map(({ hit, group }) => (group === null ? [hit.chunkId] : reader.catalog.definitionChunkIds(group)));
+      const rows = await reader.catalog.hydrate([...new Set(memberIds.flat())], req.filters);
       timings.hydrate = round(performance.now() - t2);
       const byId = new Map(rows.map((r) => [r.chunkId, r]));
       const hits: SearchHit[] = [];
-      for (const f of fused) {
-        const row = byId.get(f.chunkId);
-        if (!row) continue;
+      fused.forEach(({ hit: f }, i) => {
+        const best = byId.get(f.chunkId);
+        if (!best) return;
+        const members = memberIds[i].map((id) => byId.get(id)).filter((r): r is ChunkRow => r !== undefined);
+        const row = mergeDefinition(best, members);
+        const bestLine = bestMatchingLine(row, req.query);
+        const lines = row.content.split('\n');
         hits.push({
           ...row,
+          symbol: bestLine.symbol,
           score: Number(f.score.toFixed(6)),
           channels: f.channels,
-          preview: row.content.split('\n').slice(0, PREVIEW_LINES).join('\n'),
+          scoreParts: {
+            channels: Object.fromEntries(
+              Object.entries(f.channels).map(([c, rank]) => [c, { rank, weight: weights[c] ?? 1, contribution: Number((f.contributions[c] ?? 0).toFixed(6)) }]),
+            ),
+            rolePrior: priors[row.role],
+            ...(members.length > 1 ? { collapsedChunks: members.length } : {}),
+          },
+          bestLine,
+          // the best-matching line first, then what follows it
+          preview: lines.slice(bestLine.line - row.startLine, bestLine.line - row.startLine + PREVIEW_LINES).join('\n'),
         });
-      }
+      });
       timings.total = round(performance.now() - started);
       const channelTopIds: Record<string, string[]> = {};
       for (const [c, l] of Object.entries(lists)) channelTopIds[c] = l.slice(0, req.k).map((h) => h.chunkId);

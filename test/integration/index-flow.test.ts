@@ -53,7 +53,12 @@ describe('index flow on embedded defaults (real Redis, BullMQ, DuckDB, FAISS, in
     const source = (await fs.readFile(path.join(SAMPLE_REPO, 'bank/account.py'), 'utf8')).split('\n');
     const lines = source.slice(top.startLine - 1, top.endLine).join('\n');
     expect(lines).toContain('def compute_interest');
-    expect(top.preview).toBe(lines.split('\n').slice(0, 12).join('\n'));
+    // the preview starts at the best-matching line, the definition line here
+    expect(top.bestLine.text).toContain('def compute_interest');
+    const from = top.bestLine.line - top.startLine;
+    expect(top.preview).toBe(lines.split('\n').slice(from, from + 12).join('\n'));
+    expect(top).toMatchObject({ symbol: expect.stringContaining('compute_interest'), role: 'source' });
+    expect(top.scoreParts.channels.bm25).toMatchObject({ rank: expect.any(Number), weight: 1 });
     expect(Object.keys(top.channels).sort()).toEqual(['bm25', 'dense']);
     expect(res.body.timingsMs).toHaveProperty('total');
   });

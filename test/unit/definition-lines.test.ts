@@ -4,12 +4,12 @@ import { definitionLines, shortName } from '../../src/chunking/signature.js';
 describe('definitionLines', () => {
   it('finds the line that declares each symbol, skipping the doc comment that names it first', () => {
     const text = ['/**', ' * retry wraps fn: retry calls it again', ' */', 'export function retry(fn) {', '  return retry(fn);', '}'].join('\n');
-    expect(definitionLines(text, ['retry'])).toEqual([{ index: 3, text: 'export function retry(fn) {' }]);
+    expect(definitionLines(text, ['retry'])).toEqual([{ index: 3, text: 'export function retry(fn) {', symbol: 'retry' }]);
   });
 
   it('uses the last part of a qualified name and matches it as a whole word', () => {
     const text = 'func (r *Router) HandleFuncs() {}\nfunc (r *Router) HandleFunc(path string) {}';
-    expect(definitionLines(text, ['Router.HandleFunc'])).toEqual([{ index: 1, text: 'func (r *Router) HandleFunc(path string) {}' }]);
+    expect(definitionLines(text, ['Router.HandleFunc'])).toEqual([{ index: 1, text: 'func (r *Router) HandleFunc(path string) {}', symbol: 'Router.HandleFunc' }]);
   });
 
   it('gives one line per symbol, in line order, and nothing for a chunk without symbols', () => {
