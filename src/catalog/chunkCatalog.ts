@@ -54,7 +54,7 @@ export type RolePriors = Readonly<Record<FileRole, number>>;
 
 export interface ChunkCatalog {
   /** BM25F over code-aware tokens in the fields of `BM25F_FIELDS`; best first. */
-  bm25(queryText: string, k: number, filters?: SearchFilters, priors?: RolePriors): Promise<ChannelHit[]>;
+  bm25(queryText: string, k: number, filters?: SearchFilters, priors?: RolePriors, extraTerms?: ReadonlyMap<string, number>): Promise<ChannelHit[]>;
   /** Dot product of the query's SPLADE weights with each chunk's; best first. */
   splade(queryWeights: SparseVector, k: number, filters?: SearchFilters): Promise<ChannelHit[]>;
   /** Rows for the ids, in the ids' order; ids that are unknown, deleted or filtered out are dropped. */
@@ -63,6 +63,11 @@ export interface ChunkCatalog {
   filterIds(chunkIds: string[], filters?: SearchFilters): Promise<string[]>;
   /** The definition each id belongs to (from memory): a group id and its line span; null for an unknown id. */
   definitions(chunkIds: string[]): ({ group: number; startLine: number; endLine: number } | null)[];
+  /**
+   * Identifier parts this repo's doc comments associate with the query's
+   * words (see learnVocabulary), as extra BM25 terms of weight `weight` × strength.
+   */
+  relatedTerms(queryText: string, weight: number): Map<string, number>;
   /** The chunk ids of one definition group, in line order. */
   definitionChunkIds(group: number): string[];
   /** The role of each id's file (from memory, no query); 'source' for an unknown id. */
@@ -80,6 +85,8 @@ export interface LoadCatalogOptions {
   parts: string[];
   /** Chunk ids the manifest records as deleted: never returned. */
   deletedChunkIds?: string[];
+  /** learn the repo's doc-comment vocabulary for `relatedTerms` (a join over every definition's terms; off = relatedTerms is empty) */
+  learnVocabulary?: boolean;
 }
 
 
@@ -112,9 +119,10 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   let docRoles = new Uint8Array(0);
   const docOf = new Map<string, number>();
   let groups: DefinitionGroups = definitionGroups([]);
+  let vocabulary: RepoVocabulary = new Map();
   const stats = await db.withConnection(async (conn) => {
     try {
-      await createTables(conn, t, opts);
+      vocabulary = await createTables(conn, t, opts);
       const r = await conn.runAndReadAll(
         `SELECT (SELECT count(*) FROM ${t.chunks})::INTEGER AS n,
                 COALESCE((SELECT avg(doc_len) FROM ${t.chunks}), 0)::DOUBLE AS avgdl,
@@ -220,14 +228,29 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   }
 
   return {
-    async bm25(queryText, k, filters, priors) {
+    async bm25(queryText, k, filters, priors, extraTerms) {
       const terms = [...new Set(tokenize(queryText))];
-      if (terms.length === 0 || k <= 0) return [];
-      const ids = [...termIds(bm25Vocab, terms).values()];
-      if (ids.length === 0) return [];
+      if (k <= 0) return [];
+      // the query's own terms count 1; expansion terms (already tokens) count their weight
+      const weighted = new Map<number, number>();
+      for (const id of termIds(bm25Vocab, terms).values()) weighted.set(id, 1);
+      for (const [term, w] of extraTerms ?? []) {
+        const id = bm25Vocab.get(term);
+        if (id !== undefined && !weighted.has(id) && Number.isFinite(w) && w > 0) weighted.set(id, w);
+      }
+      if (weighted.size === 0) return [];
+      const ids = [...weighted.keys()];
       // the prior is a constant per role, so it scales the sum inside the same scan
-      const scoreExpr = priors ? `p.impact * [${FILE_ROLES.map((r) => finite(priors[r])).join(', ')}][p.role_id + 1]` : 'p.impact';
-      return read((conn) => topDocs(conn, t.postings, scoreExpr, ids, k, filters, newQuery()));
+      const prior = priors ? ` * [${FILE_ROLES.map((r) => finite(priors[r])).join(', ')}][p.role_id + 1]` : '';
+      const expanded = [...weighted.values()].some((w) => w !== 1);
+      return read(async (conn) => {
+        if (!expanded) return topDocs(conn, t.postings, `p.impact${prior}`, ids, k, filters, newQuery());
+        const q = newQuery();
+        const qIds = q.bind(listValue(ids), LIST(INTEGER));
+        const qWeights = q.bind(listValue([...weighted.values()]), LIST(DOUBLE));
+        const join = ` JOIN (SELECT unnest(${qIds}) AS term_id, unnest(${qWeights}) AS w) qw ON qw.term_id = p.term_id`;
+        return topDocs(conn, t.postings, `p.impact * qw.w${prior}`, ids, k, filters, q, join);
+      });
     },
 
     definitions: (chunkIds) =>
@@ -241,6 +264,17 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
     definitionChunkIds(group) {
       const out: string[] = [];
       for (let doc = group; doc < docIds.length && groups.groupOf[doc] === group; doc++) out.push(docIds[doc]);
+      return out;
+    },
+
+    relatedTerms(queryText, weight) {
+      const own = new Set(tokenize(queryText));
+      const out = new Map<string, number>();
+      for (const term of own) {
+        for (const [part, npmi] of vocabulary.get(term) ?? []) {
+          if (!own.has(part)) out.set(part, Math.max(out.get(part) ?? 0, weight * npmi));
+        }
+      }
       return out;
     },
 
@@ -316,7 +350,7 @@ type Tables = Record<
  * (content, term maps) cost seconds at 100k chunks; the wide columns are then
  * read once per table, joined to the surviving (file, row) keys.
  */
-async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalogOptions): Promise<void> {
+async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalogOptions): Promise<RepoVocabulary> {
   await conn.run(`CREATE TABLE ${t.keys} (filename VARCHAR, file_row_number BIGINT, doc INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.files} (file_id INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.chunks} (
@@ -326,7 +360,7 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
   await conn.run(`CREATE TABLE ${t.postings} (term_id INTEGER, doc INTEGER, tf INTEGER, impact DOUBLE, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.spladeVocab} (term_id INTEGER, term VARCHAR)`);
   await conn.run(`CREATE TABLE ${t.splade} (term_id INTEGER, doc INTEGER, weight FLOAT)`);
-  if (opts.parts.length === 0) return;
+  if (opts.parts.length === 0) return new Map();
 
   const partsParam = { parts: listValue(opts.parts) };
   const partsType = { parts: LIST(VARCHAR) };
@@ -407,6 +441,7 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
     SELECT d.term_id, w.doc, w.tf, d.idf * w.wtf * ${BM25_K1 + 1} / (w.wtf + ${BM25_K1}), c.role_id
     FROM weighted w JOIN ${t.df} d ON d.term = w.term JOIN ${t.chunks} c ON c.doc = w.doc
     ORDER BY d.term_id`);
+  const vocabulary = opts.learnVocabulary ? await learnVocabulary(conn, t.bm25Raw, fields) : new Map();
   await conn.run(`DROP TABLE ${t.bm25Raw}`);
   await conn.run(`DROP TABLE ${t.fieldLen}`);
 
@@ -420,6 +455,50 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
     ORDER BY v.term_id`);
   await conn.run(`DROP TABLE ${t.spladeRaw}`);
   await conn.run(`DROP TABLE ${t.keys}`);
+  return vocabulary;
+}
+
+/** doc-comment term -> identifier-part terms it goes with in this repo, each with its strength (NPMI, 0..1). */
+export type RepoVocabulary = Map<string, [string, number][]>;
+
+const VOCAB_MIN_PAIRS = 2;
+const VOCAB_MIN_NPMI = 0.3;
+const VOCAB_PER_TERM = 3;
+
+/**
+ * What a repo teaches about its own words: how the words of its doc comments
+ * co-occur with the parts of the names they document, inside the same
+ * definitions ("Pauses the worker: stops processing jobs" above `pause`
+ * teaches stop -> paus). Strength is normalised PMI over the definitions that
+ * have a doc comment; pairs seen once, weak ones and a word with itself are
+ * left out.
+ */
+async function learnVocabulary(conn: DuckDBConnection, raw: string, fields: { column: string; i: number }[]): Promise<RepoVocabulary> {
+  const docField = fields.find((f) => f.column === 'doc_terms');
+  const symbolField = fields.find((f) => f.column === 'symbol_terms');
+  if (!docField || !symbolField) return new Map();
+  const r = await conn.runAndReadAll(`
+    WITH d AS (SELECT DISTINCT doc, term FROM ${raw} WHERE field = ${docField.i}),
+    s AS (SELECT DISTINCT doc, term FROM ${raw} WHERE field = ${symbolField.i} AND doc IN (SELECT doc FROM d)),
+    n AS (SELECT count(DISTINCT doc)::DOUBLE AS n FROM s),
+    pd AS (SELECT term, count(*) AS n FROM d WHERE doc IN (SELECT doc FROM s) GROUP BY term),
+    ps AS (SELECT term, count(*) AS n FROM s GROUP BY term),
+    pairs AS (
+      SELECT d.term AS word, s.term AS part, count(*) AS n FROM d JOIN s ON s.doc = d.doc
+      WHERE d.term <> s.term GROUP BY d.term, s.term HAVING count(*) >= ${VOCAB_MIN_PAIRS}),
+    scored AS (
+      SELECT p.word, p.part, ln(p.n * n.n / (pd.n * ps.n)) / -ln(p.n / n.n) AS npmi
+      FROM pairs p, n JOIN pd ON pd.term = p.word JOIN ps ON ps.term = p.part
+      WHERE p.n < n.n)
+    SELECT word, part, npmi FROM scored WHERE npmi >= ${VOCAB_MIN_NPMI}
+    QUALIFY row_number() OVER (PARTITION BY word ORDER BY npmi DESC, part) <= ${VOCAB_PER_TERM}`);
+  const vocab: RepoVocabulary = new Map();
+  for (const [word, part, npmi] of r.getRowsJS()) {
+    const list = vocab.get(String(word)) ?? [];
+    list.push([String(part), Number(npmi)]);
+    vocab.set(String(word), list);
+  }
+  return vocab;
 }
 
 async function readVocabulary(conn: DuckDBConnection, table: string): Promise<Map<string, number>> {

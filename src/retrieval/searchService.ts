@@ -8,6 +8,7 @@ import type { ChannelHit, RetrievalChannel, SearchFilters } from '../contracts/s
 import type { RepoReader, RepoReaders } from './repoReaders.js';
 import { reciprocalRankFusion, type FusedHit } from './rrf.js';
 import { channelWeights } from './channelWeights.js';
+import type { TermExpansion } from './synonymExpansion.js';
 import { bestMatchingLine, mergeDefinition, type BestLine } from './definitionHit.js';
 import { searchLive } from '../vector/searchLive.js';
 import { RepoNotIndexedError } from '../errors/repoNotIndexedError.js';
@@ -70,6 +71,10 @@ export interface SearchDeps {
   logger: Logger;
   rrfK: number;
   defaultBudgetMs: number;
+  /** extra weighted BM25 terms for a query (WordNet synonyms); none when absent */
+  termExpansion?: TermExpansion;
+  /** weight of the terms the repo's own vocabulary relates to the query's (0 or absent = off) */
+  repoVocabularyWeight?: number;
   /**
    * Channels served by a production engine instead of the local files
    * (OpenSearch bm25/splade, Neo4j dense). When one fails, that query falls
@@ -162,6 +167,14 @@ export function createSearchService(deps: SearchDeps) {
     }
   }
 
+  /** Extra weighted terms for BM25: the repo's own vocabulary, then synonyms, the stronger weight winning. */
+  function expansion(reader: RepoReader, query: string): ReadonlyMap<string, number> | undefined {
+    const vocabWeight = deps.repoVocabularyWeight ?? 0;
+    const out = new Map(vocabWeight > 0 ? reader.catalog.relatedTerms(query, vocabWeight) : []);
+    for (const [term, w] of deps.termExpansion?.(query) ?? []) out.set(term, Math.max(out.get(term) ?? 0, w));
+    return out.size ? out : undefined;
+  }
+
   return {
     async search(req: SearchRequest): Promise<SearchResponse> {
       const started = performance.now();
@@ -194,7 +207,7 @@ export function createSearchService(deps: SearchDeps) {
             channel === 'dense'
               ? denseChannel(reader, req.query, depth, req.filters, timings)
               : channel === 'bm25'
-                ? reader.catalog.bm25(req.query, depth, req.filters, priors)
+                ? reader.catalog.bm25(req.query, depth, req.filters, priors, expansion(reader, req.query))
                 : spladeChannel(reader, req.query, depth, req.filters, timings);
           // a channel that misses its budget is cancelled (its signal aborts), so its engine stops working on it
           const external = deps.channels?.[channel];
