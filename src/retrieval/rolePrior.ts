@@ -10,10 +10,10 @@ import { stem } from '../text/codeTokenizer.js';
  */
 export const DEFAULT_ROLE_PRIORS: RolePriors = {
   source: 1,
-  test: 0.5,
-  docs: 0.5,
-  example: 0.6,
-  benchmark: 0.5,
+  test: 0.3,
+  docs: 0.3,
+  example: 0.4,
+  benchmark: 0.3,
   generated: 0.7,
   config: 0.4,
 };
