@@ -114,6 +114,8 @@ describe('bad input at the API', () => {
     expectProblem(await post('/v1/search', { repo: 'x', query: '   ' }), 400, /query/);
     expectProblem(await post('/v1/search', { repo: 'x', query: 'q', k: 0 }), 400, /k/);
     expectProblem(await post('/v1/search', { repo: 'x', query: 'q', channels: ['telepathy'] }), 400, /channels/);
+    expectProblem(await post('/v1/search', { repo: 'x', query: 'q', filters: { roles: ['tests'] } }), 400, /roles/);
+    expectProblem(await post('/v1/search', { repo: 'x', query: 'q', filters: { roles: [] } }), 400, /roles/);
     expectProblem(await post('/v1/search', { repo: 'never-indexed', query: 'q' }), 404, /no committed index/);
   });
 

@@ -63,6 +63,17 @@ describe('index flow on embedded defaults (real Redis, BullMQ, DuckDB, FAISS, in
     expect(res.body.timingsMs).toHaveProperty('total');
   });
 
+  it('selects roles with filters.roles, and ranks docs below source without it', async () => {
+    const docsOnly = await postJson(`${stack.url}/v1/search`, { repo: 'sample', query: 'interest', k: 5, filters: { roles: ['docs'] } });
+    expect(docsOnly.status).toBe(200);
+    expect(docsOnly.body.hits.length).toBeGreaterThan(0);
+    expect(docsOnly.body.hits.every((h: { path: string; role: string }) => h.role === 'docs' && h.path === 'README.md')).toBe(true);
+    const all = await postJson(`${stack.url}/v1/search`, { repo: 'sample', query: 'interest', k: 5 });
+    expect(all.body.hits[0]).toMatchObject({ path: 'bank/account.py', role: 'source' });
+    const readme = all.body.hits.find((h: { path: string }) => h.path === 'README.md');
+    expect(readme.scoreParts.rolePrior).toBeLessThan(1);
+  });
+
   it('leaves the lexical hashing embedder out of the default search (its fusion weight is 0)', async () => {
     const res = await postJson(`${stack.url}/v1/search`, { repo: 'sample', query: 'compute interest on a bank account balance', k: 5 });
     expect(res.status).toBe(200);

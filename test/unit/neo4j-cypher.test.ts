@@ -157,6 +157,12 @@ describe('vector query statement', () => {
     expect((s.params.candidates as Integer).toNumber()).toBe(40);
   });
 
+  it('filter by role, reading a chunk written before roles as source', () => {
+    const s = vectorQueryStatement({ repo: 'r', vector: [1], k: 5, filters: { roles: ['source', 'docs'] } });
+    expect(s.text).toContain("WHERE node.repo = $repo AND coalesce(node.role, 'source') IN $roles");
+    expect(s.params.roles).toEqual(['source', 'docs']);
+  });
+
   it('reject a k that is not a positive integer', () => {
     expect(() => vectorQueryStatement({ repo: 'r', vector: [1], k: 0 })).toThrow(/k must be a positive integer/);
   });

@@ -263,6 +263,11 @@ describe('filter clauses', () => {
     expect(buildFilterClauses('r', { languages: ['python', 'go'] })[1]).toEqual({ terms: { language: ['python', 'go'] } });
     expect(buildFilterClauses('r', { paths: [], languages: [] })).toHaveLength(1);
   });
+
+  it('turn roles into a terms clause on the role keyword', () => {
+    expect(buildFilterClauses('r', { roles: ['test', 'docs'] })[1]).toEqual({ terms: { role: ['test', 'docs'] } });
+    expect(buildFilterClauses('r', { roles: [] })).toHaveLength(1);
+  });
 });
 
 describe('query bodies', () => {
