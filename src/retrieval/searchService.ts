@@ -73,6 +73,8 @@ export interface SearchDeps {
   defaultBudgetMs: number;
   /** extra weighted BM25 terms for a query (WordNet synonyms); none when absent */
   termExpansion?: TermExpansion;
+  /** each channel's fusion weight for a repo's embedding contract (default: channelWeights, measured on bench:quality) */
+  channelWeights?: typeof channelWeights;
   /** weight of the terms the repo's own vocabulary relates to the query's (0 or absent = off) */
   repoVocabularyWeight?: number;
   /**
@@ -182,7 +184,7 @@ export function createSearchService(deps: SearchDeps) {
       const reader = await deps.readers.get(req.repo);
       if (!reader) throw new RepoNotIndexedError(req.repo);
       timings.load = round(performance.now() - started);
-      const weights = channelWeights(reader.manifest.embedding);
+      const weights = (deps.channelWeights ?? channelWeights)(reader.manifest.embedding);
       // by default, the channels whose weight can move the fused order; asked for by name, any channel runs
       const wanted = req.channels?.length ? [...new Set(req.channels)] : CHANNELS.filter((c) => weights[c] > 0);
       const dropped: SearchResponse['dropped'] = [];
