@@ -25,6 +25,8 @@ const PATH_RULES: Rule[] = [
   ['test', DIR('tests?|__tests__|spec|specs|testing|testdata|test-data|fixtures?|__mocks__|mocks|e2e|types-tests|test-d')],
   ['test', /(_test\.\w+|\.test\.\w+|\.spec\.\w+|\.test-d\.ts|(^|\/)test_[^/]*\.py|(^|\/)conftest\.py|Tests?\.(java|cs|kt|scala|swift|php))$/],
   ['docs', DIR('docs?|documentation|guides?|man|site|website')],
+  // Go's convention: a package's documentation comment lives alone in doc.go (go.dev/doc/comment)
+  ['docs', /(^|\/)doc\.go$/],
   ['docs', /\.(md|mdx|markdown|rst|adoc|txt|texi|pod)$|(^|\/)(README|CHANGELOG|CHANGES|HISTORY|CONTRIBUTING|AUTHORS|NEWS|LICENSE|COPYING|NOTICE)(\.\w+)?$/i],
   [
     'config',
