@@ -14,6 +14,7 @@ import { createRedis } from '../src/queue/connection.js';
 import { ALL_QUEUES, type QueueName } from '../src/contracts/queues.js';
 import { RunProgress } from '../src/queue/runProgress.js';
 import { RepoReaders } from '../src/retrieval/repoReaders.js';
+import { createSynonymExpansion } from '../src/retrieval/synonymExpansion.js';
 import { createSearchService, type SearchService } from '../src/retrieval/searchService.js';
 import { createSpladeEncoder } from '../src/sparse/splade.js';
 import type { SparseEncoder } from '../src/sparse/port.js';
@@ -112,7 +113,17 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
   const expandQuery = sparse
     ? createQueryExpansionCache({ redis, prefix, ttlS: config.splade.queryCacheTtlS, encoder: sparse.get })
     : null;
-  const readers = lazy(async () => new RepoReaders({ manifests, db: await duckdb.get(), logger, faissParams: { nprobe: config.faiss.nprobe, efSearch: 128 }, maxOpenRepos: config.retrieval.maxOpenRepos }));
+  const readers = lazy(
+    async () =>
+      new RepoReaders({
+        manifests,
+        db: await duckdb.get(),
+        logger,
+        faissParams: { nprobe: config.faiss.nprobe, efSearch: 128 },
+        maxOpenRepos: config.retrieval.maxOpenRepos,
+        learnVocabulary: config.retrieval.repoVocabularyWeight > 0,
+      }),
+  );
   const external = lazy(() => createExternalChannels(config, { embedder: embedder.get, expandQuery, logger }));
   const search = lazy(async () =>
     createSearchService({
@@ -123,6 +134,10 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
       rrfK: config.retrieval.rrfK,
       defaultBudgetMs: config.retrieval.budgetMs,
       hydrateBudgetMs: config.retrieval.hydrateBudgetMs,
+      ...(config.retrieval.synonymWeight > 0
+        ? { termExpansion: createSynonymExpansion({ weight: config.retrieval.synonymWeight, senses: 1 }) }
+        : {}),
+      repoVocabularyWeight: config.retrieval.repoVocabularyWeight,
       channels: (await external.get()).channels,
     }),
   );

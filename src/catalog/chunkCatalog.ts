@@ -10,10 +10,13 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { ChannelHit, SearchFilters } from '../contracts/search.js';
+import { FILE_ROLES, fileRoleSchema, type FileRole } from '../contracts/chunk.js';
 import { tokenize } from '../text/codeTokenizer.js';
 import type { SparseVector } from '../contracts/sparse.js';
 import { parsePathGlob, re2PathRegex } from '../pathFilter/index.js';
 import { sqlIdent, type DuckDb } from './duckdb.js';
+import { BM25F_FIELDS, BM25_K1 } from './bm25fFields.js';
+import { definitionGroups, type DefinitionGroups } from './definitionGroups.js';
 
 /**
  * The search read model of one repo version: its Parquet parts loaded into
@@ -41,12 +44,17 @@ export interface ChunkRow {
   symbols: string[];
   /** doc comments of the chunk's definitions ('' when none or written before the column existed) */
   doc: string;
+  /** the file's role ('source' for parts written before roles existed) */
+  role: FileRole;
   content: string;
 }
 
+/** A multiplier per file role, applied to each chunk's BM25F score (1 = unchanged). */
+export type RolePriors = Readonly<Record<FileRole, number>>;
+
 export interface ChunkCatalog {
-  /** Okapi BM25 over code-aware tokens (k1 = 1.2, b = 0.75); best first. */
-  bm25(queryText: string, k: number, filters?: SearchFilters, signal?: AbortSignal): Promise<ChannelHit[]>;
+  /** BM25F over code-aware tokens in the fields of `BM25F_FIELDS`; best first. */
+  bm25(queryText: string, k: number, filters?: SearchFilters, priors?: RolePriors, extraTerms?: ReadonlyMap<string, number>, signal?: AbortSignal): Promise<ChannelHit[]>;
   /** Dot product of the query's SPLADE weights with each chunk's; best first. */
   splade(queryWeights: SparseVector, k: number, filters?: SearchFilters, signal?: AbortSignal): Promise<ChannelHit[]>;
   /** Rows for the ids, in the ids' order; ids that are unknown, deleted or filtered out are dropped. */
@@ -60,6 +68,17 @@ export interface ChunkCatalog {
   symbolChunks(name: string, limit: number): Promise<ChunkRow[]>;
   /** The ids that are live in this version and pass the filters, in input order (for dense hits). */
   filterIds(chunkIds: string[], filters?: SearchFilters, signal?: AbortSignal): Promise<string[]>;
+  /** The definition each id belongs to (from memory): a group id and its line span; null for an unknown id. */
+  definitions(chunkIds: string[]): ({ group: number; startLine: number; endLine: number } | null)[];
+  /**
+   * Identifier parts this repo's doc comments associate with the query's
+   * words (see learnVocabulary), as extra BM25 terms of weight `weight` × strength.
+   */
+  relatedTerms(queryText: string, weight: number): Map<string, number>;
+  /** The chunk ids of one definition group, in line order. */
+  definitionChunkIds(group: number): string[];
+  /** The role of each id's file (from memory, no query); 'source' for an unknown id. */
+  roles(chunkIds: string[]): FileRole[];
   /** Live chunks. */
   count(): number;
   /** avgdl and N as used for BM25. */
@@ -73,11 +92,13 @@ export interface LoadCatalogOptions {
   parts: string[];
   /** Chunk ids the manifest records as deleted: never returned. */
   deletedChunkIds?: string[];
+  /** learn the repo's doc-comment vocabulary for `relatedTerms` (a join over every definition's terms; off = relatedTerms is empty) */
+  learnVocabulary?: boolean;
 }
 
-const ROW_COLUMNS = 'c.chunk_id, c.path, c.start_line, c.end_line, c.language, c.symbols, c.content, c.doc_comment';
+const ROW_COLUMNS = 'c.chunk_id, c.path, c.start_line, c.end_line, c.language, c.symbols, c.content, c.doc_comment, c.role_id';
 
-function toChunkRow([chunkId, path, startLine, endLine, language, symbols, content, doc]: unknown[]): ChunkRow {
+function toChunkRow([chunkId, path, startLine, endLine, language, symbols, content, doc, roleId]: unknown[]): ChunkRow {
   return {
     chunkId: String(chunkId),
     path: String(path),
@@ -86,12 +107,10 @@ function toChunkRow([chunkId, path, startLine, endLine, language, symbols, conte
     language: String(language),
     symbols: (symbols as string[] | null) ?? [],
     doc: doc == null ? '' : String(doc),
+    role: FILE_ROLES[Number(roleId)],
     content: String(content),
   };
 }
-
-const K1 = 1.2;
-const B = 0.75;
 
 /** perfect_ht_threshold already raised on a pooled connection (a session setting), by value */
 const perfectHashSet = new WeakMap<DuckDBConnection, number>();
@@ -107,6 +126,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
     spladeVocab: sqlIdent(`${prefix}_splade_vocab`),
     splade: sqlIdent(`${prefix}_splade`),
     bm25Raw: sqlIdent(`${prefix}_bm25_raw`),
+    fieldLen: sqlIdent(`${prefix}_field_len`),
     idHashIndex: sqlIdent(`${prefix}_chunks_id_hash`),
     spladeRaw: sqlIdent(`${prefix}_splade_raw`),
   };
@@ -118,9 +138,13 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   let bm25Vocab = new Map<string, number>();
   let spladeVocab = new Map<string, number>();
   let docIds: string[] = [];
+  let docRoles = new Uint8Array(0);
+  const docOf = new Map<string, number>();
+  let groups: DefinitionGroups = definitionGroups([]);
+  let vocabulary: RepoVocabulary = new Map();
   const stats = await db.withConnection(async (conn) => {
     try {
-      await createTables(conn, t, opts);
+      vocabulary = await createTables(conn, t, opts);
       const r = await conn.runAndReadAll(
         `SELECT (SELECT count(*) FROM ${t.chunks})::INTEGER AS n,
                 COALESCE((SELECT avg(doc_len) FROM ${t.chunks}), 0)::DOUBLE AS avgdl,
@@ -129,8 +153,20 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       const row = r.getRowObjectsJS()[0] as { n: number; avgdl: number; terms: number };
       bm25Vocab = await readVocabulary(conn, t.df);
       spladeVocab = await readVocabulary(conn, t.spladeVocab);
-      const rows = (await conn.runAndReadAll(`SELECT doc, chunk_id FROM ${t.chunks} ORDER BY doc`)).getRowsJS();
+      const rows = (
+        await conn.runAndReadAll(`SELECT doc, chunk_id, role_id, path, start_line, end_line, symbols FROM ${t.chunks} ORDER BY doc`)
+      ).getRowsJS();
       docIds = rows.map(([, id]) => String(id));
+      docRoles = Uint8Array.from(rows, ([, , role]) => Number(role));
+      docIds.forEach((id, doc) => docOf.set(id, doc));
+      groups = definitionGroups(
+        rows.map(([, , , path, start, end, symbols]) => ({
+          path: String(path),
+          startLine: Number(start),
+          endLine: Number(end),
+          symbols: ((symbols as string[] | null) ?? []).map(String),
+        })),
+      );
       if (rows.some(([doc], i) => Number(doc) !== i)) throw new Error('chunk catalog: doc numbers are not 0..N-1');
       return { chunks: row.n, avgDocLen: row.avgdl, terms: row.terms };
     } catch (err) {
@@ -215,13 +251,61 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   }
 
   return {
-    async bm25(queryText, k, filters, signal) {
+    async bm25(queryText, k, filters, priors, extraTerms, signal) {
       const terms = [...new Set(tokenize(queryText))];
-      if (terms.length === 0 || k <= 0) return [];
-      const ids = [...termIds(bm25Vocab, terms).values()];
-      if (ids.length === 0) return [];
-      return read((conn) => topDocs(conn, t.postings, 'p.impact', ids, k, filters, newQuery()), signal);
+      if (k <= 0) return [];
+      // the query's own terms count 1; expansion terms (already tokens) count their weight
+      const weighted = new Map<number, number>();
+      for (const id of termIds(bm25Vocab, terms).values()) weighted.set(id, 1);
+      for (const [term, w] of extraTerms ?? []) {
+        const id = bm25Vocab.get(term);
+        if (id !== undefined && !weighted.has(id) && Number.isFinite(w) && w > 0) weighted.set(id, w);
+      }
+      if (weighted.size === 0) return [];
+      const ids = [...weighted.keys()];
+      // the prior is a constant per role, so it scales the sum inside the same scan
+      const prior = priors ? ` * [${FILE_ROLES.map((r) => finite(priors[r])).join(', ')}][p.role_id + 1]` : '';
+      const expanded = [...weighted.values()].some((w) => w !== 1);
+      return read(async (conn) => {
+        if (!expanded) return topDocs(conn, t.postings, `p.impact${prior}`, ids, k, filters, newQuery());
+        const q = newQuery();
+        const qIds = q.bind(listValue(ids), LIST(INTEGER));
+        const qWeights = q.bind(listValue([...weighted.values()]), LIST(DOUBLE));
+        const join = ` JOIN (SELECT unnest(${qIds}) AS term_id, unnest(${qWeights}) AS w) qw ON qw.term_id = p.term_id`;
+        return topDocs(conn, t.postings, `p.impact * qw.w${prior}`, ids, k, filters, q, join);
+      }, signal);
     },
+
+    definitions: (chunkIds) =>
+      chunkIds.map((id) => {
+        const doc = docOf.get(id);
+        if (doc === undefined) return null;
+        const g = groups.groupOf[doc];
+        return { group: g, startLine: groups.startLine[g], endLine: groups.endLine[g] };
+      }),
+
+    definitionChunkIds(group) {
+      const out: string[] = [];
+      for (let doc = group; doc < docIds.length && groups.groupOf[doc] === group; doc++) out.push(docIds[doc]);
+      return out;
+    },
+
+    relatedTerms(queryText, weight) {
+      const own = new Set(tokenize(queryText));
+      const out = new Map<string, number>();
+      for (const term of own) {
+        for (const [part, npmi] of vocabulary.get(term) ?? []) {
+          if (!own.has(part)) out.set(part, Math.max(out.get(part) ?? 0, weight * npmi));
+        }
+      }
+      return out;
+    },
+
+    roles: (chunkIds) =>
+      chunkIds.map((id) => {
+        const doc = docOf.get(id);
+        return doc === undefined ? 'source' : FILE_ROLES[docRoles[doc]];
+      }),
 
     async splade(queryWeights, k, filters, signal) {
       const entries = Object.entries(queryWeights).filter(([, w]) => Number.isFinite(w) && w !== 0);
@@ -296,7 +380,10 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   };
 }
 
-type Tables = Record<'keys' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'spladeRaw' | 'idHashIndex', string>;
+type Tables = Record<
+  'keys' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'fieldLen' | 'spladeRaw' | 'idHashIndex',
+  string
+>;
 
 /**
  * Build the tables from the parts. Dedup and doc numbering run on a narrow
@@ -304,28 +391,35 @@ type Tables = Record<'keys' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVo
  * (content, term maps) cost seconds at 100k chunks; the wide columns are then
  * read once per table, joined to the surviving (file, row) keys.
  */
-async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalogOptions): Promise<void> {
-  await conn.run(`CREATE TABLE ${t.keys} (filename VARCHAR, file_row_number BIGINT, doc INTEGER, path VARCHAR, language VARCHAR)`);
-  await conn.run(`CREATE TABLE ${t.files} (file_id INTEGER, path VARCHAR, language VARCHAR)`);
+async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalogOptions): Promise<RepoVocabulary> {
+  await conn.run(`CREATE TABLE ${t.keys} (filename VARCHAR, file_row_number BIGINT, doc INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
+  await conn.run(`CREATE TABLE ${t.files} (file_id INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.chunks} (
     doc INTEGER, chunk_id VARCHAR, id_hash UBIGINT, file_id INTEGER, path VARCHAR, start_line INTEGER, end_line INTEGER,
-    language VARCHAR, symbols VARCHAR[], content VARCHAR, doc_len INTEGER, doc_comment VARCHAR)`);
+    language VARCHAR, symbols VARCHAR[], content VARCHAR, doc_len INTEGER, doc_comment VARCHAR, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.df} (term_id INTEGER, term VARCHAR, df INTEGER, idf DOUBLE)`);
-  await conn.run(`CREATE TABLE ${t.postings} (term_id INTEGER, doc INTEGER, tf INTEGER, impact DOUBLE)`);
+  await conn.run(`CREATE TABLE ${t.postings} (term_id INTEGER, doc INTEGER, tf INTEGER, impact DOUBLE, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.spladeVocab} (term_id INTEGER, term VARCHAR)`);
   await conn.run(`CREATE TABLE ${t.splade} (term_id INTEGER, doc INTEGER, weight FLOAT)`);
-  if (opts.parts.length === 0) return;
+  if (opts.parts.length === 0) return new Map();
 
   const partsParam = { parts: listValue(opts.parts) };
   const partsType = { parts: LIST(VARCHAR) };
+  const columns = new Set(
+    (await conn.runAndReadAll(`SELECT DISTINCT name FROM parquet_schema($parts)`, partsParam, partsType)).getRowsJS().map(([n]) => String(n)),
+  );
+  // parts written before the role column existed: every chunk is source
+  const roleColumn = columns.has('role') ? 'role' : 'NULL::VARCHAR AS role';
+  const sqlRoleList = `[${FILE_ROLES.map((r) => `'${r}'`).join(', ')}]`;
   // One row per chunk id: a chunk can sit in several parts (an unchanged file
   // re-indexed, a retried run); the part listed last wins, its line numbers are newest.
   await conn.run(
     `INSERT INTO ${t.keys}
-     SELECT filename, file_row_number, (row_number() OVER (ORDER BY path, start_line, chunk_id) - 1)::INTEGER, path, language
+     SELECT filename, file_row_number, (row_number() OVER (ORDER BY path, start_line, chunk_id) - 1)::INTEGER, path, language,
+            COALESCE(list_position(${sqlRoleList}, role) - 1, 0)::UTINYINT
      FROM (
-       SELECT chunk_id, path, start_line, language, filename, file_row_number
-       FROM read_parquet($parts, filename = true, file_row_number = true)
+       SELECT chunk_id, path, start_line, language, ${roleColumn}, filename, file_row_number
+       FROM read_parquet($parts, filename = true, file_row_number = true, union_by_name = true)
        WHERE chunk_id NOT IN (SELECT unnest($deleted))
        QUALIFY row_number() OVER (PARTITION BY chunk_id ORDER BY list_position($parts, filename) DESC) = 1
      )`,
@@ -341,12 +435,12 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
   const readParts = (sql: string) => conn.run(sql, partsParam, partsType);
 
   await conn.run(`INSERT INTO ${t.files}
-    SELECT (row_number() OVER (ORDER BY path, language) - 1)::INTEGER, path, language
-    FROM (SELECT DISTINCT path, language FROM ${t.keys})`);
+    SELECT (row_number() OVER (ORDER BY path, language) - 1)::INTEGER, path, language, max(role_id)
+    FROM ${t.keys} GROUP BY path, language`);
 
   await readParts(`INSERT INTO ${t.chunks}
     SELECT r.doc, r.chunk_id, hash(r.chunk_id), f.file_id, r.path, r.start_line, r.end_line,
-           r.language, r.symbols, r.content, r.doc_len, r.doc_comment
+           r.language, r.symbols, r.content, r.doc_len, r.doc_comment, f.role_id
     FROM ${live(['chunk_id', 'path', 'start_line', 'end_line', 'language', 'symbols', 'content', 'doc_len', 'doc_comment'], true)}
     JOIN ${t.files} f ON f.path = r.path AND f.language = r.language`);
   // Hydration looks up a handful of ids: an ART index turns that into an index
@@ -354,21 +448,43 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
   // content of every vector holding a match (4-5x faster at 100k chunks).
   await conn.run(`CREATE INDEX ${t.idHashIndex} ON ${t.chunks} (id_hash)`);
 
-  // unnest(map_entries(...), recursive) is cheaper than zipping map_keys/map_values unnests.
+  // BM25F: one row per (doc, field, term); a field's tf is normalised by its
+  // own length against its own average, weighted, and summed over fields
+  // before the one saturation. unnest(map_entries(...), recursive) is cheaper
+  // than zipping map_keys/map_values unnests. Parts written before a field
+  // column existed read it as NULL (union_by_name) and add nothing.
+  const fields = BM25F_FIELDS.map((f, i) => ({ ...f, i })).filter((f) => columns.has(f.column));
   await readParts(`CREATE TABLE ${t.bm25Raw} AS
-    SELECT doc, doc_len, key AS term, value AS tf
-    FROM (SELECT r.doc, r.doc_len, unnest(map_entries(r.terms), recursive := true) FROM ${live(['doc_len', 'terms'])})`);
+    ${fields.map(
+      (f) => `SELECT doc, ${f.i}::UTINYINT AS field, key AS term, value AS tf
+      FROM (SELECT r.doc, unnest(map_entries(r.${f.column}), recursive := true) FROM ${live([f.column], true)} WHERE r.${f.column} IS NOT NULL)`,
+    ).join('\n    UNION ALL\n    ')}`);
+  const fieldParams = `(SELECT unnest([${BM25F_FIELDS.map((_, i) => i).join(', ')}])::UTINYINT AS field,
+      unnest([${BM25F_FIELDS.map((f) => f.weight).join(', ')}])::DOUBLE AS weight,
+      unnest([${BM25F_FIELDS.map((f) => f.b).join(', ')}])::DOUBLE AS b)`;
+  await conn.run(`CREATE TABLE ${t.fieldLen} AS
+    SELECT doc, field, sum(tf)::INTEGER AS len FROM ${t.bm25Raw} GROUP BY doc, field`);
   await conn.run(`INSERT INTO ${t.df}
     SELECT (row_number() OVER (ORDER BY term) - 1)::INTEGER, term, df,
            ln(1 + ((SELECT count(*) FROM ${t.chunks}) - df + 0.5) / (df + 0.5))
-    FROM (SELECT term, count(*)::INTEGER AS df FROM ${t.bm25Raw} GROUP BY term)`);
+    FROM (SELECT term, count(DISTINCT doc)::INTEGER AS df FROM ${t.bm25Raw} GROUP BY term)`);
   // Clustered by term_id only: the order of docs within a term does not matter to a sum.
   await conn.run(`INSERT INTO ${t.postings}
-    SELECT d.term_id, r.doc, r.tf,
-           d.idf * r.tf * ${K1 + 1} / (r.tf + ${K1} * (${1 - B} + ${B} * r.doc_len / (SELECT avg(doc_len) FROM ${t.chunks})))
-    FROM ${t.bm25Raw} r JOIN ${t.df} d ON d.term = r.term
+    WITH avg_len AS (SELECT field, sum(len)::DOUBLE / (SELECT count(*) FROM ${t.chunks}) AS avg FROM ${t.fieldLen} GROUP BY field),
+    weighted AS (
+      SELECT r.doc, r.term, sum(r.tf)::INTEGER AS tf,
+             sum(fp.weight * r.tf / ((1 - fp.b) + fp.b * l.len / a.avg)) AS wtf
+      FROM ${t.bm25Raw} r
+      JOIN ${t.fieldLen} l ON l.doc = r.doc AND l.field = r.field
+      JOIN avg_len a ON a.field = r.field
+      JOIN ${fieldParams} fp ON fp.field = r.field
+      GROUP BY r.doc, r.term)
+    SELECT d.term_id, w.doc, w.tf, d.idf * w.wtf * ${BM25_K1 + 1} / (w.wtf + ${BM25_K1}), c.role_id
+    FROM weighted w JOIN ${t.df} d ON d.term = w.term JOIN ${t.chunks} c ON c.doc = w.doc
     ORDER BY d.term_id`);
+  const vocabulary = opts.learnVocabulary ? await learnVocabulary(conn, t.bm25Raw, fields) : new Map();
   await conn.run(`DROP TABLE ${t.bm25Raw}`);
+  await conn.run(`DROP TABLE ${t.fieldLen}`);
 
   await readParts(`CREATE TABLE ${t.spladeRaw} AS
     SELECT doc, key AS term, value AS weight
@@ -380,6 +496,50 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
     ORDER BY v.term_id`);
   await conn.run(`DROP TABLE ${t.spladeRaw}`);
   await conn.run(`DROP TABLE ${t.keys}`);
+  return vocabulary;
+}
+
+/** doc-comment term -> identifier-part terms it goes with in this repo, each with its strength (NPMI, 0..1). */
+export type RepoVocabulary = Map<string, [string, number][]>;
+
+const VOCAB_MIN_PAIRS = 2;
+const VOCAB_MIN_NPMI = 0.3;
+const VOCAB_PER_TERM = 3;
+
+/**
+ * What a repo teaches about its own words: how the words of its doc comments
+ * co-occur with the parts of the names they document, inside the same
+ * definitions ("Pauses the worker: stops processing jobs" above `pause`
+ * teaches stop -> paus). Strength is normalised PMI over the definitions that
+ * have a doc comment; pairs seen once, weak ones and a word with itself are
+ * left out.
+ */
+async function learnVocabulary(conn: DuckDBConnection, raw: string, fields: { column: string; i: number }[]): Promise<RepoVocabulary> {
+  const docField = fields.find((f) => f.column === 'doc_terms');
+  const symbolField = fields.find((f) => f.column === 'symbol_terms');
+  if (!docField || !symbolField) return new Map();
+  const r = await conn.runAndReadAll(`
+    WITH d AS (SELECT DISTINCT doc, term FROM ${raw} WHERE field = ${docField.i}),
+    s AS (SELECT DISTINCT doc, term FROM ${raw} WHERE field = ${symbolField.i} AND doc IN (SELECT doc FROM d)),
+    n AS (SELECT count(DISTINCT doc)::DOUBLE AS n FROM s),
+    pd AS (SELECT term, count(*) AS n FROM d WHERE doc IN (SELECT doc FROM s) GROUP BY term),
+    ps AS (SELECT term, count(*) AS n FROM s GROUP BY term),
+    pairs AS (
+      SELECT d.term AS word, s.term AS part, count(*) AS n FROM d JOIN s ON s.doc = d.doc
+      WHERE d.term <> s.term GROUP BY d.term, s.term HAVING count(*) >= ${VOCAB_MIN_PAIRS}),
+    scored AS (
+      SELECT p.word, p.part, ln(p.n * n.n / (pd.n * ps.n)) / -ln(p.n / n.n) AS npmi
+      FROM pairs p, n JOIN pd ON pd.term = p.word JOIN ps ON ps.term = p.part
+      WHERE p.n < n.n)
+    SELECT word, part, npmi FROM scored WHERE npmi >= ${VOCAB_MIN_NPMI}
+    QUALIFY row_number() OVER (PARTITION BY word ORDER BY npmi DESC, part) <= ${VOCAB_PER_TERM}`);
+  const vocab: RepoVocabulary = new Map();
+  for (const [word, part, npmi] of r.getRowsJS()) {
+    const list = vocab.get(String(word)) ?? [];
+    list.push([String(part), Number(npmi)]);
+    vocab.set(String(word), list);
+  }
+  return vocab;
 }
 
 async function readVocabulary(conn: DuckDBConnection, table: string): Promise<Map<string, number>> {
@@ -426,7 +586,17 @@ function fileWhere(filters: SearchFilters | undefined, q: Query): string {
   if (filters?.languages && filters.languages.length > 0) {
     conds.push(`list_contains(${q.bind(listValue(filters.languages), LIST(VARCHAR))}, f.language)`);
   }
+  if (filters?.roles && filters.roles.length > 0) {
+    const roleIds = filters.roles.map((r) => FILE_ROLES.indexOf(fileRoleSchema.parse(r)));
+    conds.push(`list_contains(${q.bind(listValue(roleIds), LIST(INTEGER))}, f.role_id::INTEGER)`);
+  }
   return conds.join(' AND ');
+}
+
+/** A prior as a SQL literal: a number, never NaN or Infinity. */
+function finite(n: number): string {
+  if (!Number.isFinite(n) || n < 0) throw new Error(`role prior must be a finite number >= 0, got ${n}`);
+  return String(n);
 }
 
 function inInputOrder<T>(ids: string[], byId: Map<string, T>): T[] {

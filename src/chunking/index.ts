@@ -5,6 +5,7 @@ import { hasGrammar } from './grammars.js';
 import { lineWindows } from './lineWindows.js';
 import { markdownSpans } from './markdownChunker.js';
 import { sourceLines } from './sourceLines.js';
+import { classifyFile } from '../repo/fileRole.js';
 
 export type { Chunk } from '../contracts/chunk.js';
 export { chunkId } from './chunk.js';
@@ -55,6 +56,7 @@ export function createChunker(opts: ChunkerOptions): Chunker {
       spans = lineWindows(src, opts).map((w) => ({ start: w.startLine, end: w.endLine, symbols: [], docs: [] }));
     }
 
+    const role = classifyFile(path, text);
     const seen = new Map<string, Chunk>();
     const chunks: Chunk[] = [];
     for (const s of spans) {
@@ -66,7 +68,7 @@ export function createChunker(opts: ChunkerOptions): Chunker {
         first.symbols = [...new Set([...first.symbols, ...s.symbols])];
         continue;
       }
-      chunks.push({ id, path, startLine: s.start, endLine: s.end, language, symbols: s.symbols, doc: s.docs.join('\n\n'), text: chunkText });
+      chunks.push({ id, path, startLine: s.start, endLine: s.end, language, symbols: s.symbols, doc: s.docs.join('\n\n'), role, text: chunkText });
       seen.set(id, chunks.at(-1)!);
     }
     return { chunks, strategy };

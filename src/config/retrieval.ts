@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrl, int, oneOf, optionalText } from './parsers.js';
+import { httpUrl, int, num, oneOf, optionalText } from './parsers.js';
 import { optionalWhenUnset } from './shape.js';
 
 /** Hybrid retrieval (seed 001): fusion, time budgets, the optional reranker, and which engine serves the dense channel. */
@@ -16,6 +16,10 @@ export const retrievalSection = z
     SEARCH_MAX_OPEN_REPOS: int(32, 1),
     /** the local FAISS files, or Neo4j's chunk_qwen_idx (needs NEO4J_URI, rules.ts) */
     DENSE_CHANNEL: oneOf(['faiss', 'neo4j'] as const, 'faiss'),
+    /** BM25 query expansion with WordNet synonyms, at this weight (0 = off: bench:quality measured no gain, docs/retrieval.md) */
+    QUERY_SYNONYM_WEIGHT: num(0, 0, 1),
+    /** BM25 query expansion from the repo's own doc-comment/name co-occurrences, at this weight (0 = off, as above) */
+    QUERY_REPO_VOCABULARY_WEIGHT: num(0, 0, 1),
   })
   .transform((e) => ({
     retrieval: optionalWhenUnset({
@@ -28,5 +32,7 @@ export const retrievalSection = z
       maxOpenRepos: e.SEARCH_MAX_OPEN_REPOS,
       /** 'faiss' (local files) or 'neo4j' (vector index); bm25/splade use OpenSearch whenever it is configured */
       denseChannel: e.DENSE_CHANNEL,
+      synonymWeight: e.QUERY_SYNONYM_WEIGHT,
+      repoVocabularyWeight: e.QUERY_REPO_VOCABULARY_WEIGHT,
     }),
   }));

@@ -1,5 +1,14 @@
 import { z } from 'zod';
 
+/**
+ * What a file is for, so ranking can put the definitions a user asks about
+ * before the tests that call them and the guides that mention them.
+ * Classified by src/repo/fileRole.ts.
+ */
+export const FILE_ROLES = ['source', 'test', 'docs', 'example', 'benchmark', 'generated', 'config'] as const;
+export const fileRoleSchema = z.enum(FILE_ROLES);
+export type FileRole = z.infer<typeof fileRoleSchema>;
+
 /** A piece of a source file: the unit that is embedded, expanded and searched. */
 export const chunkSchema = z.object({
   /** Content-derived id: sha256(path + NUL + text), hex, first 32 chars. Stable across runs. */
@@ -15,6 +24,8 @@ export const chunkSchema = z.object({
   symbols: z.array(z.string()),
   /** Doc comments (and docstrings) of those definitions, without comment markers; '' when none. Also inside `text`. */
   doc: z.string().optional(),
+  /** The file's role (absent in artifacts written before roles existed: read as 'source'). */
+  role: fileRoleSchema.optional(),
   text: z.string(),
 });
 export type Chunk = z.infer<typeof chunkSchema>;

@@ -1,3 +1,5 @@
+import type { FileRole } from './chunk.js';
+
 /** A ranked list from one retrieval channel (dense, bm25, splade, ...). */
 export interface ChannelHit {
   chunkId: string;
@@ -8,6 +10,8 @@ export interface SearchFilters {
   /** globs over repo-relative paths, e.g. "src/**" or "*.py" */
   paths?: string[];
   languages?: string[];
+  /** file roles to keep (source, test, docs, ...); see FILE_ROLES */
+  roles?: FileRole[];
 }
 
 export interface ChannelQuery {

@@ -41,6 +41,8 @@ export class RepoReaders {
       db: DuckDb;
       logger: Logger;
       faissParams?: Record<string, number>;
+      /** learn each repo's doc-comment vocabulary at load (for QUERY_REPO_VOCABULARY_WEIGHT) */
+      learnVocabulary?: boolean;
       releaseAfterMs?: number;
       /** after a version failed to load, how long the previous one serves before it is tried again */
       retryFailedAfterMs?: number;
@@ -119,7 +121,7 @@ export class RepoReaders {
     const manifest = await this.deps.manifests.read(repo, version);
     const repoDir = this.deps.manifests.repoDir(repo);
     const [catalog, primary, secondary] = await Promise.all([
-      loadCatalog(this.deps.db, { parts: manifest.parts.map((p) => path.join(repoDir, p)), deletedChunkIds: manifest.deletedChunkIds }),
+      loadCatalog(this.deps.db, { parts: manifest.parts.map((p) => path.join(repoDir, p)), deletedChunkIds: manifest.deletedChunkIds, learnVocabulary: this.deps.learnVocabulary }),
       manifest.vectors.primary ? LoadedVectorIndex.load(repoDir, manifest.vectors.primary, this.deps.faissParams) : null,
       manifest.vectors.secondary ? LoadedVectorIndex.load(repoDir, manifest.vectors.secondary, this.deps.faissParams) : null,
     ]);

@@ -1,13 +1,16 @@
 import { TimeoutError, withTimeout } from '../resilience/index.js';
 import { OverloadedError } from '../errors/overloadedError.js';
-import type { ChunkRow } from '../catalog/chunkCatalog.js';
+import type { ChunkRow, RolePriors } from '../catalog/chunkCatalog.js';
+import { rolePriorsFor } from './rolePrior.js';
 import type { Embedder } from '../embedding/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { SparseVector } from '../contracts/sparse.js';
 import type { ChannelHit, RetrievalChannel, SearchFilters } from '../contracts/search.js';
 import type { RepoReader, RepoReaders } from './repoReaders.js';
-import { bestLines } from './bestLines.js';
 import { reciprocalRankFusion, type FusedHit } from './rrf.js';
+import { channelWeights } from './channelWeights.js';
+import type { TermExpansion } from './synonymExpansion.js';
+import { bestMatchingLine, mergeDefinition, type BestLine } from './definitionHit.js';
 import { searchLive } from '../vector/searchLive.js';
 import { RepoNotIndexedError } from '../errors/repoNotIndexedError.js';
 
@@ -25,11 +28,26 @@ export interface SearchRequest {
   signal?: AbortSignal;
 }
 
-/** A hydrated chunk row with its fused score and its rank in each channel. */
+/**
+ * One definition: the hydrated chunk that ranked, merged with the other
+ * chunks of its definition (its lines, symbols and content span them all),
+ * with its fused score, its rank in each channel and why it scored so.
+ */
 export interface SearchHit extends ChunkRow {
+  /** the definition this hit is: the one holding its best-matching line; null for a chunk without symbols */
+  symbol: string | null;
   score: number;
   channels: Record<string, number>;
-  /** the lines of the chunk that best match the query (bestLines.ts) */
+  scoreParts: {
+    /** per channel: rank, fusion weight, and what it added to `score` (weight / (rrfK + rank)) */
+    channels: Record<string, { rank: number; weight: number; contribution: number }>;
+    /** the multiplier the file's role applied to each channel's score before fusion */
+    rolePrior: number;
+    /** how many chunks of this definition were merged into the hit, when more than one */
+    collapsedChunks?: number;
+  };
+  bestLine: BestLine;
+  /** PREVIEW_LINES lines from the best-matching line */
   preview: string;
   /** the file line the preview starts at */
   previewStartLine: number;
@@ -58,6 +76,12 @@ export interface SearchDeps {
   defaultBudgetMs: number;
   /** time for fetching the winners' rows; past it the search fails with OverloadedError (503, Retry-After) */
   hydrateBudgetMs?: number;
+  /** extra weighted BM25 terms for a query (WordNet synonyms); none when absent */
+  termExpansion?: TermExpansion;
+  /** each channel's fusion weight for a repo's embedding contract (default: channelWeights, measured on bench:quality) */
+  channelWeights?: typeof channelWeights;
+  /** weight of the terms the repo's own vocabulary relates to the query's (0 or absent = off) */
+  repoVocabularyWeight?: number;
   /**
    * Channels served by a production engine instead of the local files
    * (OpenSearch bm25/splade, Neo4j dense). When one fails, that query falls
@@ -86,7 +110,7 @@ export function createSearchService(deps: SearchDeps) {
         `the query embedder gives ${vector.length}-d vectors but the index of ${reader.manifest.repo} holds ${reader.manifest.embedding.dim}-d ones`,
       );
     }
-    const filtered = !!(filters?.paths?.length || filters?.languages?.length);
+    const filtered = !!(filters?.paths?.length || filters?.languages?.length || filters?.roles?.length);
     const want = filtered ? k * 10 : k * 2;
     const t1 = performance.now();
     // each index asked until it yields `want` live chunks: deleted ones stay in FAISS until compaction
@@ -135,7 +159,7 @@ export function createSearchService(deps: SearchDeps) {
     req: SearchRequest,
     depth: number,
     signal: AbortSignal,
-    local: () => Promise<ChannelHit[]>,
+    local: (signal: AbortSignal) => Promise<ChannelHit[]>,
     fallbacks: NonNullable<SearchResponse['fallbacks']>,
   ): Promise<ChannelHit[]> {
     const extra = Math.min(reader.deleted.size, 1000);
@@ -148,8 +172,16 @@ export function createSearchService(deps: SearchDeps) {
       const reason = (err as Error)?.message ?? String(err);
       fallbacks.push({ channel, engine, reason });
       deps.logger.warn({ repo: req.repo, channel, engine, reason }, 'production retrieval engine failed; the local index answers instead');
-      return local();
+      return local(signal);
     }
+  }
+
+  /** Extra weighted terms for BM25: the repo's own vocabulary, then synonyms, the stronger weight winning. */
+  function expansion(reader: RepoReader, query: string): ReadonlyMap<string, number> | undefined {
+    const vocabWeight = deps.repoVocabularyWeight ?? 0;
+    const out = new Map(vocabWeight > 0 ? reader.catalog.relatedTerms(query, vocabWeight) : []);
+    for (const [term, w] of deps.termExpansion?.(query) ?? []) out.set(term, Math.max(out.get(term) ?? 0, w));
+    return out.size ? out : undefined;
   }
 
   return {
@@ -159,7 +191,9 @@ export function createSearchService(deps: SearchDeps) {
       const reader = await deps.readers.get(req.repo);
       if (!reader) throw new RepoNotIndexedError(req.repo);
       timings.load = round(performance.now() - started);
-      const wanted = req.channels?.length ? [...new Set(req.channels)] : (['dense', 'bm25', 'splade'] as ChannelName[]);
+      const weights = (deps.channelWeights ?? channelWeights)(reader.manifest.embedding);
+      // by default, the channels whose weight can move the fused order; asked for by name, any channel runs
+      const wanted = req.channels?.length ? [...new Set(req.channels)] : CHANNELS.filter((c) => weights[c] > 0);
       const dropped: SearchResponse['dropped'] = [];
       const channels = wanted.filter((c) => {
         if (c === 'splade' && (!deps.expandQuery || !reader.manifest.sparse)) {
@@ -171,6 +205,7 @@ export function createSearchService(deps: SearchDeps) {
         return true;
       });
       const depth = Math.max(req.k * 3, 30);
+      const priors = rolePriorsFor(req.query);
       const budget = req.budgetMs ?? deps.defaultBudgetMs;
       const lists: Record<string, ChannelHit[]> = {};
       const fallbacks: NonNullable<SearchResponse['fallbacks']> = [];
@@ -183,13 +218,15 @@ export function createSearchService(deps: SearchDeps) {
             channel === 'dense'
               ? denseChannel(reader, req.query, depth, req.filters, timings, signal)
               : channel === 'bm25'
-                ? reader.catalog.bm25(req.query, depth, req.filters, signal)
+                ? reader.catalog.bm25(req.query, depth, req.filters, priors, expansion(reader, req.query), signal)
                 : spladeChannel(reader, req.query, depth, req.filters, timings, signal);
           const external = deps.channels?.[channel];
           const work = (signal: AbortSignal) =>
-            external ? externalChannel(channel, external, reader, req, depth, signal, () => local(signal), fallbacks) : local(signal);
+            external ? externalChannel(channel, external, reader, req, depth, signal, local, fallbacks) : local(signal);
+          // the local BM25 applies the role prior inside its scan; the other channels' scores are scaled here
+          const ranked = channel === 'bm25' && !external ? work : async (signal: AbortSignal) => withRolePrior(reader, await work(signal), priors);
           try {
-            lists[channel] = await withTimeout(work, budget, { message: `missed its ${budget} ms budget`, signal: req.signal });
+            lists[channel] = await withTimeout(ranked, budget, { message: `missed its ${budget} ms budget`, signal: req.signal });
           } catch (err) {
             const reason = (err as Error).message;
             dropped.push({ channel, reason });
@@ -200,11 +237,23 @@ export function createSearchService(deps: SearchDeps) {
         }),
       );
       const t1 = performance.now();
-      const fused: FusedHit[] = reciprocalRankFusion(lists, deps.rrfK).slice(0, req.k);
+      // one channel alone keeps its own order, whatever its weight in a fusion
+      const fusedAll: FusedHit[] = reciprocalRankFusion(lists, deps.rrfK, Object.keys(lists).length > 1 ? weights : {});
+      // definition-first: chunks of one definition collapse into the best-ranked one
+      const defs = reader.catalog.definitions(fusedAll.map((f) => f.chunkId));
+      const seenGroups = new Set<number>();
+      const fused: { hit: FusedHit; group: number | null }[] = [];
+      for (let i = 0; i < fusedAll.length && fused.length < req.k; i++) {
+        const group = defs[i]?.group ?? null;
+        if (group !== null && seenGroups.has(group)) continue;
+        if (group !== null) seenGroups.add(group);
+        fused.push({ hit: fusedAll[i], group });
+      }
       timings.fuse = round(performance.now() - t1);
       const t2 = performance.now();
+      const memberIds = fused.map(({ hit, group }) => (group === null ? [hit.chunkId] : reader.catalog.definitionChunkIds(group)));
       const hydrateBudget = deps.hydrateBudgetMs ?? Infinity;
-      const rows = await withTimeout((signal) => reader.catalog.hydrate(fused.map((f) => f.chunkId), req.filters, signal), hydrateBudget, {
+      const rows = await withTimeout((signal) => reader.catalog.hydrate([...new Set(memberIds.flat())], req.filters, signal), hydrateBudget, {
         signal: req.signal,
       }).catch((err) => {
         if (err instanceof TimeoutError) {
@@ -215,18 +264,31 @@ export function createSearchService(deps: SearchDeps) {
       timings.hydrate = round(performance.now() - t2);
       const byId = new Map(rows.map((r) => [r.chunkId, r]));
       const hits: SearchHit[] = [];
-      for (const f of fused) {
-        const row = byId.get(f.chunkId);
-        if (!row) continue;
-        const preview = bestLines(row.content, req.query, PREVIEW_LINES);
+      fused.forEach(({ hit: f }, i) => {
+        const best = byId.get(f.chunkId);
+        if (!best) return;
+        const members = memberIds[i].map((id) => byId.get(id)).filter((r): r is ChunkRow => r !== undefined);
+        const row = mergeDefinition(best, members);
+        const bestLine = bestMatchingLine(row, req.query);
+        const lines = row.content.split('\n');
         hits.push({
           ...row,
+          symbol: bestLine.symbol,
           score: Number(f.score.toFixed(6)),
           channels: f.channels,
-          preview: preview.lines.join('\n'),
-          previewStartLine: row.startLine + preview.offset,
+          scoreParts: {
+            channels: Object.fromEntries(
+              Object.entries(f.channels).map(([c, rank]) => [c, { rank, weight: weights[c] ?? 1, contribution: Number((f.contributions[c] ?? 0).toFixed(6)) }]),
+            ),
+            rolePrior: priors[row.role],
+            ...(members.length > 1 ? { collapsedChunks: members.length } : {}),
+          },
+          bestLine,
+          // the best-matching line first, then what follows it
+          preview: lines.slice(bestLine.line - row.startLine, bestLine.line - row.startLine + PREVIEW_LINES).join('\n'),
+          previewStartLine: bestLine.line,
         });
-      }
+      });
       timings.total = round(performance.now() - started);
       const channelTopIds: Record<string, string[]> = {};
       for (const [c, l] of Object.entries(lists)) channelTopIds[c] = l.slice(0, req.k).map((h) => h.chunkId);
@@ -243,5 +305,14 @@ export function createSearchService(deps: SearchDeps) {
 }
 
 export type SearchService = ReturnType<typeof createSearchService>;
+
+/** A channel's hits rescored by the role prior of their files and re-sorted (a negative similarity is left as it is). */
+function withRolePrior(reader: RepoReader, hits: ChannelHit[], priors: RolePriors): ChannelHit[] {
+  const roles = reader.catalog.roles(hits.map((h) => h.chunkId));
+  return hits
+    .map((h, i) => ({ chunkId: h.chunkId, score: h.score > 0 ? h.score * priors[roles[i]] : h.score, i }))
+    .sort((a, b) => b.score - a.score || a.i - b.i)
+    .map(({ chunkId, score }) => ({ chunkId, score }));
+}
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

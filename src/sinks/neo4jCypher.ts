@@ -1,5 +1,6 @@
 import neo4j, { type Integer } from 'neo4j-driver';
-import type { Chunk } from '../contracts/chunk.js';
+import type { Chunk, FileRole } from '../contracts/chunk.js';
+import { classifyFile } from '../repo/fileRole.js';
 import type { SearchFilters } from '../contracts/search.js';
 import { javaPathRegex, parsePathGlob } from '../pathFilter/index.js';
 
@@ -75,6 +76,7 @@ export interface ChunkRow {
   start_line: Integer;
   end_line: Integer;
   language: string;
+  role: FileRole;
   symbols: string[];
   text: string;
   /** plain float list: what db.create.setNodeVectorProperty takes */
@@ -99,6 +101,7 @@ export function toChunkRows(chunks: Chunk[], dense: Float32Array[], dim: number)
       start_line: neo4j.int(c.startLine),
       end_line: neo4j.int(c.endLine),
       language: c.language,
+      role: c.role ?? classifyFile(c.path, c.text),
       symbols: c.symbols,
       text: c.text,
       embedding,
@@ -113,11 +116,11 @@ export function upsertChunksStatement(repo: string, runId: string, rows: ChunkRo
       'WITH r',
       'UNWIND $rows AS row',
       "MERGE (f:File {id: $repo + ':' + row.path})",
-      'SET f.repo = $repo, f.path = row.path, f.language = row.language',
+      'SET f.repo = $repo, f.path = row.path, f.language = row.language, f.role = row.role',
       'MERGE (r)-[:HAS_FILE]->(f)',
       'MERGE (c:Chunk {repo: $repo, id: row.id})',
       'SET c.path = row.path, c.start_line = row.start_line, c.end_line = row.end_line,',
-      '    c.language = row.language, c.symbols = row.symbols, c.text = row.text, c.run_id = $runId',
+      '    c.language = row.language, c.role = row.role, c.symbols = row.symbols, c.text = row.text, c.run_id = $runId',
       'MERGE (f)-[:HAS_CHUNK]->(c)',
       'WITH c, row',
       `CALL db.create.setNodeVectorProperty(c, '${EMBEDDING_PROPERTY}', row.embedding)`,
@@ -175,6 +178,11 @@ export function vectorQueryStatement(q: VectorQuery): Statement {
   if (q.filters?.languages?.length) {
     where.push('node.language IN $languages');
     params.languages = q.filters.languages;
+  }
+  if (q.filters?.roles?.length) {
+    // chunks written before roles existed have none: they count as source
+    where.push("coalesce(node.role, 'source') IN $roles");
+    params.roles = q.filters.roles;
   }
   if (q.filters?.paths?.length) {
     where.push('any(pattern IN $pathPatterns WHERE node.path =~ pattern)');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Chunk } from '../contracts/chunk.js';
+import type { Chunk, FileRole } from '../contracts/chunk.js';
+import { classifyFile } from '../repo/fileRole.js';
 import type { SearchFilters } from '../contracts/search.js';
 import type { SparseVector } from '../contracts/sparse.js';
 import { literalDirectory, luceneRegexp, parsePathGlob } from '../pathFilter/index.js';
@@ -108,6 +109,7 @@ export function buildIndexBody(): { settings: Record<string, unknown>; mappings:
           },
         },
         language: { type: 'keyword' },
+        role: { type: 'keyword' },
         start_line: { type: 'integer' },
         end_line: { type: 'integer' },
         symbols: { type: 'text', analyzer: CODE_INDEX_ANALYZER, search_analyzer: CODE_SEARCH_ANALYZER },
@@ -158,6 +160,8 @@ export interface ChunkDocument {
   run_id: string;
   path: string;
   language: string;
+  /** the file's role (source, test, docs, ...): filters.roles selects on it */
+  role: FileRole;
   start_line: number;
   end_line: number;
   symbols: string[];
@@ -172,6 +176,7 @@ export function buildChunkDocument(repo: string, runId: string, chunk: Chunk, sp
     run_id: runId,
     path: chunk.path,
     language: chunk.language,
+    role: chunk.role ?? classifyFile(chunk.path, chunk.text),
     start_line: chunk.startLine,
     end_line: chunk.endLine,
     symbols: chunk.symbols,
@@ -256,6 +261,7 @@ export function buildFilterClauses(repo: string, filters?: SearchFilters): Recor
   const clauses: Record<string, unknown>[] = [{ term: { repo } }];
   if (filters?.paths?.length) clauses.push(pathFilterClause(filters.paths));
   if (filters?.languages?.length) clauses.push({ terms: { language: filters.languages } });
+  if (filters?.roles?.length) clauses.push({ terms: { role: filters.roles } });
   return clauses;
 }
 

@@ -17,6 +17,8 @@ import {
 import { sqlIdent, sqlString, type DuckDb } from '../catalog/duckdb.js';
 import type { EmbeddingContract } from '../contracts/embedding.js';
 import { tokenize } from '../text/codeTokenizer.js';
+import { definitionLines } from '../chunking/signature.js';
+import { classifyFile } from '../repo/fileRole.js';
 import type { SparseContract } from '../contracts/sparse.js';
 import type { EncodedBatch, Sink, SinkWriteResult } from './port.js';
 
@@ -144,10 +146,12 @@ async function copyBatchToParquet(conn: DuckDBConnection, batch: EncodedBatch, f
   const table = sqlIdent(tableName);
   const types: DuckDBType[] = [
     VARCHAR, VARCHAR, VARCHAR, INTEGER, INTEGER, VARCHAR, LIST(VARCHAR), VARCHAR, VARCHAR, INTEGER, ARRAY(FLOAT, dim), VARCHAR, VARCHAR,
+    VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR,
   ];
   await conn.run(`CREATE TEMP TABLE ${table} (
     chunk_id VARCHAR, repo VARCHAR, path VARCHAR, start_line INTEGER, end_line INTEGER, language VARCHAR,
-    symbols VARCHAR[], content VARCHAR, tokens VARCHAR, doc_len INTEGER, embedding FLOAT[${dim}], splade_json VARCHAR, doc_comment VARCHAR)`);
+    symbols VARCHAR[], content VARCHAR, tokens VARCHAR, doc_len INTEGER, embedding FLOAT[${dim}], splade_json VARCHAR, doc_comment VARCHAR,
+    symbol_tokens VARCHAR, signature_tokens VARCHAR, doc_tokens VARCHAR, path_tokens VARCHAR, role VARCHAR)`);
   try {
     const appender = await conn.createAppender(tableName);
     try {
@@ -163,10 +167,15 @@ async function copyBatchToParquet(conn: DuckDBConnection, batch: EncodedBatch, f
     }
     await conn.run(`COPY (
       SELECT chunk_id, repo, path, start_line, end_line, language, symbols, content, doc_len,
-        COALESCE(list_aggregate(string_split(tokens, ' '), 'histogram'), MAP {})::MAP(VARCHAR, INTEGER) AS terms,
+        ${termMap('tokens')} AS terms,
         embedding,
         json_transform(splade_json, '"MAP(VARCHAR, FLOAT)"') AS splade,
-        doc_comment
+        doc_comment,
+        ${termMap('symbol_tokens')} AS symbol_terms,
+        ${termMap('signature_tokens')} AS signature_terms,
+        ${termMap('doc_tokens')} AS doc_terms,
+        ${termMap('path_tokens')} AS path_terms,
+        role
       FROM ${table}
     ) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA ${provenanceKvLiteral(batch.embedding, batch.sparseContract)})`);
   } finally {
@@ -174,12 +183,21 @@ async function copyBatchToParquet(conn: DuckDBConnection, batch: EncodedBatch, f
   }
 }
 
+/** A space-joined token string as a term -> count map (an empty map for NULL). */
+const termMap = (column: string) => `COALESCE(list_aggregate(string_split(${column}, ' '), 'histogram'), MAP {})::MAP(VARCHAR, INTEGER)`;
+
+/** Tokens never contain spaces (letters and digits only), so a space join is lossless. */
+const joinTokens = (text: string): string | null => {
+  const tokens = tokenize(text);
+  return tokens.length > 0 ? tokens.join(' ') : null;
+};
+
 function batchColumns(batch: EncodedBatch, start: number, end: number): DuckDBValue[][] {
-  const cols: DuckDBValue[][] = Array.from({ length: 13 }, () => []);
+  const cols: DuckDBValue[][] = Array.from({ length: 18 }, () => []);
   for (let i = start; i < end; i++) {
     const c = batch.chunks[i];
-    // BM25 sees the path and symbol names too: a file or function name is strong evidence.
-    const tokens = tokenize(`${c.path}\n${c.symbols.join(' ')}\n${c.text}`);
+    // The body field; the symbol names, definition lines, doc comments and path are fields of their own (BM25F).
+    const tokens = tokenize(c.text);
     const sparse = batch.sparse?.[i];
     cols[0].push(c.id);
     cols[1].push(batch.repo);
@@ -189,12 +207,16 @@ function batchColumns(batch: EncodedBatch, start: number, end: number): DuckDBVa
     cols[5].push(c.language);
     cols[6].push(listValue(c.symbols));
     cols[7].push(c.text);
-    // Tokens never contain spaces (letters and digits only), so a space join is lossless.
     cols[8].push(tokens.length > 0 ? tokens.join(' ') : null);
     cols[9].push(tokens.length);
     cols[10].push(arrayValue(Array.from(batch.dense[i])));
     cols[11].push(sparse ? JSON.stringify(sparse) : null);
     cols[12].push(c.doc ?? ''); // the definitions' doc comments, kept apart so ranking can weigh them
+    cols[13].push(joinTokens(c.symbols.join(' ')));
+    cols[14].push(joinTokens(definitionLines(c.text, c.symbols).map((l) => l.text).join('\n')));
+    cols[15].push(joinTokens(c.doc ?? ''));
+    cols[16].push(joinTokens(c.path));
+    cols[17].push(c.role ?? classifyFile(c.path, c.text));
   }
   return cols;
 }

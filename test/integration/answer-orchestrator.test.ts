@@ -47,7 +47,16 @@ describe('answer orchestrator: budgets and fallbacks', () => {
     };
     const traces: AnswerTraceRow[] = [];
     const o = createAnswerOrchestrator({
-      search: createSearchService({ readers: await rt.readers(), embedder: async () => slow, expandQuery: null, logger: silentLogger(), rrfK: 60, defaultBudgetMs: 400 }),
+      search: createSearchService({
+        readers: await rt.readers(),
+        embedder: async () => slow,
+        expandQuery: null,
+        logger: silentLogger(),
+        rrfK: 60,
+        defaultBudgetMs: 400,
+        // the dense channel at full weight, as a learned model has it, so the default search runs it
+        channelWeights: () => ({ bm25: 1, splade: 1, dense: 1 }),
+      }),
       generator: createExtractiveGenerator(),
       fallbackGenerator: createExtractiveGenerator(),
       reranker: opts.reranker ?? null,

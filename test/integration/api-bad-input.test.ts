@@ -123,6 +123,8 @@ describe('bad input at the API', () => {
     expectProblem(await post('/v1/search', { repo: 'x', query: '   ' }), 400, /query/);
     expectProblem(await post('/v1/search', { repo: 'x', query: 'q', k: 0 }), 400, /k/);
     expectProblem(await post('/v1/search', { repo: 'x', query: 'q', channels: ['telepathy'] }), 400, /channels/);
+    expectProblem(await post('/v1/search', { repo: 'x', query: 'q', filters: { roles: ['tests'] } }), 400, /roles/);
+    expectProblem(await post('/v1/search', { repo: 'x', query: 'q', filters: { roles: [] } }), 400, /roles/);
     expectProblem(await post('/v1/search', { repo: 'never-indexed', query: 'q' }), 404, /no committed index/);
   });
 
@@ -186,7 +188,8 @@ describe('bad input at the API', () => {
     const done = await waitForIndexJob(stack.url, submit.body.jobId);
     expect(done.state).toBe('completed');
     expect(done.result!.files).toBe(1);
-    const search = await post('/v1/search', { repo: 'with-link', query: 'leaked_secret_function TOPSECRET', k: 10 });
+    // the dense channel returns every chunk it holds: only main.py's
+    const search = await post('/v1/search', { repo: 'with-link', query: 'leaked_secret_function TOPSECRET', k: 10, channels: ['bm25', 'dense'] });
     expect(search.body.hits.map((h: { path: string }) => h.path)).toEqual(['main.py']);
   });
 });

@@ -72,14 +72,14 @@ describe('chunk catalog: BM25', () => {
     expect(hits[0].score).toBeGreaterThan(hits[1].score);
   });
 
-  it('scores with Okapi BM25 (k1 1.2, b 0.75, idf ln(1 + (N - df + 0.5) / (df + 0.5)))', async () => {
-    // "storage" occurs once, only in `other`: path src/d.ts gives src, ts; text gives unrelated, text, about(kept), storage
+  it('scores a body-only term with Okapi BM25 (k1 1.2, b 0.75, idf ln(1 + (N - df + 0.5) / (df + 0.5)))', async () => {
+    // "storage" occurs once, only in the body of `other`: unrelated, text, about(kept), storage; the path is a field of its own
     const [hit] = await catalog.bm25('storage', 1);
     const N = 6;
     const df = 1;
     const tf = 1;
     const { avgDocLen } = catalog.stats();
-    const docLen = ['src', 'ts', 'unrelated', 'text', 'about', 'storage'].length;
+    const docLen = ['unrelated', 'text', 'about', 'storage'].length;
     const idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
     const expected = (idf * tf * 2.2) / (tf + 1.2 * (1 - 0.75 + (0.75 * docLen) / avgDocLen));
     expect(hit.chunkId).toBe(docs.other.id);
@@ -222,7 +222,7 @@ describe('chunk catalog: hydrate and filterIds', () => {
     const rows = await catalog.hydrate([c.id, 'unknown', b.id, a.id]);
     expect(rows.map((r) => r.chunkId)).toEqual([c.id, b.id, a.id]);
     expect(rows[1]).toEqual({
-      chunkId: b.id, path: 'docs/b.md', startLine: 5, endLine: 14, language: 'markdown', symbols: ['Intro', 'Setup'], doc: '', content: 'bbb',
+      chunkId: b.id, path: 'docs/b.md', startLine: 5, endLine: 14, language: 'markdown', symbols: ['Intro', 'Setup'], doc: '', role: 'docs', content: 'bbb',
     });
   });
 
@@ -252,5 +252,63 @@ describe('chunk catalog: hydrate and filterIds', () => {
   it('filters ids for the dense channel, keeping their order', async () => {
     expect(await catalog.filterIds([c.id, 'unknown', a.id, b.id])).toEqual([c.id, a.id, b.id]);
     expect(await catalog.filterIds([c.id, a.id, b.id], { paths: ['*.ts', '*.md'] })).toEqual([a.id, b.id]);
+  });
+});
+
+describe('chunk catalog: BM25F fields, roles and the repo vocabulary', () => {
+  const def = (path: string, text: string, symbols: string[], doc = ''): Chunk => ({ ...chunk(path, text), symbols, doc });
+  const docs = {
+    // the definition: its name and doc comment say "pause"
+    source: def('lib/queue.js', '/** Pause the queue: no new jobs are taken. */\nfunction pause() {\n  this.flag = 1;\n}', ['pause'], 'Pause the queue: no new jobs are taken.'),
+    // a test that says "pause" three times in its body
+    test: def('test/queue.test.js', "it('works', () => {\n  q.pause();\n  q.pause();\n  expect(q.pause).ok;\n});", []),
+    // a guide page
+    guide: def('docs/queues.md', '# Queues\n\nCall pause to pause the queue, and pause again.', []),
+    // teaches the vocabulary twice: the doc word "halt" goes with the name part "freez"
+    teach1: def('lib/a.js', '/** Halt the pool. */\nfunction freezePool() {}', ['freezePool'], 'Halt the pool.'),
+    teach2: def('lib/b.js', '/** Halt the group. */\nfunction freezeGroup() {}', ['freezeGroup'], 'Halt the group.'),
+    other: def('lib/c.js', '/** Start it. */\nfunction start() {}', ['start'], 'Start it.'),
+  };
+  let catalog: ChunkCatalog;
+
+  beforeAll(async () => {
+    const part = await writePart(Object.values(docs).map((c) => ({ ...c, role: undefined })));
+    catalog = await loadCatalog(db, { parts: [part], learnVocabulary: true });
+  });
+  afterAll(() => catalog.dispose());
+
+  it('ranks the definition whose name and doc match above a test that only calls it more often', async () => {
+    expect(ids(await catalog.bm25('pause', 3))[0]).toBe(docs.source.id);
+  });
+
+  it('classifies each file when the chunk carries no role, and hydrates the role', async () => {
+    expect(catalog.roles([docs.source.id, docs.test.id, docs.guide.id, 'unknown'])).toEqual(['source', 'test', 'docs', 'source']);
+    const [row] = await catalog.hydrate([docs.test.id]);
+    expect(row.role).toBe('test');
+  });
+
+  it('scales each score by its role prior inside the query, and filters.roles selects roles', async () => {
+    const plain = await catalog.bm25('pause queue', 3);
+    const priors = { source: 1, test: 0, docs: 1, example: 1, benchmark: 1, generated: 1, config: 1 };
+    const withPrior = await catalog.bm25('pause queue', 3, undefined, priors);
+    expect(withPrior.find((h) => h.chunkId === docs.test.id)?.score ?? 0).toBe(0);
+    expect(withPrior.find((h) => h.chunkId === docs.source.id)!.score).toBeCloseTo(plain.find((h) => h.chunkId === docs.source.id)!.score, 9);
+    expect(ids(await catalog.bm25('pause', 10, { roles: ['test'] }))).toEqual([docs.test.id]);
+    expect(ids(await catalog.bm25('pause', 10, { roles: ['docs', 'test'] })).sort()).toEqual([docs.test.id, docs.guide.id].sort());
+  });
+
+  it('learns which name parts the doc words go with, and expands a query with them', async () => {
+    const related = catalog.relatedTerms('halt it', 0.5);
+    expect([...related.keys()]).toContain('freez');
+    expect(related.get('freez')).toBeGreaterThan(0);
+    expect(related.get('freez')).toBeLessThanOrEqual(0.5);
+    expect(catalog.relatedTerms('unrelated words', 0.5).size).toBe(0);
+  });
+
+  it('counts expansion terms at their weight, below the query\'s own', async () => {
+    const expanded = await catalog.bm25('halt', 10, undefined, undefined, new Map([['start', 0.1]]));
+    const score = (id: string) => expanded.find((h) => h.chunkId === id)?.score ?? 0;
+    expect(score(docs.other.id)).toBeGreaterThan(0);
+    expect(score(docs.other.id)).toBeLessThan(score(docs.teach1.id));
   });
 });

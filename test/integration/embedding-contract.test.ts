@@ -65,7 +65,7 @@ describe('embedding contract and model changes (same data dir, new embedder)', (
     expect(body.checks.embedding_contract.ok).toBe(false);
     expect(body.problem!.detail).toMatch(/repo contract v1: the embedder gives 256-d vectors, the FAISS index holds 384-d \(faiss\/primary-v1\.index\), the Parquet embedding column is FLOAT\[384\]/);
     // keyword search still answers from version 1; the dense channel says why it cannot
-    const res = await postJson(`${stack.url}/v1/search`, { repo: 'contract', query: 'compute interest', k: 5 });
+    const res = await postJson(`${stack.url}/v1/search`, { repo: 'contract', query: 'compute interest', k: 5, channels: ['bm25', 'dense'] });
     expect(res.status).toBe(200);
     expect(res.body.manifestVersion).toBe(1);
     expect(res.body.hits.map((h: { path: string }) => h.path)).toContain('bank/account.py');

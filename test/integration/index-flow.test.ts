@@ -41,20 +41,46 @@ describe('index flow on embedded defaults (real Redis, BullMQ, DuckDB, FAISS, in
   });
 
   it('finds the right lines for a query, through dense and BM25 fused with RRF', async () => {
-    const res = await postJson(`${stack.url}/v1/search`, { repo: 'sample', query: 'compute interest on a bank account balance', k: 5 });
+    const res = await postJson(`${stack.url}/v1/search`, {
+      repo: 'sample',
+      query: 'compute interest on a bank account balance',
+      k: 5,
+      channels: ['dense', 'bm25'],
+    });
     expect(res.status).toBe(200);
     const top = res.body.hits[0];
     expect(top.path).toBe('bank/account.py');
     const source = (await fs.readFile(path.join(SAMPLE_REPO, 'bank/account.py'), 'utf8')).split('\n');
     const lines = source.slice(top.startLine - 1, top.endLine).join('\n');
     expect(lines).toContain('def compute_interest');
-    // the preview is 12 lines of the chunk, where the query terms are, with the file line it starts at
-    const shown = top.preview.split('\n');
-    expect(shown).toHaveLength(12);
-    expect(source.slice(top.previewStartLine - 1, top.previewStartLine - 1 + 12)).toEqual(shown);
-    expect(top.preview).toMatch(/interest|balance/);
+    // the preview starts at the best-matching line, the definition line here
+    expect(top.bestLine.text).toContain('def compute_interest');
+    const from = top.bestLine.line - top.startLine;
+    expect(top.preview).toBe(lines.split('\n').slice(from, from + 12).join('\n'));
+    expect(top).toMatchObject({ symbol: expect.stringContaining('compute_interest'), role: 'source' });
+    expect(top.scoreParts.channels.bm25).toMatchObject({ rank: expect.any(Number), weight: 1 });
+    expect(top.previewStartLine).toBe(top.bestLine.line);
     expect(Object.keys(top.channels).sort()).toEqual(['bm25', 'dense']);
     expect(res.body.timingsMs).toHaveProperty('total');
+  });
+
+  it('selects roles with filters.roles, and ranks docs below source without it', async () => {
+    const docsOnly = await postJson(`${stack.url}/v1/search`, { repo: 'sample', query: 'interest', k: 5, filters: { roles: ['docs'] } });
+    expect(docsOnly.status).toBe(200);
+    expect(docsOnly.body.hits.length).toBeGreaterThan(0);
+    expect(docsOnly.body.hits.every((h: { path: string; role: string }) => h.role === 'docs' && h.path === 'README.md')).toBe(true);
+    const all = await postJson(`${stack.url}/v1/search`, { repo: 'sample', query: 'interest', k: 5 });
+    expect(all.body.hits[0]).toMatchObject({ path: 'bank/account.py', role: 'source' });
+    const readme = all.body.hits.find((h: { path: string }) => h.path === 'README.md');
+    expect(readme.scoreParts.rolePrior).toBeLessThan(1);
+  });
+
+  it('leaves the lexical hashing embedder out of the default search (its fusion weight is 0)', async () => {
+    const res = await postJson(`${stack.url}/v1/search`, { repo: 'sample', query: 'compute interest on a bank account balance', k: 5 });
+    expect(res.status).toBe(200);
+    expect(res.body.hits[0].path).toBe('bank/account.py');
+    expect(Object.keys(res.body.hits[0].channels)).toEqual(['bm25']);
+    expect(res.body.timingsMs).not.toHaveProperty('embed_query');
   });
 
   it('answers a second run of the same repo while one is active with 409 and the running job id', async () => {

@@ -68,7 +68,7 @@ describe('parquet sink', () => {
     expect(await readdir(partsDir(dataDir, 'demo'))).toEqual(['part-run1-00007.parquet']);
   });
 
-  it('stores chunk fields, BM25 terms, embeddings and SPLADE maps that read back as written', async () => {
+  it('stores chunk fields, BM25F field terms, embeddings and SPLADE maps that read back as written', async () => {
     const sink = createParquetSink({ db, dataDir });
     const b = batch();
     await sink.writeBatch(b);
@@ -76,8 +76,10 @@ describe('parquet sink', () => {
 
     const rows = await query(
       `SELECT chunk_id, repo, path, start_line, end_line, language, symbols, content, doc_len,
-              terms['parseconfig'] AS tf_parseconfig, terms['config'] AS tf_config, terms['parse'] AS tf_parse,
-              embedding, splade['parse'] AS w_parse, cardinality(splade)::INTEGER AS splade_terms
+              terms['parseconfig'] AS tf_parseconfig, terms['config'] AS tf_config, terms['pars'] AS tf_parse,
+              embedding, splade['parse'] AS w_parse, cardinality(splade)::INTEGER AS splade_terms,
+              list_sort(map_keys(symbol_terms)) AS symbol_keys, list_sort(map_keys(signature_terms)) AS signature_keys,
+              list_sort(map_keys(path_terms)) AS path_keys, cardinality(doc_terms)::INTEGER AS doc_term_count
        FROM read_parquet($1) ORDER BY start_line, path`,
       [file],
     );
@@ -91,15 +93,20 @@ describe('parquet sink', () => {
       language: 'typescript',
       symbols: ['parseConfig'],
       content: b.chunks[0].text,
-      // path "src/config.ts" + symbol "parseConfig" + "parseConfig" in the text
-      tf_parseconfig: 2,
-      tf_config: 3,
-      tf_parse: 3, // parseConfig twice, JSON.parse once
+      // the body field is the text alone: "parseConfig" once
+      tf_parseconfig: 1,
+      tf_config: 1,
+      tf_parse: 2, // parseConfig once, JSON.parse once
       splade_terms: 2,
     });
+    // the other fields: the symbol's name, its definition line, the path; no doc comment
+    expect(config.symbol_keys).toEqual(['config', 'pars', 'parseconfig']);
+    expect(config.signature_keys).toEqual(['config', 'export', 'function', 'pars', 'parseconfig', 'string', 'text']);
+    expect(config.path_keys).toEqual(['config', 'src', 'ts']);
+    expect(config.doc_term_count).toBe(0);
     expect(config.w_parse).toBeCloseTo(0.8, 6);
     expect(config.embedding).toEqual(Array.from(vector(0)));
-    // doc_len is the BM25 token count of path + symbols + text
+    // doc_len is the body's BM25 token count
     const dl = (await query(`SELECT sum(v)::INTEGER AS s FROM (SELECT unnest(map_values(terms)) AS v FROM read_parquet($1) WHERE path = 'src/config.ts')`, [file]))[0].s;
     expect(config.doc_len).toBe(dl);
   });

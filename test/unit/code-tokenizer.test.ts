@@ -1,36 +1,42 @@
 import { describe, expect, it } from 'vitest';
-import { termFrequencies, tokenize } from '../../src/text/codeTokenizer.js';
+import { stem, termFrequencies, tokenize } from '../../src/text/codeTokenizer.js';
 
 describe('tokenize', () => {
-  it('keeps a camelCase identifier whole and adds its lowercased parts', () => {
-    expect(tokenize('parseConfig')).toEqual(['parseconfig', 'parse', 'config']);
+  it('keeps a camelCase identifier whole and adds its stemmed lowercased parts', () => {
+    expect(tokenize('parseConfig')).toEqual(['parseconfig', 'pars', 'config']);
   });
 
-  it('gives snake_case and PascalCase the same tokens as camelCase', () => {
+  it('gives snake_case, kebab-case words and PascalCase the same tokens as camelCase', () => {
     expect(tokenize('parse_config')).toEqual(tokenize('parseConfig'));
     expect(tokenize('ParseConfig')).toEqual(tokenize('parseConfig'));
-    expect(tokenize('PARSE_CONFIG')).toEqual(['parseconfig', 'parse', 'config']);
+    expect(tokenize('PARSE_CONFIG')).toEqual(['parseconfig', 'pars', 'config']);
+    expect(tokenize('parse-config')).toEqual(['pars', 'config']);
   });
 
   it('splits acronyms from the word that follows them', () => {
     expect(tokenize('HTTPServer')).toEqual(['httpserver', 'http', 'server']);
-    expect(tokenize('parseJSONFile')).toEqual(['parsejsonfile', 'parse', 'json', 'file']);
+    expect(tokenize('parseJSONFile')).toEqual(['parsejsonfile', 'pars', 'json', 'file']);
   });
 
   it('splits at digit boundaries and drops one-character parts', () => {
-    expect(tokenize('base64Encode')).toEqual(['base64encode', 'base', '64', 'encode']);
+    expect(tokenize('base64Encode')).toEqual(['base64encode', 'base', '64', 'encod']);
     expect(tokenize('utf8')).toEqual(['utf8', 'utf']);
   });
 
-  it('splits on punctuation and whitespace and emits a plain word once', () => {
-    expect(tokenize('const cfg = loadConfig(path);')).toEqual([
-      'const', 'cfg', 'loadconfig', 'load', 'config', 'path',
-    ]);
+  it('stems natural-language words so inflections meet the identifier', () => {
+    expect(tokenize('retrying the failed attempts')).toEqual(tokenize('retry fail attempt'));
+    expect(tokenize('splits')).toEqual(tokenize('split'));
+    expect(tokenize('processing')).toEqual(['process']);
   });
 
-  it('drops short tokens and English stop words but keeps code keywords', () => {
-    expect(tokenize('if x is the end of a list for i in range')).toEqual(['if', 'end', 'list', 'range']);
-    expect(tokenize('toString')).toEqual(['tostring', 'string']);
+  it('splits on punctuation and whitespace and emits a plain word once', () => {
+    expect(tokenize('const cfg = loadConfig(path);')).toEqual(['const', 'cfg', 'loadconfig', 'load', 'config', 'path']);
+  });
+
+  it('drops stop words standing alone as English, but keeps them as parts of an identifier', () => {
+    expect(tokenize('if x is the end of a list for i in range')).toEqual(['end', 'list', 'rang']);
+    expect(tokenize('toString')).toEqual(['tostring', 'to', 'string']);
+    expect(tokenize('isEmpty')).toEqual(['isempty', 'is', 'empti']);
   });
 
   it('caps tokens at 64 characters', () => {
@@ -38,7 +44,7 @@ describe('tokenize', () => {
     expect(tokenize(long)).toEqual(['a'.repeat(64)]);
   });
 
-  it('tokenizes non-ASCII identifiers instead of dropping them', () => {
+  it('tokenizes non-ASCII identifiers instead of dropping them, unstemmed', () => {
     expect(tokenize('größeBerechnen')).toEqual(['größeberechnen', 'größe', 'berechnen']);
   });
 
@@ -47,11 +53,20 @@ describe('tokenize', () => {
   });
 });
 
+describe('stem', () => {
+  it('leaves short words, digits and non-ASCII words as they are', () => {
+    expect(stem('run')).toBe('run');
+    expect(stem('64')).toBe('64');
+    expect(stem('größe')).toBe('größe');
+    expect(stem('running')).toBe('run');
+  });
+});
+
 describe('termFrequencies', () => {
   it('counts each token, the parts of identifiers included', () => {
     expect(termFrequencies('parseConfig(config) // config')).toEqual({
       parseconfig: 1,
-      parse: 1,
+      pars: 1,
       config: 3,
     });
   });

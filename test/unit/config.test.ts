@@ -53,7 +53,7 @@ describe('config defaults', () => {
       gpu: { require: false, device: -1, concurrency: 1 },
       onnx: { threads: 0, allowSpinning: false },
       splade: { modelDir: undefined, modelId: 'naver/splade-v3', topK: 400, minWeight: 0.05, maxTokens: 512, batchSize: 32, queryCacheTtlS: 60 },
-      retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, hydrateBudgetMs: 1000, maxOpenRepos: 32, denseChannel: 'faiss' },
+      retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, hydrateBudgetMs: 1000, maxOpenRepos: 32, denseChannel: 'faiss', synonymWeight: 0, repoVocabularyWeight: 0 },
       generation: { url: undefined, model: 'Qwen/Qwen3-8B', apiKey: undefined, maxTokens: 512, temperature: 0.2, promptTokenBudget: 6000 },
       answers: { streamTtlS: 3600, streamMaxLen: 10_000, sessionTtlS: 3600, cancelGraceMs: 5000, maxStreams: 256, streamMaxMs: 900_000 },
       faiss: { flatMax: 50_000, compactMinSecondary: 20_000, compactFraction: 0.2, nprobe: 16, gcGraceS: 600 },
@@ -195,6 +195,8 @@ describe('config sections', () => {
       SEARCH_MAX_OPEN_REPOS: '3',
       DENSE_CHANNEL: 'neo4j',
       NEO4J_URI: 'bolt://graph:7687',
+      QUERY_SYNONYM_WEIGHT: '0.2',
+      QUERY_REPO_VOCABULARY_WEIGHT: '0.1',
     });
     expect(c.retrieval).toEqual({
       rrfK: 10,
@@ -205,6 +207,8 @@ describe('config sections', () => {
       hydrateBudgetMs: 70,
       maxOpenRepos: 3,
       denseChannel: 'neo4j',
+      synonymWeight: 0.2,
+      repoVocabularyWeight: 0.1,
     });
   });
 
@@ -335,7 +339,7 @@ describe('config rules between settings', () => {
 
 describe('config schema', () => {
   it('lists every variable its sections read', () => {
-    expect(configVariables).toHaveLength(90);
+    expect(configVariables).toHaveLength(92);
     expect(configVariables).toEqual(expect.arrayContaining(['REDIS_URL', 'HOST', 'VLLM_URL', 'DENSE_CHANNEL', 'NEO4J_URI', 'HEARTBEAT_FILE']));
   });
 

@@ -86,11 +86,11 @@ describe('upsert statement', () => {
         WITH r
         UNWIND $rows AS row
         MERGE (f:File {id: $repo + ':' + row.path})
-        SET f.repo = $repo, f.path = row.path, f.language = row.language
+        SET f.repo = $repo, f.path = row.path, f.language = row.language, f.role = row.role
         MERGE (r)-[:HAS_FILE]->(f)
         MERGE (c:Chunk {repo: $repo, id: row.id})
         SET c.path = row.path, c.start_line = row.start_line, c.end_line = row.end_line,
-            c.language = row.language, c.symbols = row.symbols, c.text = row.text, c.run_id = $runId
+            c.language = row.language, c.role = row.role, c.symbols = row.symbols, c.text = row.text, c.run_id = $runId
         MERGE (f)-[:HAS_CHUNK]->(c)
         WITH c, row
         CALL db.create.setNodeVectorProperty(c, 'embedding_qwen', row.embedding)
@@ -155,6 +155,12 @@ describe('vector query statement', () => {
     // dot-all, so names with a newline match too; "*.py" also matches under a directory named "x.py", as in gitignore
     expect(s.params.pathPatterns).toEqual(['(?s)src/.*', '(?s)(?:.*/)?[^/]*\\.py(?:/.*)?']);
     expect((s.params.candidates as Integer).toNumber()).toBe(40);
+  });
+
+  it('filter by role, reading a chunk written before roles as source', () => {
+    const s = vectorQueryStatement({ repo: 'r', vector: [1], k: 5, filters: { roles: ['source', 'docs'] } });
+    expect(s.text).toContain("WHERE node.repo = $repo AND coalesce(node.role, 'source') IN $roles");
+    expect(s.params.roles).toEqual(['source', 'docs']);
   });
 
   it('reject a k that is not a positive integer', () => {

@@ -181,6 +181,7 @@ describe('documents and bulk bodies', () => {
       run_id: 'run-1',
       path: 'src/config/loader.ts',
       language: 'typescript',
+      role: 'source',
       start_line: 10,
       end_line: 42,
       symbols: ['loadConfig', 'ConfigError'],
@@ -261,6 +262,11 @@ describe('filter clauses', () => {
   it('turn languages into a terms clause and ignore empty lists', () => {
     expect(buildFilterClauses('r', { languages: ['python', 'go'] })[1]).toEqual({ terms: { language: ['python', 'go'] } });
     expect(buildFilterClauses('r', { paths: [], languages: [] })).toHaveLength(1);
+  });
+
+  it('turn roles into a terms clause on the role keyword', () => {
+    expect(buildFilterClauses('r', { roles: ['test', 'docs'] })[1]).toEqual({ terms: { role: ['test', 'docs'] } });
+    expect(buildFilterClauses('r', { roles: [] })).toHaveLength(1);
   });
 });
 

@@ -53,4 +53,20 @@ describe('reciprocal rank fusion (k = 60)', () => {
     ]);
     expect(fused[0].score).toBeCloseTo(1 / 61, 12);
   });
+
+  it('weighs each channel: a low-weight channel cannot lift its top hit over the strong channel\'s second', () => {
+    const lists = { bm25: list('a', 'b'), dense: list('b', 'c') };
+    expect(reciprocalRankFusion(lists, 60).map((f) => f.chunkId)).toEqual(['b', 'a', 'c']);
+    const weighted = reciprocalRankFusion(lists, 60, { bm25: 1, dense: 0.01 });
+    expect(weighted.map((f) => f.chunkId)).toEqual(['a', 'b', 'c']);
+    expect(weighted[1].contributions).toEqual({ bm25: 1 / 62, dense: 0.01 / 61 });
+  });
+
+  it('with weight 0, keeps a channel\'s ranks visible but never lets it move the order', () => {
+    const fused = reciprocalRankFusion({ bm25: list('a', 'b'), dense: list('b', 'a') }, 60, { dense: 0 });
+    expect(fused.map((f) => [f.chunkId, f.channels])).toEqual([
+      ['a', { bm25: 1, dense: 2 }],
+      ['b', { bm25: 2, dense: 1 }],
+    ]);
+  });
 });

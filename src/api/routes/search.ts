@@ -4,6 +4,7 @@ import { CHANNELS, type SearchService } from '../../retrieval/searchService.js';
 import { pathGlobsSchema } from '../pathGlobSchema.js';
 import { parseBody } from '../validate.js';
 import { REPO_NAME_PATTERN } from '../../contracts/names.js';
+import { FILE_ROLES, fileRoleSchema } from '../../contracts/chunk.js';
 
 export const searchBody = z
   .object({
@@ -15,6 +16,7 @@ export const searchBody = z
       .object({
         paths: pathGlobsSchema.optional(),
         languages: z.array(z.string().min(1).max(50)).max(50).optional(),
+        roles: z.array(fileRoleSchema).min(1).max(FILE_ROLES.length).optional(),
       })
       .strict()
       .optional(),

@@ -1,0 +1,28 @@
+/**
+ * The fields BM25F scores a chunk over, each with its own weight and length
+ * normalisation (Robertson & Zaragoza's BM25F: a term's frequencies are
+ * normalised per field, weighted, summed, then saturated once with k1).
+ * A definition's name, its definition line and its doc comment say what it
+ * *is*; the body mostly says what it *uses*, so a function whose name and doc
+ * match a query outranks a test that only calls it.
+ *
+ * `column` is the Parquet column holding the field's term -> count map.
+ * Short fields (names, paths) get little length normalisation: a longer
+ * qualified name is not weaker evidence.
+ */
+export interface Bm25Field {
+  column: string;
+  weight: number;
+  /** BM25's b for this field: 0 = no length normalisation, 1 = full */
+  b: number;
+}
+
+export const BM25F_FIELDS: readonly Bm25Field[] = [
+  { column: 'terms', weight: 1, b: 0.75 }, // body: the chunk's text
+  { column: 'symbol_terms', weight: 3, b: 0.3 }, // symbol and qualified names
+  { column: 'signature_terms', weight: 2, b: 0.3 }, // the definition lines
+  { column: 'doc_terms', weight: 2, b: 0.5 }, // doc comments and docstrings
+  { column: 'path_terms', weight: 1, b: 0.3 },
+];
+
+export const BM25_K1 = 1.2;
