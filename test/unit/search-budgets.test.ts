@@ -9,7 +9,8 @@ import { createSearchService } from '../../src/retrieval/searchService.js';
 function serviceOver(catalog: Partial<ChunkCatalog>, opts: { budgetMs: number; hydrateBudgetMs?: number }) {
   const reader = {
     manifest: { repo: 'r', version: 1, embedding: { dim: 4 }, sparse: null },
-    catalog,
+    // the in-memory parts of a catalog: every chunk its own definition, all of them source
+    catalog: { definitions: (ids: string[]) => ids.map(() => null), roles: (ids: string[]) => ids.map(() => 'source'), ...catalog },
     primary: null,
     secondary: null,
     deleted: new Set<string>(),
@@ -39,7 +40,7 @@ const untilAborted = (seen: { aborted: boolean }) => (signal?: AbortSignal) =>
 describe('search budgets', () => {
   it('a channel past its budget is dropped and its catalog query is told to stop', async () => {
     const seen = { aborted: false };
-    const search = serviceOver({ bm25: (_q, _k, _f, signal) => untilAborted(seen)(signal), hydrate: async () => [] }, { budgetMs: 30 });
+    const search = serviceOver({ bm25: (_q, _k, _f, _priors, _extra, signal) => untilAborted(seen)(signal), hydrate: async () => [] }, { budgetMs: 30 });
     const res = await search.search({ repo: 'r', query: 'q', k: 5, channels: ['bm25'] });
     expect(res.dropped).toEqual([{ channel: 'bm25', reason: 'missed its 30 ms budget' }]);
     expect(seen.aborted).toBe(true);
