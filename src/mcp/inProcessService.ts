@@ -1,3 +1,4 @@
+import { listRepoManifests } from '../manifest/listing.js';
 import type { AnswerEvent, Citation as AnswerCitation, DoneEventData } from '../answer/events.js';
 import type { AnswerFailure } from '../answer/failure.js';
 import type { AnswerRelay } from '../answer/relay.js';
@@ -107,11 +108,12 @@ export function createInProcessService(deps: InProcessDeps): CodeintelService {
 
     async listRepos() {
       const out: RepoSummary[] = [];
-      for (const name of await deps.manifests.listRepos()) {
-        const m = await deps.manifests.current(name);
-        if (!m) continue;
+      // a damaged repo is left out here (GET /v1/repos shows it as broken), never failing the whole listing
+      for (const entry of await listRepoManifests(deps.manifests)) {
+        if (!('manifest' in entry)) continue;
+        const m = entry.manifest;
         out.push({
-          name,
+          name: entry.name,
           manifestVersion: m.version,
           files: m.stats.files,
           chunks: m.stats.chunks,

@@ -1,0 +1,44 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listRepoManifests } from '../../src/manifest/listing.js';
+import type { Manifest } from '../../src/manifest/manifest.js';
+import { ManifestStore } from '../../src/manifest/store.js';
+import { testContract } from '../support/contract.js';
+import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
+
+const manifest = (repo: string): Manifest => ({
+  formatVersion: 1,
+  version: 1,
+  repo,
+  source: { kind: 'local', location: `/repos/${repo}`, root: `/repos/${repo}` },
+  runId: 'run-1',
+  createdAt: '2026-12-01T00:00:00.000Z',
+  embedding: testContract(),
+  sparse: null,
+  files: {},
+  parts: [],
+  deletedChunkIds: [],
+  vectors: { primary: null, secondary: null },
+  stats: { files: 0, chunks: 0 },
+});
+
+describe('listing the repos of a store', () => {
+  let dir = '';
+  afterEach(async () => {
+    if (dir) await removeDir(dir);
+  });
+
+  it('lists a repo whose current manifest is gone as broken, and the others as they are', async () => {
+    dir = await makeTmpDir('listing-');
+    const store = new ManifestStore(dir);
+    await store.commit(manifest('alpha'));
+    await store.commit(manifest('beta'));
+    await fs.writeFile(path.join(dir, 'repos', 'beta', 'CURRENT'), '7\n');
+    const listing = await listRepoManifests(store);
+    expect(listing.map((e) => ('manifest' in e ? { name: e.name, version: e.manifest.version } : e))).toEqual([
+      { name: 'alpha', version: 1 },
+      { name: 'beta', broken: true, manifestVersion: 7, error: 'CURRENT names manifest-v7.json, which is missing' },
+    ]);
+  });
+});
