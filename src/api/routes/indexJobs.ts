@@ -74,9 +74,13 @@ async function rootFailure(reason: string, readField?: FailedReasonOf): Promise<
   return current;
 }
 
-export async function viewIndexJob(job: Job, progressStore: RunProgress, readField?: FailedReasonOf): Promise<IndexJobView> {
+/**
+ * The API's view of an index job. `jobState` is the state read before `job` was: a state read after
+ * the snapshot could be newer than it (completed, while the snapshot has no return value yet).
+ */
+export async function viewIndexJob(job: Job, jobState: string, progressStore: RunProgress, readField?: FailedReasonOf): Promise<IndexJobView> {
   const data = job.data as IndexRunPayload;
-  const state = apiState(await job.getState());
+  const state = apiState(jobState);
   const stored = (typeof job.progress === 'object' ? job.progress : {}) as Partial<IndexRunProgress>;
   const live = state === 'completed' || state === 'failed' ? null : await progressStore.read(data.runId);
   const progress: IndexRunProgress = {
@@ -93,9 +97,11 @@ export async function viewIndexJob(job: Job, progressStore: RunProgress, readFie
 /** The view of index job `id`, or a 404 problem: one lookup for the route and the MCP index_status tool. */
 export async function findIndexJobView(deps: { queues: SubmitDeps['queues']; progress: RunProgress }, id: string): Promise<IndexJobView> {
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(id)) throw new NotFoundError('job-not-found', `no index job with id "${id}"`);
+  // state first, then the job: BullMQ sets a job's return value and its completed state in one step
+  const jobState = await deps.queues.index.getJobState(id);
   const job = await deps.queues.index.getJob(id);
   if (!job || job.name !== 'index.run') throw new NotFoundError('job-not-found', `no index job with id "${id}"`);
-  return viewIndexJob(job, deps.progress, (key) => failedReasonOf(deps.queues, key));
+  return viewIndexJob(job, jobState, deps.progress, (key) => failedReasonOf(deps.queues, key));
 }
 
 export function indexJobRoutes(deps: SubmitDeps & { progress: RunProgress }) {
