@@ -38,7 +38,9 @@ const WANT_CHUNKS = Number(process.env.FLEET_CHUNKS ?? 20_000);
 const POINTS = (process.env.FLEET_POINTS ?? '1,2,4,8').split(',').map(Number);
 const TIME_SCALE = Number(process.env.FLEET_TIME_SCALE ?? 1);
 const DIM = Number(process.env.FLEET_DIM ?? 128);
-const GPU_CONCURRENCY = process.env.FLEET_GPU_CONCURRENCY ?? '1';
+/** Unset: the defaults of src/config (what a deployment gets); set to compare. */
+const GPU_CONCURRENCY = process.env.FLEET_GPU_CONCURRENCY;
+const BATCH_SIZE = process.env.FLEET_BATCH_SIZE;
 /** The AST chunker makes one chunk (≈ 120 tokens) of each generated 15-line function. */
 const FUNCTIONS_PER_FILE = 20;
 const CHUNKS_PER_FILE = 20;
@@ -54,7 +56,8 @@ async function writeCorpus(dir: string, chunks: number): Promise<number> {
   const next = rng(11);
   const pick = zipf(vocab.length, next);
   const word = () => vocab[pick()];
-  const files = Math.ceil(chunks / CHUNKS_PER_FILE);
+  // 1 % more files: now and then two short functions merge into one chunk
+  const files = Math.ceil((chunks * 1.01) / CHUNKS_PER_FILE);
   for (let f = 0; f < files; f++) {
     const fns = Array.from({ length: FUNCTIONS_PER_FILE }, (_, i) =>
       [
@@ -94,7 +97,10 @@ async function startPrivateRedis(): Promise<{ url: string; stop: () => Promise<v
       await probe.ping();
       break;
     } catch (err) {
-      if (i > 50) throw new Error(`redis-server on port ${port} did not start: ${(err as Error).message}`, { cause: err });
+      if (i > 50) {
+        proc.kill('SIGTERM');
+        throw new Error(`redis-server on port ${port} did not start: ${(err as Error).message}`, { cause: err });
+      }
       await new Promise((r) => setTimeout(r, 100));
     } finally {
       probe.disconnect();
@@ -164,7 +170,8 @@ async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<P
     LOG_LEVEL: 'warn',
     EMBEDDER: 'vllm',
     EMBEDDING_DIM: String(DIM),
-    GPU_CONCURRENCY,
+    ...(GPU_CONCURRENCY ? { GPU_CONCURRENCY } : {}),
+    ...(BATCH_SIZE ? { BATCH_SIZE } : {}),
   };
   const fleet = await startFleet(gpus);
   const workers = fleet.urls.map((url, i) => startGpuWorker(i, { ...env, VLLM_URL: url }));
@@ -239,7 +246,8 @@ const redis = await startPrivateRedis();
 try {
   const files = await writeCorpus(corpus, WANT_CHUNKS);
   const model = scaledModel(QWEN3_EMBEDDING_8B_H100, TIME_SCALE);
-  log(`corpus: ${files} files in ${corpus}; GPU model ${JSON.stringify(model)} (Qwen3-Embedding-8B/H100 × ${TIME_SCALE}); dim ${DIM}; GPU_CONCURRENCY ${GPU_CONCURRENCY}`);
+  const config = loadConfig({ ...(GPU_CONCURRENCY ? { GPU_CONCURRENCY } : {}), ...(BATCH_SIZE ? { BATCH_SIZE } : {}) });
+  log(`corpus: ${files} files in ${corpus}; GPU model ${JSON.stringify(model)} (Qwen3-Embedding-8B/H100 × ${TIME_SCALE}); dim ${DIM}; GPU_CONCURRENCY ${config.gpu.concurrency}; BATCH_SIZE ${config.batchSize}`);
   const points: Point[] = [];
   for (const gpus of POINTS) {
     const p = await runPoint(gpus, corpus, redis.url);
