@@ -26,6 +26,7 @@ import { Redis } from 'ioredis';
 import type { IndexJobView } from '../src/api/routes/indexJobs.js';
 import { loadConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/observability/logger.js';
+import { gpuJobsPerDevice } from '../src/gpu/concurrency.js';
 import { serve } from '../workers/serve.js';
 import { makeTmpDir, removeDir } from '../test/fixtures/repoHelpers.js';
 import { CLI, ROOT } from '../test/support/serveProcess.js';
@@ -38,9 +39,15 @@ const WANT_CHUNKS = Number(process.env.FLEET_CHUNKS ?? 20_000);
 const POINTS = (process.env.FLEET_POINTS ?? '1,2,4,8').split(',').map(Number);
 const TIME_SCALE = Number(process.env.FLEET_TIME_SCALE ?? 1);
 const DIM = Number(process.env.FLEET_DIM ?? 128);
-/** Unset: the defaults of src/config (what a deployment gets); set to compare. */
+/** Unset: the default of src/gpu/concurrency.ts (2 jobs per device in front of vLLM); set to compare. */
 const GPU_CONCURRENCY = process.env.FLEET_GPU_CONCURRENCY;
-const BATCH_SIZE = process.env.FLEET_BATCH_SIZE;
+/**
+ * Chunks per staged batch: 64, the fleet setting of docs/configuration.md, not the default 256. A run
+ * ends when the last GPU finishes its last batch; with 256 this 20k-chunk corpus is 79 batches, under
+ * 10 per GPU at 8 GPUs, and the GPUs that drew one batch fewer idle for a whole batch (measured: the
+ * least busy GPU 0.87). 64 gives ≥ 39 batches per GPU.
+ */
+const BATCH_SIZE = process.env.FLEET_BATCH_SIZE ?? '64';
 /** The AST chunker makes one chunk (≈ 120 tokens) of each generated 15-line function. */
 const FUNCTIONS_PER_FILE = 20;
 const CHUNKS_PER_FILE = 20;
@@ -171,7 +178,7 @@ async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<P
     EMBEDDER: 'vllm',
     EMBEDDING_DIM: String(DIM),
     ...(GPU_CONCURRENCY ? { GPU_CONCURRENCY } : {}),
-    ...(BATCH_SIZE ? { BATCH_SIZE } : {}),
+    BATCH_SIZE,
   };
   const fleet = await startFleet(gpus);
   const workers = fleet.urls.map((url, i) => startGpuWorker(i, { ...env, VLLM_URL: url }));
@@ -246,8 +253,8 @@ const redis = await startPrivateRedis();
 try {
   const files = await writeCorpus(corpus, WANT_CHUNKS);
   const model = scaledModel(QWEN3_EMBEDDING_8B_H100, TIME_SCALE);
-  const config = loadConfig({ ...(GPU_CONCURRENCY ? { GPU_CONCURRENCY } : {}), ...(BATCH_SIZE ? { BATCH_SIZE } : {}) });
-  log(`corpus: ${files} files in ${corpus}; GPU model ${JSON.stringify(model)} (Qwen3-Embedding-8B/H100 × ${TIME_SCALE}); dim ${DIM}; GPU_CONCURRENCY ${config.gpu.concurrency}; BATCH_SIZE ${config.batchSize}`);
+  const config = loadConfig({ EMBEDDER: 'vllm', VLLM_URL: 'http://127.0.0.1:1/v1', BATCH_SIZE, ...(GPU_CONCURRENCY ? { GPU_CONCURRENCY } : {}) });
+  log(`corpus: ${files} files in ${corpus}; GPU model ${JSON.stringify(model)} (Qwen3-Embedding-8B/H100 × ${TIME_SCALE}); dim ${DIM}; GPU_CONCURRENCY ${gpuJobsPerDevice(config)}; BATCH_SIZE ${config.batchSize}`);
   const points: Point[] = [];
   for (const gpus of POINTS) {
     const p = await runPoint(gpus, corpus, redis.url);
