@@ -20,6 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
@@ -79,6 +80,18 @@ async function writeCorpus(dir: string, chunks: number): Promise<number> {
     await fs.writeFile(path.join(dir, rel), `${fns.join('\n\n')}\n`);
   }
   return files;
+}
+
+/** utime + stime of each process, from /proc (Linux), in seconds. */
+async function cpuSecondsOf(pids: number[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // fields after the parenthesised command name: utime and stime are the 12th and 13th
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
 }
 
 async function freePort(): Promise<number> {
@@ -162,6 +175,9 @@ interface Point {
   idealChunksPerMin: number;
   sinkLagMs: { p50: number; p95: number; max: number };
   redisCallsPerBatch: number;
+  /** CPU seconds of every process of the point (bench, gpu workers, fleet) during the run, and of the wall time */
+  cpuSeconds: number;
+  cores: number;
   topCommands: string;
 }
 
@@ -192,6 +208,9 @@ async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<P
       await new Promise((r) => setTimeout(r, 200));
     }
     await Promise.all(fleet.urls.map((u) => fetch(`${new URL(u).origin}/sim/reset`, { method: 'POST' })));
+    const pids = [process.pid, fleet.proc.pid!, ...workers.map((w) => w.pid!)];
+    const cpuBefore = await cpuSecondsOf(pids);
+    const wallBefore = performance.now();
     const before = await commandCalls(redis);
     const res = await fetch(`${server.url}/v1/index-jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo, name: `fleet${gpus}` }) });
     if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
@@ -204,6 +223,8 @@ async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<P
       await new Promise((r) => setTimeout(r, 500));
     }
     const after = await commandCalls(redis);
+    const cpuSeconds = (await cpuSecondsOf(pids)) - cpuBefore;
+    const wallSeconds = (performance.now() - wallBefore) / 1000;
     const stats = await Promise.all(fleet.urls.map(async (u) => (await (await fetch(`${new URL(u).origin}/sim/stats`)).json()) as SimulatedGpuStats));
 
     const start = Math.min(...stats.map((s) => s.firstArrivalAt ?? Infinity));
@@ -234,6 +255,8 @@ async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<P
       idealChunksPerMin: gpus * idealChunksPerMinute(stats[0].model, tokensPerChunk),
       sinkLagMs: { p50: q(0.5), p95: q(0.95), max: lags.at(-1) ?? 0 },
       redisCallsPerBatch: calls / batches,
+      cpuSeconds,
+      cores: cpuSeconds / wallSeconds,
       topCommands: deltas.sort((a, b) => b[1] - a[1]).slice(0, 6).map(([c, n]) => `${c} ${(n / batches).toFixed(1)}`).join(', '),
     };
   } finally {
@@ -268,6 +291,7 @@ try {
         `   end-to-end         : ${Math.round((p.chunks / p.e2eSeconds) * 60)} chunks/min (ideal ${Math.round(p.idealChunksPerMin)})`,
         `   sink lag           : p50 ${p.sinkLagMs.p50} ms, p95 ${p.sinkLagMs.p95} ms, max ${p.sinkLagMs.max} ms`,
         `   redis calls/batch  : ${p.redisCallsPerBatch.toFixed(1)} (${p.topCommands})`,
+        `   CPU                : ${p.cpuSeconds.toFixed(1)} core-s, ${p.cores.toFixed(2)} of ${os.availableParallelism()} cores on average (bench + gpu workers + fleet)`,
       ].join('\n'),
     );
   }
