@@ -12,6 +12,7 @@ import { createSinkBatchProcessor } from '../jobs/sinkBatch.js';
 import { createChunker } from '../src/chunking/index.js';
 import { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import { countVisibleGpus } from '../src/gpu/enforce.js';
+import { gpuJobsPerDevice } from '../src/gpu/concurrency.js';
 import { cloneGitRepo, realRoots } from '../src/repo/intake.js';
 import { sweepFinishedClones } from '../src/indexing/cloneSweeper.js';
 import { readOrCreateStoreId } from '../src/artifacts/storeIdentity.js';
@@ -164,7 +165,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
         metrics: rt.metrics.encode,
       });
     }
-    workers.push(startWorker(rt, storeId, QUEUES.gpu, handlers, config.gpu.concurrency));
+    workers.push(startWorker(rt, storeId, QUEUES.gpu, handlers, gpuJobsPerDevice(config)));
     // say which model this fleet embeds with: index runs rebuild in full when it changes
     void rt
       .embedder()

@@ -39,6 +39,8 @@ describe('OOM batch halving through the queue (fake vLLM: 413 above 8 inputs)', 
         VLLM_BATCH_SIZE: '32',
         VLLM_RETRY_BACKOFF_MS: '10',
         BATCH_SIZE: '32',
+        // one job at a time, so the second batch can only start after the first has learned the safe size
+        GPU_CONCURRENCY: '1',
       },
     });
     db = await createDuckDb({ threads: 1 });

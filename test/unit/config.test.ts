@@ -50,7 +50,7 @@ describe('config defaults', () => {
         queryInstruction: 'Given a question about a code repository, retrieve code that answers it',
         allowInprocessFallback: false,
       },
-      gpu: { require: false, device: -1, concurrency: 1 },
+      gpu: { require: false, device: -1, concurrency: undefined },
       onnx: { threads: 0, allowSpinning: false },
       splade: { modelDir: undefined, modelId: 'naver/splade-v3', topK: 400, minWeight: 0.05, maxTokens: 512, batchSize: 32, queryCacheTtlS: 60 },
       retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, hydrateBudgetMs: 1000, maxOpenRepos: 32, denseChannel: 'faiss', synonymWeight: 0, repoVocabularyWeight: 0 },
