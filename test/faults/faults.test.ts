@@ -171,6 +171,9 @@ describe('fault suite: real processes, own Redis with AOF, fake vLLM', () => {
       EMBEDDER: 'vllm',
       VLLM_URL: vllm.baseUrl,
       VLLM_MODEL: vllm.embeddings.model,
+      // one encode job at a time: the 413 case checks that a batch learns its safe size before the next one is sent
+      // (with two in flight, both first batches meet the OOM before either has learned it)
+      GPU_CONCURRENCY: '1',
       VLLM_TIMEOUT_S: '2',
       VLLM_RETRY_BACKOFF_MS: '50',
       WORKER_LOCK_MS: '4000',
