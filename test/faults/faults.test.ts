@@ -27,6 +27,18 @@ interface Row {
   seconds: number;
 }
 
+/** A row for a fault whose outcome is not a committed run: no chunks to count. */
+const outcomeRow = (fault: string, outcome: string, started: number): Row => ({
+  fault,
+  outcome,
+  chunks: 0,
+  parquetLost: 0,
+  parquetDuplicated: 0,
+  faissLost: 0,
+  faissDuplicated: 0,
+  seconds: Math.round((Date.now() - started) / 100) / 10,
+});
+
 const FILES = 160;
 const rows: Row[] = [];
 let work: string;
@@ -252,16 +264,7 @@ describe('fault suite: real processes, own Redis with AOF, fake vLLM', () => {
         { timeout: 60_000, interval: 200 },
       )
       .toMatch(/^(completed|failed)$/);
-    rows.push({
-      fault: 'kill -9 answer worker mid-answer',
-      outcome: answer.state === 'completed' ? 'completed' : `failed: ${answer.error?.detail}`,
-      chunks: 0,
-      parquetLost: 0,
-      parquetDuplicated: 0,
-      faissLost: 0,
-      faissDuplicated: 0,
-      seconds: Math.round((Date.now() - started) / 100) / 10,
-    });
+    rows.push(outcomeRow('kill -9 answer worker mid-answer', answer.state === 'completed' ? 'completed' : `failed: ${answer.error?.detail}`, started));
     if (answer.state === 'completed') expect(answer.answer).toBe(REPLY.join('').trim());
     else expect(answer.error?.detail).toBeTruthy();
   });
@@ -277,7 +280,7 @@ describe('fault suite: real processes, own Redis with AOF, fake vLLM', () => {
       const { jobId } = (await submit.json()) as { jobId: string };
       const done = await waitForRun(jobId);
       const message = String(done.error?.detail ?? '');
-      rows.push({ fault: 'DATA_DIR full for the sink (RLIMIT_FSIZE)', outcome: `${done.state}: ${message.replace(/\/tmp\/\S+/g, '<DATA_DIR file>')}`, chunks: 0, parquetLost: 0, parquetDuplicated: 0, faissLost: 0, faissDuplicated: 0, seconds: Math.round((Date.now() - started) / 100) / 10 });
+      rows.push(outcomeRow('DATA_DIR full for the sink (RLIMIT_FSIZE)', `${done.state}: ${message.replace(/\/tmp\/\S+/g, '<DATA_DIR file>')}`, started));
       expect(done.state).toBe('failed');
       expect(message).toMatch(/EFBIG|too large/i);
       const search = await fetch(`${api()}/v1/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repo: 'f0', query: 'handler_42', k: 3 }) });
@@ -383,16 +386,13 @@ describe('fault suite: real processes, own Redis with AOF, fake vLLM', () => {
     }
     const rssAfter = Object.fromEntries(await Promise.all(roles.map(async (r) => [r, await rssMiB(procs[r]!.pid)] as const)));
     const growth = roles.map((r) => `${r} ${Math.round(rssBefore[r])}→${Math.round(rssAfter[r])} MiB`).join(', ');
-    rows.push({
-      fault: `soak ${SOAK_MS / 1000} s: ${runs.length} runs, ${searches} searches, ${answers.length} answers`,
-      outcome: `runs ${runStates.filter((s) => s === 'completed').length}/${runs.length} completed, answers ${answerStates.filter((s) => s === 'completed').length}/${answers.length} completed, ${searchErrors} search errors; RSS ${growth}`,
-      chunks: 0,
-      parquetLost: 0,
-      parquetDuplicated: 0,
-      faissLost: 0,
-      faissDuplicated: 0,
-      seconds: Math.round((Date.now() - started) / 100) / 10,
-    });
+    rows.push(
+      outcomeRow(
+        `soak ${SOAK_MS / 1000} s: ${runs.length} runs, ${searches} searches, ${answers.length} answers`,
+        `runs ${runStates.filter((s) => s === 'completed').length}/${runs.length} completed, answers ${answerStates.filter((s) => s === 'completed').length}/${answers.length} completed, ${searchErrors} search errors; RSS ${growth}`,
+        started,
+      ),
+    );
     chat.behaviour.tokenDelayMs = 100;
     expect(runs.length).toBeGreaterThan(0);
     expect(runStates.every((s) => s === 'completed')).toBe(true);

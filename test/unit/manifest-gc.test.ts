@@ -5,7 +5,7 @@ import { collectGarbage } from '../../src/manifest/gc.js';
 import type { Manifest, VectorIndexRef } from '../../src/manifest/manifest.js';
 import { ManifestStore } from '../../src/manifest/store.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
-import { testContract } from '../support/contract.js';
+import { testContract, testManifest } from '../support/contract.js';
 
 const MIN = 60_000;
 const NOW = Date.parse('2025-01-01T12:00:00Z');
@@ -15,22 +15,7 @@ function ref(file: string): VectorIndexRef {
 }
 
 function manifest(version: number, over: Partial<Manifest>): Manifest {
-  return {
-    formatVersion: 1,
-    version,
-    repo: 'r',
-    source: { kind: 'local', location: '/x', root: '/x' },
-    runId: `run-${version}`,
-    createdAt: new Date(NOW).toISOString(),
-    embedding: testContract({ model: 'm' }),
-    sparse: null,
-    files: {},
-    parts: [],
-    deletedChunkIds: [],
-    vectors: { primary: null, secondary: null },
-    stats: { files: 0, chunks: 0 },
-    ...over,
-  };
+  return testManifest({ repo: 'r', version, source: { kind: 'local', location: '/x', root: '/x' }, createdAt: new Date(NOW).toISOString(), embedding: testContract({ model: 'm' }), ...over });
 }
 
 describe('garbage collection of manifest versions', () => {

@@ -2,26 +2,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listRepoManifests } from '../../src/manifest/listing.js';
-import type { Manifest } from '../../src/manifest/manifest.js';
 import { ManifestStore } from '../../src/manifest/store.js';
-import { testContract } from '../support/contract.js';
+import { testManifest } from '../support/contract.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
 
-const manifest = (repo: string): Manifest => ({
-  formatVersion: 1,
-  version: 1,
-  repo,
-  source: { kind: 'local', location: `/repos/${repo}`, root: `/repos/${repo}` },
-  runId: 'run-1',
-  createdAt: '2026-12-01T00:00:00.000Z',
-  embedding: testContract(),
-  sparse: null,
-  files: {},
-  parts: [],
-  deletedChunkIds: [],
-  vectors: { primary: null, secondary: null },
-  stats: { files: 0, chunks: 0 },
-});
+const manifest = (repo: string) => testManifest({ repo, version: 1 });
 
 describe('listing the repos of a store', () => {
   let dir = '';
