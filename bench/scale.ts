@@ -11,6 +11,7 @@
  *
  * Knobs: SCALE_POINTS=10000,100000,1000000  SCALE_SEARCHES=200
  * SCALE_CHUNK_MAX_TOKENS=96 (one chunk per generated function)  SCALE_BATCH_SIZE (BATCH_SIZE, default the config's)
+ * SCALE_CHANNELS=dense,bm25 (the hashing embedder's dense weight is 0 unless asked for by name)
  * SCALE_ENV='K=V,K=V' (extra settings for every process, e.g. SEARCH_MEMORY_BUDGET_MB=512).
  *
  * Last line: {"points":[{chunks, index_s, chunks_per_s, peak_rss_mb:{index,gpu,sink,query}, search_p50_ms, search_p95_ms}],
@@ -29,6 +30,8 @@ import { writeSyntheticCorpus } from './syntheticCorpus.js';
 const POINTS = (process.env.SCALE_POINTS ?? '10000,100000,1000000').split(',').map((s) => Number(s.trim()));
 const SEARCHES = Number(process.env.SCALE_SEARCHES ?? 200);
 const CHUNK_MAX_TOKENS = process.env.SCALE_CHUNK_MAX_TOKENS ?? '96';
+// the hashing embedder's dense weight is 0 by default (it is not semantic); ask for dense by name so FAISS is searched as with a real model
+const CHANNELS = (process.env.SCALE_CHANNELS ?? 'dense,bm25').split(',').filter(Boolean);
 const EXTRA_ENV = Object.fromEntries(
   (process.env.SCALE_ENV ?? '')
     .split(',')
@@ -146,7 +149,7 @@ async function runPoint(want: number) {
       if (view.state === 'completed') break;
       if (performance.now() - lastLog > 30_000) {
         lastLog = performance.now();
-        log(`indexing: ${JSON.stringify(view.chunks)} after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+        log(`indexing: ${JSON.stringify(view.progress.chunks)} after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       }
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -164,7 +167,7 @@ async function runPoint(want: number) {
       const r = await fetch(`${query.url}/v1/search`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ repo: 'scale', query: q, k: 10 }),
+        body: JSON.stringify({ repo: 'scale', query: q, k: 10, channels: CHANNELS }),
         signal: AbortSignal.timeout(timeoutMs),
       });
       const body = (await r.json()) as { hits?: unknown[]; timingsMs?: Record<string, number>; detail?: string };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import {
   DOUBLE,
   INTEGER,
@@ -14,7 +15,8 @@ import { FILE_ROLES, fileRoleSchema, type FileRole } from '../contracts/chunk.js
 import { tokenize } from '../text/codeTokenizer.js';
 import type { SparseVector } from '../contracts/sparse.js';
 import { parsePathGlob, re2PathRegex } from '../pathFilter/index.js';
-import { sqlIdent, type DuckDb } from './duckdb.js';
+import { sqlIdent, sqlString, type DuckDb } from './duckdb.js';
+import { fileExists, planCatalogFile, removeStaleCatalogFiles, type CatalogFilePlan } from './catalogFile.js';
 import { BM25F_FIELDS, BM25_K1 } from './bm25fFields.js';
 import { definitionGroups, type DefinitionGroups } from './definitionGroups.js';
 
@@ -83,7 +85,13 @@ export interface ChunkCatalog {
   count(): number;
   /** avgdl and N as used for BM25. */
   stats(): { chunks: number; avgDocLen: number; terms: number };
-  /** Drop the tables; safe to call twice. Later queries reject. */
+  /**
+   * Estimated bytes this catalog holds in JS memory (the doc -> id list and its
+   * index, roles, definition groups, vocabularies). The tables' share is DuckDB's,
+   * bounded by its memory_limit when the catalog lives in a file (storeDir).
+   */
+  memoryBytes(): number;
+  /** Drop the tables (or detach the catalog file); safe to call twice. Later queries reject. */
   dispose(): Promise<void>;
 }
 
@@ -94,6 +102,13 @@ export interface LoadCatalogOptions {
   deletedChunkIds?: string[];
   /** learn the repo's doc-comment vocabulary for `relatedTerms` (a join over every definition's terms; off = relatedTerms is empty) */
   learnVocabulary?: boolean;
+  /**
+   * A local directory for this repo's catalog database files. Set: the tables
+   * live in a DuckDB file there, attached read-only, so DuckDB's buffer manager
+   * pages them in and out within its memory_limit, and a file built once is
+   * opened again by later loads of the same parts. Unset: in-memory tables.
+   */
+  storeDir?: string;
 }
 
 const ROW_COLUMNS = 'c.chunk_id, c.path, c.start_line, c.end_line, c.language, c.symbols, c.content, c.doc_comment, c.role_id';
@@ -117,18 +132,27 @@ const perfectHashSet = new WeakMap<DuckDBConnection, number>();
 
 export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise<ChunkCatalog> {
   const prefix = `catalog_${randomBytes(6).toString('hex')}`;
+  const plan = opts.storeDir
+    ? await planCatalogFile(opts.storeDir, { parts: opts.parts, deletedChunkIds: opts.deletedChunkIds ?? [], learnVocabulary: !!opts.learnVocabulary })
+    : null;
+  // with a file, the search tables are `<alias>.<name>` in the attached database; the
+  // build's scratch tables stay in the in-memory database (they are dropped at the end)
+  const alias = sqlIdent(prefix);
+  const kept = (name: string) => (plan ? `${alias}.${sqlIdent(name)}` : sqlIdent(`${prefix}_${name}`));
+  const scratch = (name: string) => sqlIdent(`${prefix}_${name}`);
   const t: Tables = {
-    keys: sqlIdent(`${prefix}_keys`),
-    files: sqlIdent(`${prefix}_files`),
-    chunks: sqlIdent(`${prefix}_chunks`),
-    df: sqlIdent(`${prefix}_df`),
-    postings: sqlIdent(`${prefix}_postings`),
-    spladeVocab: sqlIdent(`${prefix}_splade_vocab`),
-    splade: sqlIdent(`${prefix}_splade`),
-    bm25Raw: sqlIdent(`${prefix}_bm25_raw`),
-    fieldLen: sqlIdent(`${prefix}_field_len`),
+    keys: scratch('keys'),
+    files: kept('files'),
+    chunks: kept('chunks'),
+    df: kept('df'),
+    postings: kept('postings'),
+    spladeVocab: kept('splade_vocab'),
+    splade: kept('splade'),
+    bm25Raw: scratch('bm25_raw'),
+    fieldLen: scratch('field_len'),
     idHashIndex: sqlIdent(`${prefix}_chunks_id_hash`),
-    spladeRaw: sqlIdent(`${prefix}_splade_raw`),
+    spladeRaw: scratch('splade_raw'),
+    vocabulary: kept('vocabulary'),
   };
 
   // Small read-only lookups kept in JS, so a query is one SQL statement: the
@@ -142,9 +166,11 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   const docOf = new Map<string, number>();
   let groups: DefinitionGroups = definitionGroups([]);
   let vocabulary: RepoVocabulary = new Map();
+  let jsBytes = 0;
   const stats = await db.withConnection(async (conn) => {
     try {
-      vocabulary = await createTables(conn, t, opts);
+      if (plan) vocabulary = await attachCatalogFile(conn, plan, alias, t, opts);
+      else vocabulary = await createTables(conn, t, opts);
       const r = await conn.runAndReadAll(
         `SELECT (SELECT count(*) FROM ${t.chunks})::INTEGER AS n,
                 COALESCE((SELECT avg(doc_len) FROM ${t.chunks}), 0)::DOUBLE AS avgdl,
@@ -168,12 +194,15 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
         })),
       );
       if (rows.some(([doc], i) => Number(doc) !== i)) throw new Error('chunk catalog: doc numbers are not 0..N-1');
+      jsBytes = estimateJsBytes(docIds, [bm25Vocab, spladeVocab], vocabulary) + docRoles.byteLength + groups.groupOf.byteLength * 3;
       return { chunks: row.n, avgDocLen: row.avgdl, terms: row.terms };
     } catch (err) {
+      if (plan) await conn.run(`DETACH DATABASE IF EXISTS ${alias}`).catch(() => {});
       await dropTables(conn, t);
       throw err;
     }
   });
+  if (plan && opts.storeDir) await removeStaleCatalogFiles(opts.storeDir, plan.file);
 
   let disposed = false;
   /** Every search query: `signal` (a spent budget) interrupts it in DuckDB. */
@@ -375,15 +404,57 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
     async dispose() {
       if (disposed) return;
       disposed = true;
-      await db.withConnection((conn) => dropTables(conn, t));
+      await db.withConnection((conn) => (plan ? conn.run(`DETACH DATABASE IF EXISTS ${alias}`).then(() => {}) : dropTables(conn, t)));
     },
+
+    memoryBytes: () => jsBytes,
   };
 }
 
 type Tables = Record<
-  'keys' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'fieldLen' | 'spladeRaw' | 'idHashIndex',
+  'keys' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'fieldLen' | 'spladeRaw' | 'idHashIndex' | 'vocabulary',
   string
 >;
+
+/**
+ * Attach the catalog's database file read-only, building it first when no
+ * process has: into a private file, checkpointed and detached, then renamed
+ * into place, so a reader never attaches a half-built file.
+ */
+async function attachCatalogFile(conn: DuckDBConnection, plan: CatalogFilePlan, alias: string, t: Tables, opts: LoadCatalogOptions): Promise<RepoVocabulary> {
+  if (!(await fileExists(plan.file))) {
+    await conn.run(`ATTACH ${sqlString(plan.building)} AS ${alias}`);
+    try {
+      const vocabulary = await createTables(conn, t, opts);
+      await conn.run(`CREATE TABLE ${t.vocabulary} (word VARCHAR, part VARCHAR, npmi DOUBLE)`);
+      const rows = [...vocabulary].flatMap(([word, parts]) => parts.map(([part, npmi]) => [word, part, npmi] as const));
+      if (rows.length > 0) {
+        await conn.run(
+          `INSERT INTO ${t.vocabulary} SELECT unnest($w), unnest($p), unnest($n)`,
+          { w: listValue(rows.map((r) => r[0])), p: listValue(rows.map((r) => r[1])), n: listValue(rows.map((r) => r[2])) },
+          { w: LIST(VARCHAR), p: LIST(VARCHAR), n: LIST(DOUBLE) },
+        );
+      }
+      await conn.run(`DETACH DATABASE ${alias}`);
+      await fs.rename(plan.building, plan.file);
+    } catch (err) {
+      await conn.run(`DETACH DATABASE IF EXISTS ${alias}`).catch(() => {});
+      await fs.rm(plan.building, { force: true });
+      await fs.rm(`${plan.building}.wal`, { force: true });
+      throw err;
+    } finally {
+      await dropTables(conn, { keys: t.keys, bm25Raw: t.bm25Raw, fieldLen: t.fieldLen, spladeRaw: t.spladeRaw } as Tables);
+    }
+  }
+  await conn.run(`ATTACH ${sqlString(plan.file)} AS ${alias} (READ_ONLY)`);
+  const vocabulary: RepoVocabulary = new Map();
+  for (const [word, part, npmi] of (await conn.runAndReadAll(`SELECT word, part, npmi FROM ${t.vocabulary} ORDER BY word, npmi DESC, part`)).getRowsJS()) {
+    const list = vocabulary.get(String(word)) ?? [];
+    list.push([String(part), Number(npmi)]);
+    vocabulary.set(String(word), list);
+  }
+  return vocabulary;
+}
 
 /**
  * Build the tables from the parts. Dedup and doc numbering run on a narrow
@@ -499,6 +570,19 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
   return vocabulary;
 }
 
+/**
+ * V8's cost of the JS-side lookups, roughly: a one-byte string is its length
+ * plus a 16-byte header, an array slot 8 bytes, a Map entry about 40 bytes
+ * with its hash table (measured with process.memoryUsage at 100k chunks).
+ */
+function estimateJsBytes(docIds: string[], vocabs: Map<string, number>[], related: RepoVocabulary): number {
+  let bytes = 0;
+  for (const id of docIds) bytes += id.length + 16 + 8 + 40;
+  for (const v of vocabs) for (const term of v.keys()) bytes += term.length + 16 + 40;
+  for (const [word, parts] of related) bytes += word.length + 56 + parts.reduce((s, [p]) => s + p.length + 48, 0);
+  return bytes;
+}
+
 /** doc-comment term -> identifier-part terms it goes with in this repo, each with its strength (NPMI, 0..1). */
 export type RepoVocabulary = Map<string, [string, number][]>;
 
@@ -549,7 +633,7 @@ async function readVocabulary(conn: DuckDBConnection, table: string): Promise<Ma
 
 async function dropTables(conn: DuckDBConnection, t: Tables): Promise<void> {
   // the index goes with its table
-  for (const [name, table] of Object.entries(t)) if (name !== 'idHashIndex') await conn.run(`DROP TABLE IF EXISTS ${table}`);
+  for (const [name, table] of Object.entries(t)) if (name !== 'idHashIndex' && table) await conn.run(`DROP TABLE IF EXISTS ${table}`);
 }
 
 /** Named parameters for one statement: `bind` returns the `$pN` placeholder. */

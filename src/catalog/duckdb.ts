@@ -23,12 +23,15 @@ export interface DuckDbOptions {
   memoryLimit?: string;
   /** Connections kept open at most (default 4). */
   poolSize?: number;
+  /** Where DuckDB spills past its memory limit; one directory per instance (DuckDB names its files alike). */
+  tempDirectory?: string;
 }
 
 export async function createDuckDb(opts: DuckDbOptions = {}): Promise<DuckDb> {
   const config: Record<string, string> = {};
   if (opts.threads !== undefined) config.threads = String(opts.threads);
   if (opts.memoryLimit !== undefined) config.memory_limit = opts.memoryLimit;
+  if (opts.tempDirectory !== undefined) config.temp_directory = opts.tempDirectory;
   const instance = await DuckDBInstance.create(':memory:', config);
   const poolSize = Math.max(1, opts.poolSize ?? 4);
 
