@@ -201,6 +201,9 @@ async function runPoint(want: number) {
       search_p50_ms: r2(percentile(searchMs, 50)),
       search_p95_ms: r2(percentile(searchMs, 95)),
     };
+  } catch (err) {
+    for (const p of procs) log(`${p.name} log tail:\n${p.stderr().slice(-4000)}`);
+    throw err;
   } finally {
     await stopAll(procs);
     await dropPrefix(prefix);
