@@ -62,8 +62,13 @@ async function startRole(name: string, args: string[], env: Record<string, strin
     err += d;
     if (err.length > 200_000) err = err.slice(-100_000);
   });
-  proc.stdout!.on('data', (d) => (out += d));
-  if (!waitForUrl) return { name, proc, url: null, stderr: () => err };
+  // pino logs to stdout: keep its tail for the failure report
+  proc.stdout!.on('data', (d) => {
+    out += d;
+    if (out.length > 200_000) out = out.slice(-100_000);
+  });
+  const logs = () => `${out.slice(-3000)}\n${err.slice(-3000)}`;
+  if (!waitForUrl) return { name, proc, url: null, stderr: logs };
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${err}`)), 60_000);
     const check = () => {
@@ -79,7 +84,7 @@ async function startRole(name: string, args: string[], env: Record<string, strin
       reject(new Error(`${name} exited with ${code}:\n${err}`));
     });
   });
-  return { name, proc, url, stderr: () => err };
+  return { name, proc, url, stderr: logs };
 }
 
 /** Peak resident set (VmHWM) of a live process, in MB. */

@@ -197,8 +197,9 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       jsBytes = estimateJsBytes(docIds, [bm25Vocab, spladeVocab], vocabulary) + docRoles.byteLength + groups.groupOf.byteLength * 3;
       return { chunks: row.n, avgDocLen: row.avgdl, terms: row.terms };
     } catch (err) {
+      // a file's scratch tables are dropped where they were made (attachCatalogFile)
       if (plan) await conn.run(`DETACH DATABASE IF EXISTS ${alias}`).catch(() => {});
-      await dropTables(conn, t);
+      else await dropTables(conn, t);
       throw err;
     }
   });

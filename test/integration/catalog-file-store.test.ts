@@ -124,3 +124,18 @@ describe('catalog file store', () => {
     expect(attached).toEqual([]);
   });
 });
+
+describe('catalog file store: one version open twice', () => {
+  it('a version loaded again while its released reader is still open (the grace period) serves from both', async () => {
+    const storeDir = join(dataDir, 'catalogs', 'twice');
+    const first = await loadCatalog(db, { parts, storeDir });
+    const second = await loadCatalog(db, { parts, storeDir });
+    try {
+      expect(await second.bm25('retry queue', 10)).toEqual(await first.bm25('retry queue', 10));
+      expect((await readdir(storeDir)).filter((f) => !f.endsWith('.duckdb'))).toEqual([]);
+    } finally {
+      await first.dispose();
+      await second.dispose();
+    }
+  });
+});
