@@ -50,7 +50,7 @@ export async function removeStaleCatalogFiles(dir: string, keep: string): Promis
     if (name.endsWith('.duckdb') || name.endsWith('.duckdb.wal')) {
       await fs.rm(full, { force: true });
       removed.push(full);
-    } else if (name.endsWith('.building') || name.endsWith('.building.wal')) {
+    } else if (/\.building(\.scratch)?(\.wal)?$/.test(name)) {
       const stat = await fs.stat(full).catch(() => null);
       if (stat && Date.now() - stat.mtimeMs > ABANDONED_BUILD_MS) {
         await fs.rm(full, { force: true });

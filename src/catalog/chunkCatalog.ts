@@ -138,10 +138,14 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   // with a file, the search tables are `<alias>.<name>` in the attached database; the
   // build's scratch tables stay in the in-memory database (they are dropped at the end)
   const alias = sqlIdent(prefix);
+  const scratchAlias = sqlIdent(`${prefix}_scratch`);
   const kept = (name: string) => (plan ? `${alias}.${sqlIdent(name)}` : sqlIdent(`${prefix}_${name}`));
-  const scratch = (name: string) => sqlIdent(`${prefix}_${name}`);
+  // the build's intermediate rows (a row per chunk, field and term) go to a scratch database file
+  // beside it, which DuckDB writes out past its memory limit; in-memory tables could not spill
+  const scratch = (name: string) => (plan ? `${scratchAlias}.${sqlIdent(name)}` : sqlIdent(`${prefix}_${name}`));
   const t: Tables = {
     keys: scratch('keys'),
+    partNos: scratch('part_nos'),
     files: kept('files'),
     chunks: kept('chunks'),
     df: kept('df'),
@@ -169,7 +173,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   let jsBytes = 0;
   const stats = await db.withConnection(async (conn) => {
     try {
-      if (plan) vocabulary = await attachCatalogFile(conn, plan, alias, t, opts);
+      if (plan) vocabulary = await attachCatalogFile(conn, plan, { alias, scratchAlias }, t, opts);
       else vocabulary = await createTables(conn, t, opts);
       const r = await conn.runAndReadAll(
         `SELECT (SELECT count(*) FROM ${t.chunks})::INTEGER AS n,
@@ -413,7 +417,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
 }
 
 type Tables = Record<
-  'keys' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'fieldLen' | 'spladeRaw' | 'idHashIndex' | 'vocabulary',
+  'keys' | 'partNos' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'fieldLen' | 'spladeRaw' | 'idHashIndex' | 'vocabulary',
   string
 >;
 
@@ -422,9 +426,17 @@ type Tables = Record<
  * process has: into a private file, checkpointed and detached, then renamed
  * into place, so a reader never attaches a half-built file.
  */
-async function attachCatalogFile(conn: DuckDBConnection, plan: CatalogFilePlan, alias: string, t: Tables, opts: LoadCatalogOptions): Promise<RepoVocabulary> {
+async function attachCatalogFile(
+  conn: DuckDBConnection,
+  plan: CatalogFilePlan,
+  { alias, scratchAlias }: { alias: string; scratchAlias: string },
+  t: Tables,
+  opts: LoadCatalogOptions,
+): Promise<RepoVocabulary> {
   if (!(await fileExists(plan.file))) {
+    const scratchFile = `${plan.building}.scratch`;
     await conn.run(`ATTACH ${sqlString(plan.building)} AS ${alias}`);
+    await conn.run(`ATTACH ${sqlString(scratchFile)} AS ${scratchAlias}`);
     try {
       const vocabulary = await createTables(conn, t, opts);
       await conn.run(`CREATE TABLE ${t.vocabulary} (word VARCHAR, part VARCHAR, npmi DOUBLE)`);
@@ -444,7 +456,9 @@ async function attachCatalogFile(conn: DuckDBConnection, plan: CatalogFilePlan, 
       await fs.rm(`${plan.building}.wal`, { force: true });
       throw err;
     } finally {
-      await dropTables(conn, { keys: t.keys, bm25Raw: t.bm25Raw, fieldLen: t.fieldLen, spladeRaw: t.spladeRaw } as Tables);
+      await conn.run(`DETACH DATABASE IF EXISTS ${scratchAlias}`).catch(() => {});
+      await fs.rm(scratchFile, { force: true });
+      await fs.rm(`${scratchFile}.wal`, { force: true });
     }
   }
   await conn.run(`ATTACH ${sqlString(plan.file)} AS ${alias} (READ_ONLY)`);
@@ -464,7 +478,7 @@ async function attachCatalogFile(conn: DuckDBConnection, plan: CatalogFilePlan, 
  * read once per table, joined to the surviving (file, row) keys.
  */
 async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalogOptions): Promise<RepoVocabulary> {
-  await conn.run(`CREATE TABLE ${t.keys} (filename VARCHAR, file_row_number BIGINT, doc INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
+  await conn.run(`CREATE TABLE ${t.keys} (part_no INTEGER, file_row_number BIGINT, doc INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.files} (file_id INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.chunks} (
     doc INTEGER, chunk_id VARCHAR, id_hash UBIGINT, file_id INTEGER, path VARCHAR, start_line INTEGER, end_line INTEGER,
@@ -477,6 +491,9 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
 
   const partsParam = { parts: listValue(opts.parts) };
   const partsType = { parts: LIST(VARCHAR) };
+  // each part's position in the list, joined by hash: rows then carry a small integer, not
+  // their file name, and "the part listed last wins" needs no scan of the list per row
+  await conn.run(`CREATE TABLE ${t.partNos} AS SELECT unnest($parts) AS filename, unnest(range(1, len($parts) + 1))::INTEGER AS part_no`, partsParam, partsType);
   const columns = new Set(
     (await conn.runAndReadAll(`SELECT DISTINCT name FROM parquet_schema($parts)`, partsParam, partsType)).getRowsJS().map(([n]) => String(n)),
   );
@@ -487,13 +504,13 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
   // re-indexed, a retried run); the part listed last wins, its line numbers are newest.
   await conn.run(
     `INSERT INTO ${t.keys}
-     SELECT filename, file_row_number, (row_number() OVER (ORDER BY path, start_line, chunk_id) - 1)::INTEGER, path, language,
+     SELECT part_no, file_row_number, (row_number() OVER (ORDER BY path, start_line, chunk_id) - 1)::INTEGER, path, language,
             COALESCE(list_position(${sqlRoleList}, role) - 1, 0)::UTINYINT
      FROM (
-       SELECT chunk_id, path, start_line, language, ${roleColumn}, filename, file_row_number
-       FROM read_parquet($parts, filename = true, file_row_number = true, union_by_name = true)
+       SELECT chunk_id, path, start_line, language, ${roleColumn}, pn.part_no, file_row_number
+       FROM read_parquet($parts, filename = true, file_row_number = true, union_by_name = true) JOIN ${t.partNos} pn USING (filename)
        WHERE chunk_id NOT IN (SELECT unnest($deleted))
-       QUALIFY row_number() OVER (PARTITION BY chunk_id ORDER BY list_position($parts, filename) DESC) = 1
+       QUALIFY row_number() OVER (PARTITION BY chunk_id ORDER BY pn.part_no DESC) = 1
      )`,
     { ...partsParam, deleted: listValue(opts.deletedChunkIds ?? []) },
     { ...partsType, deleted: LIST(VARCHAR) },
@@ -503,7 +520,8 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
   const live = (columns: string[], byName = false) =>
     `(SELECT k.doc, ${columns.map((c) => `p.${c}`).join(', ')}
       FROM read_parquet($parts, filename = true, file_row_number = true${byName ? ', union_by_name = true' : ''}) p
-      JOIN ${t.keys} k ON k.filename = p.filename AND k.file_row_number = p.file_row_number) r`;
+      JOIN ${t.partNos} pn ON pn.filename = p.filename
+      JOIN ${t.keys} k ON k.part_no = pn.part_no AND k.file_row_number = p.file_row_number) r`;
   const readParts = (sql: string) => conn.run(sql, partsParam, partsType);
 
   await conn.run(`INSERT INTO ${t.files}
@@ -568,6 +586,7 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
     ORDER BY v.term_id`);
   await conn.run(`DROP TABLE ${t.spladeRaw}`);
   await conn.run(`DROP TABLE ${t.keys}`);
+  await conn.run(`DROP TABLE ${t.partNos}`);
   return vocabulary;
 }
 
