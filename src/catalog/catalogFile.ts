@@ -5,7 +5,7 @@ import path from 'node:path';
 /**
  * Where a catalog's DuckDB database file lives on local disk. The file is
  * named by what it was built from (the parts, their sizes, the deleted ids,
- * the build options and the table layout), so a process that restarts, or a
+ * the build options, the scoring constants baked into postings and the table layout), so a process that restarts, or a
  * second query process on the same disk, opens the file another one built
  * instead of building it again, and a new version never opens a stale one.
  */
@@ -21,9 +21,9 @@ export const CATALOG_FILE_FORMAT = 1;
 
 export async function planCatalogFile(
   dir: string,
-  build: { parts: string[]; deletedChunkIds: string[]; learnVocabulary: boolean },
+  build: { parts: string[]; deletedChunkIds: string[]; learnVocabulary: boolean; /** what the tables' precomputed values depend on (BM25F weights, k1, b, roles) */ scoring: unknown },
 ): Promise<CatalogFilePlan> {
-  const h = createHash('sha256').update(JSON.stringify({ format: CATALOG_FILE_FORMAT, learn: build.learnVocabulary }));
+  const h = createHash('sha256').update(JSON.stringify({ format: CATALOG_FILE_FORMAT, learn: build.learnVocabulary, scoring: build.scoring }));
   // part names carry their run and batch and are never rewritten in place; the size guards against a reused name
   for (const part of build.parts) h.update(`\0${part}\0${(await fs.stat(part)).size}`);
   for (const id of [...build.deletedChunkIds].sort()) h.update(`\0-${id}`);

@@ -133,7 +133,13 @@ const perfectHashSet = new WeakMap<DuckDBConnection, number>();
 export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise<ChunkCatalog> {
   const prefix = `catalog_${randomBytes(6).toString('hex')}`;
   const plan = opts.storeDir
-    ? await planCatalogFile(opts.storeDir, { parts: opts.parts, deletedChunkIds: opts.deletedChunkIds ?? [], learnVocabulary: !!opts.learnVocabulary })
+    ? await planCatalogFile(opts.storeDir, {
+        parts: opts.parts,
+        deletedChunkIds: opts.deletedChunkIds ?? [],
+        learnVocabulary: !!opts.learnVocabulary,
+        // postings hold each term's whole BM25F impact: a change of weights must not reuse an old file
+        scoring: { fields: BM25F_FIELDS, k1: BM25_K1, roles: FILE_ROLES },
+      })
     : null;
   // with a file, the search tables are `<alias>.<name>` in the attached database; the
   // build's scratch tables stay in the in-memory database (they are dropped at the end)
