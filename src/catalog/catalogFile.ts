@@ -5,9 +5,10 @@ import path from 'node:path';
 /**
  * Where a catalog's DuckDB database file lives on local disk. The file is
  * named by what it was built from (the parts, their sizes, the deleted ids,
- * the build options, the scoring constants baked into postings and the table layout), so a process that restarts, or a
- * second query process on the same disk, opens the file another one built
- * instead of building it again, and a new version never opens a stale one.
+ * the build options, the scoring constants baked into postings and the table
+ * layout), so a process that restarts, or a second query process on the same
+ * disk, opens the file another one built instead of building it again, and a
+ * new version (or new scoring constants) never opens a stale one.
  */
 export interface CatalogFilePlan {
   /** the finished file (exists once some process built it) */
