@@ -18,6 +18,7 @@ import { parsePathGlob, re2PathRegex } from '../pathFilter/index.js';
 import { sqlIdent, sqlString, type DuckDb } from './duckdb.js';
 import { fileExists, planCatalogFile, removeStaleCatalogFiles, type CatalogFilePlan } from './catalogFile.js';
 import { BM25F_FIELDS, BM25_K1 } from './bm25fFields.js';
+import { UnavailableError } from '../errors/unavailableError.js';
 import { definitionGroups, type DefinitionGroups } from './definitionGroups.js';
 
 /**
@@ -210,6 +211,14 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       // a file's scratch tables are dropped where they were made (attachCatalogFile)
       if (plan) await conn.run(`DETACH DATABASE IF EXISTS ${alias}`).catch(() => {});
       else await dropTables(conn, t);
+      if (/Out of Memory Error/.test((err as Error).message)) {
+        throw new UnavailableError(
+          'catalog-out-of-memory',
+          `building the search catalog of ${opts.parts.length} parts needs more memory than DuckDB may use here; raise DUCKDB_MEMORY_LIMIT_MB (docs/memory.md)`,
+          { parts: opts.parts.length },
+          { cause: err },
+        );
+      }
       throw err;
     }
   });

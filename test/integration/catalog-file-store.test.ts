@@ -139,3 +139,18 @@ describe('catalog file store: one version open twice', () => {
     }
   });
 });
+
+describe('catalog file store: a build past DuckDB’s memory limit', () => {
+  it('fails with a retryable error that names the setting to raise, and leaves no file behind', async () => {
+    const tiny = await createDuckDb({ threads: 1, memoryLimit: '2MB' });
+    const storeDir = join(dataDir, 'catalogs', 'tiny');
+    try {
+      const err = await loadCatalog(tiny, { parts, storeDir }).then(() => null, (e: unknown) => e as Error & { retryable?: boolean; code?: string });
+      expect(err?.message).toMatch(/DUCKDB_MEMORY_LIMIT_MB/);
+      expect([err?.code, err?.retryable]).toEqual(['catalog-out-of-memory', true]);
+      expect(await readdir(storeDir)).toEqual([]);
+    } finally {
+      await tiny.close();
+    }
+  });
+});
