@@ -37,8 +37,11 @@ describe('config defaults', () => {
       embedding: { kind: 'auto', dim: 384, modelDir: undefined, pooling: 'mean', normalize: true },
       vllm: {
         url: undefined,
+        endpoints: 'shared',
+        urls: [],
         model: 'Qwen/Qwen3-Embedding-8B',
         batchSize: 256,
+        batchMaxTokens: 32_768,
         timeoutMs: 30_000,
         maxRetries: 3,
         retryBackoffMs: 250,
@@ -50,7 +53,7 @@ describe('config defaults', () => {
         queryInstruction: 'Given a question about a code repository, retrieve code that answers it',
         allowInprocessFallback: false,
       },
-      gpu: { require: false, device: -1, concurrency: undefined },
+      gpu: { require: false, device: -1, concurrency: undefined, outageProbeMs: 1000 },
       onnx: { threads: 0, allowSpinning: false },
       splade: { modelDir: undefined, modelId: 'naver/splade-v3', topK: 400, minWeight: 0.05, maxTokens: 512, batchSize: 32, queryCacheTtlS: 60 },
       retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, hydrateBudgetMs: 1000, maxOpenRepos: 32, denseChannel: 'faiss', synonymWeight: 0, repoVocabularyWeight: 0 },
@@ -148,8 +151,11 @@ describe('config sections', () => {
     expect(c.embedding).toEqual({ kind: 'vllm', dim: 4096, modelDir: '/models/qwen', pooling: 'last', normalize: false });
     expect(c.vllm).toEqual({
       url: 'http://vllm:8000/v1',
+      endpoints: 'shared',
+      urls: [],
       model: 'm',
       batchSize: 32,
+      batchMaxTokens: 32_768,
       timeoutMs: 1500,
       maxRetries: 0,
       retryBackoffMs: 10,
@@ -164,7 +170,7 @@ describe('config sections', () => {
   });
 
   it('gpu: REQUIRE_GPU, GPU_DEVICE and GPU_CONCURRENCY', () => {
-    expect(loadConfig({ REQUIRE_GPU: '1', GPU_DEVICE: '2', GPU_CONCURRENCY: '3' }).gpu).toEqual({ require: true, device: 2, concurrency: 3 });
+    expect(loadConfig({ REQUIRE_GPU: '1', GPU_DEVICE: '2', GPU_CONCURRENCY: '3' }).gpu).toEqual({ require: true, device: 2, concurrency: 3, outageProbeMs: 1000 });
   });
 
   it('onnx: threads and spinning', () => {
@@ -339,7 +345,7 @@ describe('config rules between settings', () => {
 
 describe('config schema', () => {
   it('lists every variable its sections read', () => {
-    expect(configVariables).toHaveLength(92);
+    expect(configVariables).toHaveLength(96);
     expect(configVariables).toEqual(expect.arrayContaining(['REDIS_URL', 'HOST', 'VLLM_URL', 'DENSE_CHANNEL', 'NEO4J_URI', 'HEARTBEAT_FILE']));
   });
 
