@@ -14,6 +14,12 @@
  * with every duration multiplied by FLEET_TIME_SCALE, so that 8 simulated
  * GPUs ask no more of this 2-core machine's CPUs than it can give.
  *
+ * With FLEET_EXTERNAL_URLS (scripts/gpu-smoke.sh sets it from VLLM_URLS) no
+ * GPU is simulated: the points run against those vLLM endpoints (the first
+ * k of them for a point of k GPUs), busy time is sampled from each server's
+ * Prometheus /metrics (bench/support/vllmMetricsSampler.ts), and the ideal is
+ * what each device served per busy minute.
+ *
  * Last line: {"points":[{"gpus","busy_min","busy_mean","chunks_per_min","ideal_chunks_per_min"}],"scaling_efficiency_8"}
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,11 +39,16 @@ import { makeTmpDir, removeDir } from '../test/fixtures/repoHelpers.js';
 import { CLI, ROOT } from '../test/support/serveProcess.js';
 import { idealChunksPerMinute, QWEN3_EMBEDDING_8B_H100, scaledModel } from '../test/support/simulatedGpuEngine.js';
 import type { SimulatedGpuStats } from '../test/support/simulatedGpuServer.js';
+import { startVllmMetricsSampler, type SampledGpuStats } from './support/vllmMetricsSampler.js';
 import { vocabulary, zipf } from './syntheticCodeIndex.js';
 import { rng } from '../src/vector/rng.mjs';
 
 const WANT_CHUNKS = Number(process.env.FLEET_CHUNKS ?? 20_000);
-const POINTS = (process.env.FLEET_POINTS ?? '1,2,4,8').split(',').map(Number);
+/** real vLLM endpoints instead of simulated GPUs (scripts/gpu-smoke.sh) */
+const EXTERNAL_URLS = (process.env.FLEET_EXTERNAL_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+/** powers of two up to the number of endpoints, and that number itself */
+const defaultPoints = (n: number) => [...new Set([1, 2, 4, 8, 16, 32, 64].filter((k) => k <= n).concat(n))].join(',');
+const POINTS = (process.env.FLEET_POINTS ?? (EXTERNAL_URLS.length ? defaultPoints(EXTERNAL_URLS.length) : '1,2,4,8')).split(',').map(Number);
 const TIME_SCALE = Number(process.env.FLEET_TIME_SCALE ?? 1);
 const DIM = Number(process.env.FLEET_DIM ?? 128);
 /** Unset: the default of src/gpu/concurrency.ts (2 jobs per device in front of vLLM); set to compare. */
@@ -56,6 +67,9 @@ const log = (msg: string) => process.stderr.write(`[bench:gpu-fleet] ${msg}\n`);
 
 if (![WANT_CHUNKS, TIME_SCALE, DIM].every((x) => x > 0) || POINTS.some((n) => !Number.isInteger(n) || n < 1)) {
   throw new Error('FLEET_CHUNKS, FLEET_TIME_SCALE, FLEET_DIM must be > 0 and FLEET_POINTS a list of GPU counts ≥ 1');
+}
+if (EXTERNAL_URLS.length && POINTS.some((n) => n > EXTERNAL_URLS.length)) {
+  throw new Error(`FLEET_POINTS ${POINTS.join(',')} asks for more GPUs than the ${EXTERNAL_URLS.length} endpoint(s) listed`);
 }
 
 /** Python-looking files over a Zipf vocabulary (as bench/syntheticCodeIndex.ts makes them). */
@@ -152,6 +166,73 @@ function startFleet(gpus: number): Promise<{ urls: string[]; proc: ChildProcess 
   });
 }
 
+/** One point's GPUs as the bench measures them: busy time, window and chunks served per device. */
+interface GpuPointStats {
+  busyMs: number;
+  /** wall clock of this device's first work and of the end of its last */
+  start: number | null;
+  end: number | null;
+  sequences: number;
+  tokens: number;
+}
+
+interface Fleet {
+  urls: string[];
+  /** local processes whose CPU the point counts */
+  pids: number[];
+  /** forget what came before the run */
+  begin(): Promise<void>;
+  stats(): Promise<GpuPointStats[]>;
+  /** chunks/min with zero idle time, for chunks of the measured size */
+  ideal(stats: GpuPointStats[]): number;
+  close(): Promise<void>;
+}
+
+async function simulatedFleet(gpus: number): Promise<Fleet> {
+  const { urls, proc } = await startFleet(gpus);
+  let model = scaledModel(QWEN3_EMBEDDING_8B_H100, TIME_SCALE);
+  return {
+    urls,
+    pids: [proc.pid!],
+    begin: async () => void (await Promise.all(urls.map((u) => fetch(`${new URL(u).origin}/sim/reset`, { method: 'POST' })))),
+    async stats() {
+      const raw = await Promise.all(urls.map(async (u) => (await (await fetch(`${new URL(u).origin}/sim/stats`)).json()) as SimulatedGpuStats));
+      model = raw[0].model;
+      return raw.map((r) => ({ busyMs: r.busyMs, start: r.firstArrivalAt, end: r.lastStepEndAt, sequences: r.sequences, tokens: r.tokens }));
+    },
+    ideal(stats) {
+      const tokensPerChunk = stats.reduce((n, s) => n + s.tokens, 0) / stats.reduce((n, s) => n + s.sequences, 0);
+      return gpus * idealChunksPerMinute(model, tokensPerChunk);
+    },
+    async close() {
+      proc.stdin!.end();
+      await stopProc(proc);
+    },
+  };
+}
+
+function externalFleet(gpus: number): Fleet {
+  const urls = EXTERNAL_URLS.slice(0, gpus);
+  let sampler: ReturnType<typeof startVllmMetricsSampler> | undefined;
+  let sampled: SampledGpuStats[] | undefined;
+  return {
+    urls,
+    pids: [],
+    async begin() {
+      sampler = startVllmMetricsSampler(urls);
+    },
+    async stats() {
+      sampled ??= await sampler!.stop();
+      return sampled.map((s) => ({ busyMs: s.busyMs, start: s.firstBusyAt, end: s.lastBusyAt, sequences: s.sequences, tokens: s.tokens }));
+    },
+    // what each device served per minute it was busy
+    ideal: (stats) => stats.reduce((n, s) => n + (s.busyMs > 0 ? (s.sequences / s.busyMs) * 60_000 : 0), 0),
+    async close() {
+      if (!sampled) await sampler?.stop();
+    },
+  };
+}
+
 function startGpuWorker(gpu: number, env: Record<string, string>): ChildProcess {
   const proc = spawn(process.execPath, [CLI, 'worker', '--role', 'gpu', '--gpu', String(gpu)], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
@@ -184,6 +265,7 @@ interface Point {
 async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<Point> {
   const prefix = `gpufleet-${gpus}-${randomBytes(3).toString('hex')}`;
   const dataDir = await makeTmpDir('codeintel-gpufleet-');
+  const fleet = EXTERNAL_URLS.length ? externalFleet(gpus) : await simulatedFleet(gpus);
   const env: Record<string, string> = {
     REDIS_URL: redisUrl,
     REDIS_PREFIX: prefix,
@@ -193,13 +275,17 @@ async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<P
     LOG_LEVEL: 'warn',
     EMBEDDER: 'vllm',
     EMBEDDING_DIM: String(DIM),
+    ...(process.env.VLLM_MODEL ? { VLLM_MODEL: process.env.VLLM_MODEL } : {}),
     ...(GPU_CONCURRENCY ? { GPU_CONCURRENCY } : {}),
+    ...(process.env.SINK_CONCURRENCY ? { SINK_CONCURRENCY: process.env.SINK_CONCURRENCY } : {}),
     BATCH_SIZE,
+    // one environment for the whole fleet: `--gpu i` picks the i-th endpoint
+    VLLM_ENDPOINTS: 'per-gpu',
+    VLLM_URLS: fleet.urls.join(','),
   };
-  const fleet = await startFleet(gpus);
-  const workers = fleet.urls.map((url, i) => startGpuWorker(i, { ...env, VLLM_URL: url }));
-  // the index and sink roles and the API here; they only need a VLLM_URL for config, they never embed documents
-  const server = await serve(loadConfig({ ...env, LOG_LEVEL: 'silent', VLLM_URL: fleet.urls[0] }), silentLogger(), { roles: ['index', 'sink'] });
+  const workers = fleet.urls.map((_, i) => startGpuWorker(i, env));
+  // the index and sink roles and the API here; they never embed documents
+  const server = await serve(loadConfig({ ...env, LOG_LEVEL: 'silent' }), silentLogger(), { roles: ['index', 'sink'] });
   const redis = new Redis(redisUrl);
   try {
     const t0 = Date.now();
@@ -207,8 +293,8 @@ async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<P
       if (Date.now() - t0 > 120_000) throw new Error(`only ${await server.runtime.queues.gpu.getWorkersCount()} of ${gpus} gpu workers came up in 120 s`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    await Promise.all(fleet.urls.map((u) => fetch(`${new URL(u).origin}/sim/reset`, { method: 'POST' })));
-    const pids = [process.pid, fleet.proc.pid!, ...workers.map((w) => w.pid!)];
+    await fleet.begin();
+    const pids = [process.pid, ...fleet.pids, ...workers.map((w) => w.pid!)];
     const cpuBefore = await cpuSecondsOf(pids);
     const wallBefore = performance.now();
     const before = await commandCalls(redis);
@@ -225,18 +311,18 @@ async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<P
     const after = await commandCalls(redis);
     const cpuSeconds = (await cpuSecondsOf(pids)) - cpuBefore;
     const wallSeconds = (performance.now() - wallBefore) / 1000;
-    const stats = await Promise.all(fleet.urls.map(async (u) => (await (await fetch(`${new URL(u).origin}/sim/stats`)).json()) as SimulatedGpuStats));
+    const stats = await fleet.stats();
 
-    const start = Math.min(...stats.map((s) => s.firstArrivalAt ?? Infinity));
-    const end = Math.max(...stats.map((s) => s.lastStepEndAt ?? -Infinity));
+    const start = Math.min(...stats.map((s) => s.start ?? Infinity));
+    const end = Math.max(...stats.map((s) => s.end ?? -Infinity));
     const windowMs = end - start;
     const chunks = view.result!.chunks;
-    const batches = stats.reduce((n, s) => n + s.requests, 0);
-    const tokensPerChunk = stats.reduce((n, s) => n + s.tokens, 0) / stats.reduce((n, s) => n + s.sequences, 0);
 
     // sink lag: a batch's sink job finished − its encode job finished
     const done = async (q: 'gpu' | 'sink') => (await server.runtime.queues[q].getJobs(['completed'], 0, -1)).filter((j) => (j.data as { runId?: string }).runId !== undefined);
-    const encodedAt = new Map((await done('gpu')).map((j) => [(j.data as { batchIndex: number }).batchIndex, j.finishedOn!]));
+    const encodeJobs = await done('gpu');
+    const batches = encodeJobs.length;
+    const encodedAt = new Map(encodeJobs.map((j) => [(j.data as { batchIndex: number }).batchIndex, j.finishedOn!]));
     const lags = (await done('sink'))
       .map((j) => j.finishedOn! - (encodedAt.get((j.data as { batchIndex: number }).batchIndex) ?? j.finishedOn!))
       .sort((a, b) => a - b);
@@ -252,7 +338,7 @@ async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<P
       encodeWindowSeconds: windowMs / 1000,
       busy: stats.map((s) => s.busyMs / windowMs),
       perGpuChunksPerMin: stats.map((s) => (s.sequences / windowMs) * 60_000),
-      idealChunksPerMin: gpus * idealChunksPerMinute(stats[0].model, tokensPerChunk),
+      idealChunksPerMin: fleet.ideal(stats),
       sinkLagMs: { p50: q(0.5), p95: q(0.95), max: lags.at(-1) ?? 0 },
       redisCallsPerBatch: calls / batches,
       cpuSeconds,
@@ -263,8 +349,7 @@ async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<P
     redis.disconnect();
     await Promise.all(workers.map(stopProc));
     await server.close();
-    fleet.proc.stdin!.end();
-    await stopProc(fleet.proc);
+    await fleet.close();
     await removeDir(dataDir);
   }
 }
@@ -276,8 +361,17 @@ const redis = await startPrivateRedis();
 try {
   const files = await writeCorpus(corpus, WANT_CHUNKS);
   const model = scaledModel(QWEN3_EMBEDDING_8B_H100, TIME_SCALE);
-  const config = loadConfig({ EMBEDDER: 'vllm', VLLM_URL: 'http://127.0.0.1:1/v1', BATCH_SIZE, ...(GPU_CONCURRENCY ? { GPU_CONCURRENCY } : {}) });
-  log(`corpus: ${files} files in ${corpus}; GPU model ${JSON.stringify(model)} (Qwen3-Embedding-8B/H100 × ${TIME_SCALE}); dim ${DIM}; GPU_CONCURRENCY ${gpuJobsPerDevice(config)}; BATCH_SIZE ${config.batchSize}`);
+  const config = loadConfig({
+    EMBEDDER: 'vllm',
+    VLLM_URL: 'http://127.0.0.1:1/v1',
+    BATCH_SIZE,
+    ...(GPU_CONCURRENCY ? { GPU_CONCURRENCY } : {}),
+    ...(process.env.SINK_CONCURRENCY ? { SINK_CONCURRENCY: process.env.SINK_CONCURRENCY } : {}),
+  });
+  const gpusAre = EXTERNAL_URLS.length
+    ? `vLLM endpoints ${EXTERNAL_URLS.join(', ')} (busy from their /metrics)`
+    : `GPU model ${JSON.stringify(model)} (Qwen3-Embedding-8B/H100 × ${TIME_SCALE}); dim ${DIM}`;
+  log(`corpus: ${files} files in ${corpus}; ${gpusAre}; GPU_CONCURRENCY ${gpuJobsPerDevice(config)}; BATCH_SIZE ${config.batchSize}; SINK_CONCURRENCY ${config.workers.sinkConcurrency}`);
   const points: Point[] = [];
   for (const gpus of POINTS) {
     const p = await runPoint(gpus, corpus, redis.url);

@@ -95,6 +95,21 @@ export async function startSimulatedGpu(opts: SimulatedGpuOptions): Promise<Simu
           return;
         case 'GET /v1/models':
           return sendJson(res, 200, { object: 'list', data: [{ id: served, object: 'model', created: 0, owned_by: 'vllm' }] });
+        case 'GET /metrics': {
+          // what a real vLLM's Prometheus endpoint says, by the same names: scripts/gpu-smoke.sh reads only these
+          const label = `{model_name="${served}"}`;
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+          res.end(
+            [
+              `vllm:num_requests_running${label} ${engine.runningRequests}`,
+              `vllm:num_requests_waiting${label} ${engine.waitingRequests}`,
+              `vllm:request_success_total{finished_reason="stop",model_name="${served}"} ${engine.stats.sequences}`,
+              `vllm:prompt_tokens_total${label} ${engine.stats.tokens}`,
+              '',
+            ].join('\n'),
+          );
+          return;
+        }
         case 'GET /sim/stats':
           return sendJson(res, 200, stats());
         case 'POST /sim/reset':
