@@ -22,7 +22,7 @@ export const embeddingSection = z
     GPU_DEVICE: z.string().optional(),
     VLLM_MODEL: text('Qwen/Qwen3-Embedding-8B'),
     VLLM_BATCH_SIZE: int(256, 1, 100_000),
-    VLLM_BATCH_MAX_TOKENS: int(32_768, 16, 10_000_000),
+    VLLM_BATCH_MAX_TOKENS: int(65_536, 16, 10_000_000),
     VLLM_TIMEOUT_S: num(30, 0.01),
     VLLM_MAX_RETRIES: int(3, 0, 20),
     VLLM_RETRY_BACKOFF_MS: int(250, 0),
