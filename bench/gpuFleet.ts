@@ -3,8 +3,9 @@
  * real queue and workers against 1, 2, 4 and 8 simulated GPUs (issue 15).
  *
  * Each point gets its own REDIS_PREFIX and DATA_DIR, one gpu worker process
- * per GPU (`codeintel worker --role gpu --gpu N`, VLLM_URL = that GPU's own
- * simulated vLLM endpoint), and the index + sink roles and the API in this
+ * per GPU (`codeintel worker --role gpu --gpu N`, VLLM_ENDPOINTS=per-gpu: the
+ * N-th of VLLM_URLS is that GPU's own simulated vLLM endpoint), a sink worker
+ * process (FLEET_SINK_PROCESSES), and the index role and the API in this
  * process. The simulated GPUs run in a process of their own
  * (bench/support/gpuFleetProcess.ts) so their clocks are not delayed by ours.
  * Redis is a private redis-server started by the bench, so INFO commandstats
@@ -37,7 +38,8 @@ import { gpuJobsPerDevice } from '../src/gpu/concurrency.js';
 import { serve } from '../workers/serve.js';
 import { makeTmpDir, removeDir } from '../test/fixtures/repoHelpers.js';
 import { CLI, ROOT } from '../test/support/serveProcess.js';
-import { idealChunksPerMinute, QWEN3_EMBEDDING_8B_H100, scaledModel } from '../test/support/simulatedGpuEngine.js';
+import { idealChunksPerMinute, QWEN3_EMBEDDING_8B_H100, scaledModel, SPLADE_BERT_BASE_H100 } from '../test/support/simulatedGpuEngine.js';
+import { codeVocab, writeTinySpladeModel } from '../test/support/onnxModels.js';
 import type { SimulatedGpuStats } from '../test/support/simulatedGpuServer.js';
 import { startVllmMetricsSampler, type SampledGpuStats } from './support/vllmMetricsSampler.js';
 import { vocabulary, zipf } from './syntheticCodeIndex.js';
@@ -60,6 +62,16 @@ const GPU_CONCURRENCY = process.env.FLEET_GPU_CONCURRENCY;
  * least busy GPU 0.87). 64 gives ≥ 39 batches per GPU.
  */
 const BATCH_SIZE = process.env.FLEET_BATCH_SIZE ?? '64';
+/**
+ * FLEET_SPLADE=1: every batch also takes the sparse path (encode.sparse jobs on the same gpu workers, sparse
+ * vectors in the sink), with a small seeded SPLADE model run in process (test/support/onnxModels.ts): on this
+ * CPU, what the pipeline around SPLADE costs. The GPU's own SPLADE speed is the simulator's SPLADE model.
+ */
+const SPLADE = process.env.FLEET_SPLADE === '1';
+/** sink worker processes (each SINK_CONCURRENCY jobs at once) */
+const SINK_PROCESSES = Number(process.env.FLEET_SINK_PROCESSES ?? 1);
+/** SPLADE reads at most 512 tokens (SPLADE_MAX_TOKENS): the GPU-side figure takes that worst case for every chunk. */
+const SPLADE_TOKENS_PER_CHUNK = 512;
 /** The AST chunker makes one chunk (≈ 120 tokens) of each generated 15-line function. */
 const FUNCTIONS_PER_FILE = 20;
 const CHUNKS_PER_FILE = 20;
@@ -233,12 +245,13 @@ function externalFleet(gpus: number): Fleet {
   };
 }
 
-function startGpuWorker(gpu: number, env: Record<string, string>): ChildProcess {
-  const proc = spawn(process.execPath, [CLI, 'worker', '--role', 'gpu', '--gpu', String(gpu)], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+function startWorkerProcess(role: 'gpu' | 'sink', gpu: number | undefined, env: Record<string, string>): ChildProcess {
+  const args = [CLI, 'worker', '--role', role, ...(gpu === undefined ? [] : ['--gpu', String(gpu)])];
+  const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
   proc.once('exit', (code, signal) => {
-    if (signal !== 'SIGTERM' && code !== 0) log(`gpu worker ${gpu} exited with ${code ?? signal}:\n${err}`);
+    if (signal !== 'SIGTERM' && code !== 0) log(`${role} worker ${gpu ?? ''} exited with ${code ?? signal}:\n${err}`);
   });
   return proc;
 }
@@ -255,6 +268,9 @@ interface Point {
   perGpuChunksPerMin: number[];
   idealChunksPerMin: number;
   sinkLagMs: { p50: number; p95: number; max: number };
+  sinkRunMs: { p50: number; p95: number };
+  /** FLEET_SPLADE: sparse chunks encoded, and per gpu worker per hour over the sparse jobs' window */
+  splade?: { chunks: number; chunksPerHourPerGpu: number };
   redisCallsPerBatch: number;
   /** CPU seconds of every process of the point (bench, gpu workers, fleet) during the run, and of the wall time */
   cpuSeconds: number;
@@ -262,7 +278,7 @@ interface Point {
   topCommands: string;
 }
 
-async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<Point> {
+async function runPoint(gpus: number, repo: string, redisUrl: string, spladeDir?: string): Promise<Point> {
   const prefix = `gpufleet-${gpus}-${randomBytes(3).toString('hex')}`;
   const dataDir = await makeTmpDir('codeintel-gpufleet-');
   const fleet = EXTERNAL_URLS.length ? externalFleet(gpus) : await simulatedFleet(gpus);
@@ -282,19 +298,23 @@ async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<P
     // one environment for the whole fleet: `--gpu i` picks the i-th endpoint
     VLLM_ENDPOINTS: 'per-gpu',
     VLLM_URLS: fleet.urls.join(','),
+    ...(spladeDir ? { SPLADE_MODEL_DIR: spladeDir, ONNX_THREADS: '1' } : {}),
   };
-  const workers = fleet.urls.map((_, i) => startGpuWorker(i, env));
-  // the index and sink roles and the API here; they never embed documents
-  const server = await serve(loadConfig({ ...env, LOG_LEVEL: 'silent' }), silentLogger(), { roles: ['index', 'sink'] });
+  // the sink role in processes of its own, as deployed (docs/deployment.md: `--scale sink-worker=N`): its
+  // Parquet rows are CPU work (code tokenizing, DuckDB) that must not share one thread with the index role
+  const sinks = Array.from({ length: SINK_PROCESSES }, () => startWorkerProcess('sink', undefined, env));
+  const workers = [...fleet.urls.map((_, i) => startWorkerProcess('gpu', i, env)), ...sinks];
+  // the index role and the API here; they never embed documents
+  const server = await serve(loadConfig({ ...env, LOG_LEVEL: 'silent' }), silentLogger(), { roles: ['index'] });
   const redis = new Redis(redisUrl);
   try {
     const t0 = Date.now();
-    while ((await server.runtime.queues.gpu.getWorkersCount()) < gpus) {
+    while ((await server.runtime.queues.gpu.getWorkersCount()) < gpus || (await server.runtime.queues.sink.getWorkersCount()) < SINK_PROCESSES) {
       if (Date.now() - t0 > 120_000) throw new Error(`only ${await server.runtime.queues.gpu.getWorkersCount()} of ${gpus} gpu workers came up in 120 s`);
       await new Promise((r) => setTimeout(r, 200));
     }
     await fleet.begin();
-    const pids = [process.pid, ...fleet.pids, ...workers.map((w) => w.pid!)];
+    const pids = [process.pid, ...fleet.pids, ...workers.map((w) => w.pid!)]; // gpu and sink workers
     const cpuBefore = await cpuSecondsOf(pids);
     const wallBefore = performance.now();
     const before = await commandCalls(redis);
@@ -321,12 +341,25 @@ async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<P
     // sink lag: a batch's sink job finished − its encode job finished
     const done = async (q: 'gpu' | 'sink') => (await server.runtime.queues[q].getJobs(['completed'], 0, -1)).filter((j) => (j.data as { runId?: string }).runId !== undefined);
     const encodeJobs = await done('gpu');
-    const batches = encodeJobs.length;
-    const encodedAt = new Map(encodeJobs.map((j) => [(j.data as { batchIndex: number }).batchIndex, j.finishedOn!]));
-    const lags = (await done('sink'))
-      .map((j) => j.finishedOn! - (encodedAt.get((j.data as { batchIndex: number }).batchIndex) ?? j.finishedOn!))
-      .sort((a, b) => a - b);
-    const q = (p: number) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))] ?? 0;
+    const denseJobs = encodeJobs.filter((j) => j.name === 'encode.dense');
+    const sparseJobs = encodeJobs.filter((j) => j.name === 'encode.sparse');
+    const batches = denseJobs.length;
+    // a batch is encoded when the last of its encode jobs (dense, and sparse when on) finished
+    const encodedAt = new Map<number, number>();
+    for (const j of encodeJobs) {
+      const b = (j.data as { batchIndex: number }).batchIndex;
+      encodedAt.set(b, Math.max(encodedAt.get(b) ?? 0, j.finishedOn!));
+    }
+    const sparseChunks = sparseJobs.reduce((n, j) => n + ((j.returnvalue as { count?: number } | undefined)?.count ?? 0), 0);
+    const sparseWindowMs = sparseJobs.length
+      ? Math.max(...sparseJobs.map((j) => j.finishedOn!)) - Math.min(...sparseJobs.map((j) => j.processedOn!))
+      : 0;
+    const sinkJobs = await done('sink');
+    const lags = sinkJobs.map((j) => j.finishedOn! - (encodedAt.get((j.data as { batchIndex: number }).batchIndex) ?? j.finishedOn!)).sort((a, b) => a - b);
+    const quantile = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
+    const q = (p: number) => quantile(lags, p);
+    // where the lag goes: the sink job's own run time, and the wait before a sink worker took it
+    const sinkRun = sinkJobs.map((j) => j.finishedOn! - j.processedOn!).sort((a, b) => a - b);
 
     const deltas = [...after].map(([cmd, n]) => [cmd, n - (before.get(cmd) ?? 0)] as const).filter(([cmd, n]) => n > 0 && cmd !== 'info');
     const calls = deltas.reduce((n, [, d]) => n + d, 0);
@@ -340,6 +373,8 @@ async function runPoint(gpus: number, repo: string, redisUrl: string): Promise<P
       perGpuChunksPerMin: stats.map((s) => (s.sequences / windowMs) * 60_000),
       idealChunksPerMin: fleet.ideal(stats),
       sinkLagMs: { p50: q(0.5), p95: q(0.95), max: lags.at(-1) ?? 0 },
+      sinkRunMs: { p50: quantile(sinkRun, 0.5), p95: quantile(sinkRun, 0.95) },
+      ...(spladeDir ? { splade: { chunks: sparseChunks, chunksPerHourPerGpu: sparseWindowMs > 0 ? (sparseChunks / sparseWindowMs) * 3_600_000 / gpus : 0 } } : {}),
       redisCallsPerBatch: calls / batches,
       cpuSeconds,
       cores: cpuSeconds / wallSeconds,
@@ -372,9 +407,19 @@ try {
     ? `vLLM endpoints ${EXTERNAL_URLS.join(', ')} (busy from their /metrics)`
     : `GPU model ${JSON.stringify(model)} (Qwen3-Embedding-8B/H100 × ${TIME_SCALE}); dim ${DIM}`;
   log(`corpus: ${files} files in ${corpus}; ${gpusAre}; GPU_CONCURRENCY ${gpuJobsPerDevice(config)}; BATCH_SIZE ${config.batchSize}; SINK_CONCURRENCY ${config.workers.sinkConcurrency}`);
+  let spladeDir: string | undefined;
+  if (SPLADE) {
+    spladeDir = path.join(corpus, '.splade-model');
+    await writeTinySpladeModel(spladeDir, { vocab: codeVocab(), hidden: 64, seed: 8 });
+    const spladeIdeal = idealChunksPerMinute(SPLADE_BERT_BASE_H100, SPLADE_TOKENS_PER_CHUNK) * 60;
+    log(
+      `SPLADE on: a seeded ${codeVocab().length}-term SPLADE model in process (ONNX, CPU); the simulated SPLADE model on an H100 ` +
+        `(${JSON.stringify(SPLADE_BERT_BASE_H100)}) serves ${Math.round(spladeIdeal).toLocaleString('en-US')} chunks/hour per GPU at ${SPLADE_TOKENS_PER_CHUNK} tokens a chunk (bar: 10,000)`,
+    );
+  }
   const points: Point[] = [];
   for (const gpus of POINTS) {
-    const p = await runPoint(gpus, corpus, redis.url);
+    const p = await runPoint(gpus, corpus, redis.url, spladeDir);
     points.push(p);
     const mean = p.busy.reduce((a, b) => a + b, 0) / p.busy.length;
     log(
@@ -383,9 +428,10 @@ try {
         `   chunks/min per GPU : ${fmt(p.perGpuChunksPerMin, 0)}`,
         `   busy per GPU       : ${fmt(p.busy)} (min ${Math.min(...p.busy).toFixed(3)}, mean ${mean.toFixed(3)})`,
         `   end-to-end         : ${Math.round((p.chunks / p.e2eSeconds) * 60)} chunks/min (ideal ${Math.round(p.idealChunksPerMin)})`,
-        `   sink lag           : p50 ${p.sinkLagMs.p50} ms, p95 ${p.sinkLagMs.p95} ms, max ${p.sinkLagMs.max} ms`,
+        `   sink lag           : p50 ${p.sinkLagMs.p50} ms, p95 ${p.sinkLagMs.p95} ms, max ${p.sinkLagMs.max} ms (a sink job runs p50 ${p.sinkRunMs.p50} ms, p95 ${p.sinkRunMs.p95} ms)`,
+        ...(p.splade ? [`   SPLADE (CPU)       : ${p.splade.chunks} chunks, ${Math.round(p.splade.chunksPerHourPerGpu).toLocaleString('en-US')} chunks/hour per gpu worker (bar: 10,000 per GPU)`] : []),
         `   redis calls/batch  : ${p.redisCallsPerBatch.toFixed(1)} (${p.topCommands})`,
-        `   CPU                : ${p.cpuSeconds.toFixed(1)} core-s, ${p.cores.toFixed(2)} of ${os.availableParallelism()} cores on average (bench + gpu workers + fleet)`,
+        `   CPU                : ${p.cpuSeconds.toFixed(1)} core-s, ${p.cores.toFixed(2)} of ${os.availableParallelism()} cores on average (bench + gpu and sink workers + fleet)`,
       ].join('\n'),
     );
   }
@@ -400,6 +446,7 @@ try {
         busy_mean: Number((p.busy.reduce((a, b) => a + b, 0) / p.busy.length).toFixed(3)),
         chunks_per_min: Math.round(cpm(p)),
         ideal_chunks_per_min: Math.round(p.idealChunksPerMin),
+        ...(p.splade ? { splade_chunks_per_hour_per_gpu: Math.round(p.splade.chunksPerHourPerGpu) } : {}),
       })),
       scaling_efficiency_8: one && eight ? Number((cpm(eight) / (8 * cpm(one))).toFixed(3)) : null,
     }),

@@ -30,7 +30,7 @@ describe('config defaults', () => {
       apiUrl: 'http://127.0.0.1:8080',
       logLevel: 'info',
       heartbeatFile: undefined,
-      workers: { lockMs: 60_000, stalledIntervalMs: 30_000, indexConcurrency: 2, sinkConcurrency: 2, answerConcurrency: 8 },
+      workers: { lockMs: 60_000, stalledIntervalMs: 30_000, indexConcurrency: 2, sinkConcurrency: 4, answerConcurrency: 8 },
       intake: { maxFileBytes: 1_048_576, maxLineChars: 1000, cloneDepth: 1, cloneMaxBytes: 512 * 1024 * 1024, cloneTimeoutMs: 300_000, gitHosts: { allowHosts: [] } },
       chunking: { maxTokens: 400, windowLines: 60, overlapLines: 10 },
       batchSize: 256,
