@@ -303,7 +303,11 @@ async function runPoint(gpus: number, repo: string, redisUrl: string, spladeDir?
   // the sink role in processes of its own, as deployed (docs/deployment.md: `--scale sink-worker=N`): its
   // Parquet rows are CPU work (code tokenizing, DuckDB) that must not share one thread with the index role
   const sinks = Array.from({ length: SINK_PROCESSES }, () => startWorkerProcess('sink', undefined, env));
-  const workers = [...fleet.urls.map((_, i) => startWorkerProcess('gpu', i, env)), ...sinks];
+  // with FLEET_SPLADE the SPLADE model runs on this machine's CPU, so its workers are not pinned (`--gpu N` runs
+  // in-process models on CUDA): each gets its own endpoint as VLLM_URL instead
+  const gpuWorker = (url: string, i: number) =>
+    spladeDir ? startWorkerProcess('gpu', undefined, { ...env, VLLM_ENDPOINTS: 'shared', VLLM_URL: url }) : startWorkerProcess('gpu', i, env);
+  const workers = [...fleet.urls.map(gpuWorker), ...sinks];
   // the index role and the API here; they never embed documents
   const server = await serve(loadConfig({ ...env, LOG_LEVEL: 'silent' }), silentLogger(), { roles: ['index'] });
   const redis = new Redis(redisUrl);
