@@ -24,7 +24,7 @@ import { startRole, type RoleProcess } from './cluster.js';
  * the run: a sample counts when the gpu queue has waiting batches and a
  * healthy device has no request on it. A device with two jobs (the default
  * in front of vLLM) always has the next batch queued while one is computed,
- * so such samples are rare (measured 0; with GPU_CONCURRENCY=1 they are 4-8 %).
+ * so such samples are rare, and short.
  */
 
 const GPUS = 3;
@@ -37,8 +37,15 @@ const BATCH = 8;
  * device waits for the next step: the device's queue is what keeps it busy.
  */
 const MODEL: GpuServiceModel = { stepMs: 40, perTokenMs: 1, maxBatchTokens: 256, charsPerToken: 4 };
-/** the largest share of "work waits" samples in which a healthy device may have had no request (measured: 0 with 2 jobs per device; 0.04-0.08 with GPU_CONCURRENCY=1) */
-const IDLE_WHILE_WAITING_MAX = 0.02;
+/**
+ * The largest share of "work waits" samples in which a healthy device may have had no request.
+ * Measured: 0-0.7 % run alone; up to 6 % when the whole suite shares the two cores (the workers
+ * are then starved of CPU, not of work). A device left out (a worker that stopped taking jobs,
+ * batches stuck behind a lock or a backoff while the others wait) is idle for seconds on end:
+ * the longest stretch is what tells it from a loaded machine.
+ */
+const IDLE_WHILE_WAITING_MAX = 0.15;
+const LONGEST_IDLE_WHILE_WAITING_MS = 1000;
 
 let work: string;
 let dataDir: string;
@@ -69,6 +76,7 @@ async function startGpuWorker(i: number) {
 }
 
 interface Sample {
+  at: number;
   waiting: number;
   inFlight: number[];
 }
@@ -104,7 +112,7 @@ async function runWithFault(inject: () => Promise<void>): Promise<FleetRun> {
   let view: FleetRun['view'];
   let lastPoll = 0;
   for (;;) {
-    samples.push({ waiting: await gpuQueue.getWaitingCount(), inFlight: gpus.map((g) => g.stats().inFlight) });
+    samples.push({ at: Date.now(), waiting: await gpuQueue.getWaitingCount(), inFlight: gpus.map((g) => g.stats().inFlight) });
     if (Date.now() - lastPoll > 200) {
       lastPoll = Date.now();
       view = (await (await fetch(`${api()}/v1/index-jobs/${jobId}`)).json()) as IndexJobView;
@@ -135,12 +143,26 @@ function idleWhileWaiting(run: FleetRun, i: number): number {
   return waiting.length === 0 ? 0 : waiting.filter((s) => s.inFlight[i] === 0).length / waiting.length;
 }
 
+/** The longest stretch (ms) of consecutive samples in which batches waited and device `i` had no request. */
+function longestIdleWhileWaiting(run: FleetRun, i: number): number {
+  let longest = 0;
+  let since: number | undefined;
+  for (const s of run.samples) {
+    if (s.waiting > 0 && s.inFlight[i] === 0) {
+      since ??= s.at;
+      longest = Math.max(longest, s.at - since);
+    } else since = undefined;
+  }
+  return longest;
+}
+
 /** The healthy devices kept serving after the fault, and none sat idle while batches waited. */
 function expectHealthyKeptLoad(run: FleetRun) {
   for (const i of healthy()) {
     expect(run.after[i].answered, `GPU ${i} answered after the fault`).toBeGreaterThan(run.before[i].answered);
     expect(run.after[i].busyMs, `GPU ${i} busy after the fault`).toBeGreaterThan(run.before[i].busyMs);
-    expect(idleWhileWaiting(run, i), `GPU ${i} idle while batches waited`).toBeLessThanOrEqual(IDLE_WHILE_WAITING_MAX);
+    expect(idleWhileWaiting(run, i), `GPU ${i}: share of the time idle while batches waited`).toBeLessThanOrEqual(IDLE_WHILE_WAITING_MAX);
+    expect(longestIdleWhileWaiting(run, i), `GPU ${i}: longest idle stretch while batches waited (ms)`).toBeLessThanOrEqual(LONGEST_IDLE_WHILE_WAITING_MS);
   }
   expect(run.samples.some((s) => s.waiting > 0), 'batches were still waiting after the fault').toBe(true);
 }
@@ -149,7 +171,7 @@ function expectHealthyKeptLoad(run: FleetRun) {
 const table: string[] = [];
 function report(fault: string, run: FleetRun) {
   const perGpu = run.after.map((s, i) => `${answeredAfter(run, i)}`).join(' / ');
-  const idle = healthy().map((i) => idleWhileWaiting(run, i).toFixed(3)).join(' / ');
+  const idle = healthy().map((i) => `${idleWhileWaiting(run, i).toFixed(3)} (${longestIdleWhileWaiting(run, i)} ms)`).join(' / ');
   table.push(`| ${fault} | ${run.view.state} | ${run.view.result?.chunks ?? 0} | ${perGpu} | ${run.after[BAD].failedRequests} | ${run.after[BAD].maxInFlight} | ${idle} | ${run.samples.filter((x) => x.waiting > 0).length} |`);
 }
 
@@ -205,7 +227,7 @@ describe('fleet faults: 3 simulated GPUs, one gpu worker process each', () => {
     await removeDir(work);
     console.log(
       [
-        `| fault on GPU ${BAD} | outcome | chunks | answered after the fault, GPU 0 / 1 / 2 | GPU ${BAD} failed requests | GPU ${BAD} most requests at once | healthy GPUs idle while batches waited | samples with batches waiting |`,
+        `| fault on GPU ${BAD} | outcome | chunks | answered after the fault, GPU 0 / 1 / 2 | GPU ${BAD} failed requests | GPU ${BAD} most requests at once | healthy GPUs idle while batches waited (longest stretch) | samples with batches waiting |`,
         '|---|---|---|---|---|---|---|---|',
         ...table,
       ].join('\n'),
@@ -250,6 +272,8 @@ describe('fleet faults: 3 simulated GPUs, one gpu worker process each', () => {
     expectHealthyKeptLoad(run);
     expect(run.after[BAD].failedRequests, 'the dead device lost batches').toBeGreaterThan(0);
     expect(answeredAfter(run, BAD), 'nothing was answered by the dead device').toBe(0);
+    // the measure of "idle while work waits" sees a device that is out: the dead one was, for seconds
+    expect(longestIdleWhileWaiting(run, BAD)).toBeGreaterThan(LONGEST_IDLE_WHILE_WAITING_MS);
     // the batches it lost were answered by the others: every chunk was answered by some device
     expect(run.after.reduce((n, s) => n + s.answered, 0)).toBeGreaterThanOrEqual(baseline);
     // its worker paused instead of drawing batch after batch into the dead endpoint (2 jobs × (1 + VLLM_MAX_RETRIES) attempts, plus slack)
@@ -261,6 +285,7 @@ describe('fleet faults: 3 simulated GPUs, one gpu worker process each', () => {
     report('none (after the revival)', again);
     await expectExactlyOnce(again);
     expect(again.after[BAD].answered, 'the revived device serves again').toBeGreaterThan(0);
+    for (let i = 0; i < GPUS; i++) expect(longestIdleWhileWaiting(again, i), `GPU ${i} after the revival`).toBeLessThanOrEqual(LONGEST_IDLE_WHILE_WAITING_MS);
   });
 
   it('the worker of one GPU is killed (-9) mid-run: its locked batches return after the lock expires and run on the others', { timeout: 60_000 }, async () => {
