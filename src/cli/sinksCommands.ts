@@ -54,7 +54,7 @@ export function sinksCommand(config: () => Config): Command {
       const logger = createLogger({ level: cfg.logLevel });
       const { createOptionalSinks } = await import('../sinks/optional.js');
       const { createDuckDb } = await import('../catalog/duckdb.js');
-      const { ManifestStore } = await import('../manifest/store.js');
+      const { DirectoryManifestStore } = await import('../manifest/store.js');
       const { resyncSinks } = await import('../sinks/resync.js');
       const optional = await createOptionalSinks(cfg, logger);
       if (!optional.length) {
@@ -65,7 +65,7 @@ export function sinksCommand(config: () => Config): Command {
       try {
         const report = await resyncSinks(
           {
-            manifests: new ManifestStore(cfg.dataDir),
+            manifests: new DirectoryManifestStore(cfg.dataDir),
             db,
             sinks: optional,
             logger,

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  paginateListObjectsV2,
+} from '@aws-sdk/client-s3';
+import type { ObjectStore, StoredObject } from './objectStore.js';
+
+export interface S3Location {
+  bucket: string;
+  /** key prefix inside the bucket, no leading or trailing slash ('' = bucket root) */
+  prefix: string;
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+}
+
+/**
+ * An ObjectStore on any S3-compatible service through @aws-sdk/client-s3. Credentials come from
+ * the SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, ...).
+ * Checksums are computed only where the API requires them: the newer default (CRC32 trailers
+ * in aws-chunked bodies) is not understood by every S3-compatible server (s3rver, older MinIO).
+ */
+export function createS3ObjectStore(loc: S3Location, client?: S3Client): ObjectStore {
+  const s3 =
+    client ??
+    new S3Client({
+      region: loc.region,
+      ...(loc.endpoint ? { endpoint: loc.endpoint } : {}),
+      forcePathStyle: loc.forcePathStyle,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  const Bucket = loc.bucket;
+  const base = loc.prefix ? `${loc.prefix}/` : '';
+  const full = (key: string) => {
+    if (key.startsWith('/') || key.split('/').some((s) => s === '..' || s === '.')) throw new Error(`object key escapes the store: ${key}`);
+    return base + key;
+  };
+  const relative = (key: string) => key.slice(base.length);
+
+  async function getBody(key: string) {
+    try {
+      const res = await s3.send(new GetObjectCommand({ Bucket, Key: full(key) }));
+      return res.Body ?? null;
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  return {
+    location: `s3://${Bucket}/${loc.prefix}`,
+    async get(key) {
+      const body = await getBody(key);
+      return body ? Buffer.from(await body.transformToByteArray()) : null;
+    },
+    async put(key, body) {
+      await s3.send(new PutObjectCommand({ Bucket, Key: full(key), Body: typeof body === 'string' ? Buffer.from(body) : body }));
+    },
+    async upload(key, file) {
+      const { size } = await fs.stat(file);
+      await s3.send(new PutObjectCommand({ Bucket, Key: full(key), Body: createReadStream(file), ContentLength: size }));
+    },
+    async download(key, file) {
+      const body = await getBody(key);
+      if (!body) return false;
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+      try {
+        await pipeline(body as Readable, createWriteStream(tmp));
+        await fs.rename(tmp, file);
+      } catch (err) {
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
+      return true;
+    },
+    async has(key) {
+      try {
+        await s3.send(new HeadObjectCommand({ Bucket, Key: full(key) }));
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
+    },
+    async list(prefix) {
+      const out: StoredObject[] = [];
+      for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket, Prefix: full(prefix) })) {
+        for (const o of page.Contents ?? []) {
+          if (o.Key) out.push({ key: relative(o.Key), size: o.Size ?? 0, modifiedMs: o.LastModified?.getTime() ?? Date.now() });
+        }
+      }
+      return out;
+    },
+    async listChildren(prefix) {
+      const out: string[] = [];
+      const at = full(prefix);
+      for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket, Prefix: at, Delimiter: '/' })) {
+        for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix.slice(at.length).replace(/\/$/, ''));
+      }
+      return out.sort();
+    },
+    async delete(keys) {
+      // DeleteObjects takes at most 1000 keys
+      for (let i = 0; i < keys.length; i += 1000) {
+        const res = await s3.send(
+          new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys.slice(i, i + 1000).map((k) => ({ Key: full(k) })), Quiet: true } }),
+        );
+        const failed = res.Errors ?? [];
+        if (failed.length) throw new Error(`could not delete ${failed.length} objects from ${Bucket} (first: ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message})`);
+      }
+    },
+  };
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
