@@ -30,7 +30,7 @@ export interface ManifestStore {
   /** Make `manifest` the current version atomically; refused (FencedOutError) for a stale fence or a taken version. */
   commit(manifest: Manifest, opts?: { fence?: number }): Promise<void>;
   listRepos(): Promise<string[]>;
-  /** Local paths of committed files (fetched into the cache when the store is remote). */
+  /** Local paths of committed files, always `repoDir(repo)/<name>` (fetched into the cache when the store is remote). */
   materialize(repo: string, names: string[]): Promise<string[]>;
   /** Make a file written at `repoDir(repo)/name` part of the store (a no-op when the directory is the store). */
   publish(repo: string, name: string): Promise<void>;

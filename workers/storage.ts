@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { LocalFileCache } from '../src/artifacts/fileCache.js';
+import { createObjectArtifactStore } from '../src/artifacts/objectArtifactStore.js';
+import { createS3ObjectStore } from '../src/artifacts/s3ObjectStore.js';
+import { createDirectoryArtifactStore, type ArtifactStore } from '../src/artifacts/store.js';
+import { readOrCreateStoreId } from '../src/artifacts/storeIdentity.js';
+import type { Config } from '../src/config/index.js';
+import { ObjectManifestStore } from '../src/manifest/objectManifestStore.js';
+import { createRedisManifestPointer } from '../src/manifest/pointer.js';
+import { DirectoryManifestStore, type ManifestStore } from '../src/manifest/store.js';
+
+export interface Storage {
+  artifacts: ArtifactStore;
+  manifests: ManifestStore;
+  /** names the store, so jobs of another deployment sharing the Redis prefix are recognised */
+  storeId(): Promise<string>;
+  /** for messages: the directory or `s3://bucket/prefix` */
+  location: string;
+}
+
+/**
+ * STORAGE_URL unset: everything in DATA_DIR, as on a laptop. `s3://bucket/prefix`: staged
+ * artifacts and committed data in the bucket, the manifest pointer in Redis, and a bounded
+ * cache of committed files under DATA_DIR/cache; DATA_DIR itself may differ per host.
+ */
+export function createStorage(config: Config, redis: Redis): Storage {
+  const loc = config.storage;
+  if (loc.kind === 'directory') {
+    return {
+      artifacts: createDirectoryArtifactStore(path.join(config.dataDir, 'artifacts')),
+      manifests: new DirectoryManifestStore(config.dataDir),
+      storeId: () => readOrCreateStoreId(config.dataDir),
+      location: config.dataDir,
+    };
+  }
+  const objects = createS3ObjectStore(loc);
+  const cacheDir = path.join(config.dataDir, 'cache');
+  const cache = new LocalFileCache({ dir: cacheDir, maxBytes: config.cacheMaxBytes, fetch: (key, file) => objects.download(key, file) });
+  // the same bucket and prefix is the same store on every host: no id file to share
+  const id = `store-s3-${createHash('sha256').update(`${loc.endpoint ?? 'aws'}|${loc.bucket}|${loc.prefix}`).digest('hex').slice(0, 16)}`;
+  return {
+    artifacts: createObjectArtifactStore(objects),
+    manifests: new ObjectManifestStore({ objects, pointer: createRedisManifestPointer(redis, config.redisPrefix), cache, cacheDir }),
+    storeId: async () => id,
+    location: objects.location,
+  };
+}
