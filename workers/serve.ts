@@ -99,6 +99,7 @@ export async function serve(
       {
         version: VERSION,
         dataDir: config.dataDir,
+        ...(config.storage.kind === 's3' ? { storage: runtime.storageLocation } : {}),
         redisPrefix: config.redisPrefix,
         consumes: Object.fromEntries(roles.map((r) => [r, `queue "${r}"`])),
         ...(url

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { LocalFileCache } from '../src/artifacts/fileCache.js';
 import { createObjectArtifactStore } from '../src/artifacts/objectArtifactStore.js';
-import { createS3ObjectStore } from '../src/artifacts/s3ObjectStore.js';
+import type { ObjectStore } from '../src/artifacts/objectStore.js';
 import { createDirectoryArtifactStore, type ArtifactStore } from '../src/artifacts/store.js';
 import { readOrCreateStoreId } from '../src/artifacts/storeIdentity.js';
 import type { Config } from '../src/config/index.js';
@@ -35,7 +35,7 @@ export function createStorage(config: Config, redis: Redis): Storage {
       location: config.dataDir,
     };
   }
-  const objects = createS3ObjectStore(loc);
+  const objects = lazyS3(loc);
   const cacheDir = path.join(config.dataDir, 'cache');
   const cache = new LocalFileCache({ dir: cacheDir, maxBytes: config.cacheMaxBytes, fetch: (key, file) => objects.download(key, file) });
   // the same bucket and prefix is the same store on every host: no id file to share
@@ -45,5 +45,22 @@ export function createStorage(config: Config, redis: Redis): Storage {
     manifests: new ObjectManifestStore({ objects, pointer: createRedisManifestPointer(redis, config.redisPrefix), cache, cacheDir }),
     storeId: async () => id,
     location: objects.location,
+  };
+}
+
+/** The S3 client loaded on first use: a process on the directory backend never loads the AWS SDK. */
+function lazyS3(loc: Extract<Config['storage'], { kind: 's3' }>): ObjectStore {
+  let store: Promise<ObjectStore> | null = null;
+  const get = () => (store ??= import('../src/artifacts/s3ObjectStore.js').then((m) => m.createS3ObjectStore(loc)));
+  return {
+    location: `s3://${loc.bucket}/${loc.prefix}`,
+    get: async (key) => (await get()).get(key),
+    put: async (key, body) => (await get()).put(key, body),
+    upload: async (key, file) => (await get()).upload(key, file),
+    download: async (key, file) => (await get()).download(key, file),
+    has: async (key) => (await get()).has(key),
+    list: async (prefix) => (await get()).list(prefix),
+    listChildren: async (prefix) => (await get()).listChildren(prefix),
+    delete: async (keys) => (await get()).delete(keys),
   };
 }

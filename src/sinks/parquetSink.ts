@@ -72,7 +72,8 @@ export function createParquetSink(opts: ParquetSinkOptions): Sink {
   return {
     name: 'parquet',
     async init(_contract: EmbeddingContract) {
-      await mkdir(join(dataDir, 'repos'), { recursive: true });
+      // with a committed store, each part's directory is made when the part is written
+      if (!committed) await mkdir(join(dataDir, 'repos'), { recursive: true });
     },
 
     async writeBatch(batch: EncodedBatch): Promise<SinkWriteResult> {

@@ -52,6 +52,46 @@ export async function startServeProcess(env: Record<string, string>, timeoutMs =
   };
 }
 
+/** Start `codeintel worker --role <role>` as a child process and wait until its workers have started (LOG_LEVEL must be info or lower). */
+export async function startWorkerProcess(role: string, env: Record<string, string>, timeoutMs = 30_000): Promise<ServeProcess> {
+  const proc = spawn(process.execPath, [CLI, 'worker', '--role', role], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  await new Promise<void>((resolve, reject) => {
+    // pino writes to stderr
+    proc.stderr!.on('data', (d) => {
+      err += d;
+      if (err.includes('"workers started"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    const timer = setTimeout(() => reject(new Error(`codeintel worker --role ${role} did not start in ${timeoutMs} ms:\n${err}\n${out.slice(-2000)}`)), timeoutMs);
+    proc.stdout!.on('data', (d) => (out += d));
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`codeintel worker --role ${role} exited with ${code}:\n${err}\n${out.slice(-2000)}`));
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    if (proc.exitCode !== null) resolve(proc.exitCode);
+    else proc.on('exit', (code) => resolve(code));
+  });
+  return {
+    proc,
+    url: '',
+    stderr: () => err + out,
+    async stop() {
+      proc.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
 /** Run the CLI to completion and collect its output. */
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
