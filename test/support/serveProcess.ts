@@ -16,8 +16,8 @@ export interface ServeProcess {
 }
 
 /** Start `codeintel serve` as a child process and wait until it says where it listens. */
-export async function startServeProcess(env: Record<string, string>, timeoutMs = 30_000, args: string[] = []): Promise<ServeProcess> {
-  const proc = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServeProcess(env: Record<string, string>, timeoutMs = 30_000, args: string[] = [], launcher: string[] = []): Promise<ServeProcess> {
+  const proc = launch(launcher, [CLI, 'serve', ...args], env);
   let out = '';
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
@@ -52,9 +52,16 @@ export async function startServeProcess(env: Record<string, string>, timeoutMs =
   };
 }
 
-/** Start `codeintel worker --role <role>` as a child process and wait until its workers have started (LOG_LEVEL must be info or lower). */
-export async function startWorkerProcess(role: string, env: Record<string, string>, timeoutMs = 30_000): Promise<ServeProcess> {
-  const proc = spawn(process.execPath, [CLI, 'worker', '--role', role], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** node with these arguments, run through `launcher` when given (e.g. `ip netns exec <ns>`: another "host"). */
+function launch(launcher: string[], args: string[], env: Record<string, string>) {
+  const [cmd, ...pre] = launcher.length ? [...launcher, process.execPath] : [process.execPath];
+  return spawn(cmd, [...pre, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Start `codeintel worker --role <role>` as a child process and wait until its workers have started. */
+export async function startWorkerProcess(role: string, env: Record<string, string>, timeoutMs = 30_000, launcher: string[] = []): Promise<ServeProcess> {
+  // the start is seen in the log: at least info
+  const proc = launch(launcher, [CLI, 'worker', '--role', role], { ...env, LOG_LEVEL: 'info' });
   let out = '';
   let err = '';
   await new Promise<void>((resolve, reject) => {
