@@ -38,8 +38,9 @@ export function createStorage(config: Config, redis: Redis): Storage {
   const objects = lazyS3(loc);
   const cacheDir = path.join(config.dataDir, 'cache');
   const cache = new LocalFileCache({ dir: cacheDir, maxBytes: config.cacheMaxBytes, fetch: (key, file) => objects.download(key, file) });
-  // the same bucket and prefix is the same store on every host: no id file to share
-  const id = `store-s3-${createHash('sha256').update(`${loc.endpoint ?? 'aws'}|${loc.bucket}|${loc.prefix}`).digest('hex').slice(0, 16)}`;
+  // the same bucket and prefix is the same store on every host: no id file to share. Not the
+  // endpoint: hosts may reach one service under different names
+  const id = `store-s3-${createHash('sha256').update(`${loc.bucket}/${loc.prefix}`).digest('hex').slice(0, 16)}`;
   return {
     artifacts: createObjectArtifactStore(objects),
     manifests: new ObjectManifestStore({ objects, pointer: createRedisManifestPointer(redis, config.redisPrefix), cache, cacheDir }),
