@@ -32,6 +32,8 @@ export class LocalFileCache {
   private bytes = 0;
   private readonly inFlight = new Map<string, Promise<string>>();
   private scanned: Promise<void> | null = null;
+  /** keys a reader still opens (DuckDB over Parquet, mmapped FAISS): never evicted while held */
+  private readonly held = new Map<string, number>();
   private clock = 0;
 
   constructor(private readonly opts: FileCacheOptions) {}
@@ -48,6 +50,21 @@ export class LocalFileCache {
     const paths = await Promise.all(keys.map((k) => this.one(k)));
     await this.evict(new Set(keys));
     return paths;
+  }
+
+  /** Keep these files past the budget until the returned release is called (once; later calls do nothing). */
+  hold(keys: string[]): () => void {
+    for (const k of keys) this.held.set(k, (this.held.get(k) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const k of keys) {
+        const n = (this.held.get(k) ?? 1) - 1;
+        if (n > 0) this.held.set(k, n);
+        else this.held.delete(k);
+      }
+    };
   }
 
   /** Register a file this process wrote at pathOf(key) (and published): it counts against the budget like a fetched one. */
@@ -107,7 +124,7 @@ export class LocalFileCache {
     if (this.bytes <= this.opts.maxBytes) return;
     for (const key of this.keys) {
       if (this.bytes <= this.opts.maxBytes) break;
-      if (keep.has(key) || this.inFlight.has(key)) continue;
+      if (keep.has(key) || this.inFlight.has(key) || this.held.has(key)) continue;
       const st = await fs.stat(this.pathOf(key)).catch(() => null);
       if (st && Date.now() - st.mtimeMs < (this.opts.protectNewerThanMs ?? 60_000)) continue;
       this.untrack(key);

@@ -114,6 +114,10 @@ export class ObjectManifestStore implements ManifestStore {
     return this.deps.cache.materialize(names.map((n) => this.cacheKey(repo, n)));
   }
 
+  hold(repo: string, names: string[]): () => void {
+    return this.deps.cache.hold(names.map((n) => this.cacheKey(repo, n)));
+  }
+
   async publish(repo: string, name: string): Promise<void> {
     await this.deps.objects.upload(this.key(repo, name), path.join(this.repoDir(repo), name));
     // the writer's copy is already local: keep it as a cache entry

@@ -32,6 +32,11 @@ export interface ManifestStore {
   listRepos(): Promise<string[]>;
   /** Local paths of committed files, always `repoDir(repo)/<name>` (fetched into the cache when the store is remote). */
   materialize(repo: string, names: string[]): Promise<string[]>;
+  /**
+   * Keep committed files local until the returned release is called: for readers that open
+   * them lazily rather than loading them once (a no-op when the directory is the store).
+   */
+  hold(repo: string, names: string[]): () => void;
   /** Make a file written at `repoDir(repo)/name` part of the store (a no-op when the directory is the store). */
   publish(repo: string, name: string): Promise<void>;
   hasFile(repo: string, name: string): Promise<boolean>;
@@ -131,6 +136,10 @@ export class DirectoryManifestStore implements ManifestStore {
   async materialize(repo: string, names: string[]): Promise<string[]> {
     const dir = this.repoDir(repo);
     return names.map((n) => path.join(dir, n));
+  }
+
+  hold(): () => void {
+    return () => {};
   }
 
   async publish(): Promise<void> {}

@@ -48,6 +48,17 @@ describe('the local file cache of committed objects', () => {
     expect(c.keys.sort()).toEqual(['d', 'e', 'f']);
   });
 
+  it('keeps held files past the budget until they are released', async () => {
+    const c = cache(15 * KB);
+    await c.materialize(['a']);
+    const release = c.hold(['a']);
+    await c.materialize(['b']);
+    expect(c.keys).toEqual(['a', 'b']);
+    release();
+    await c.materialize(['c']);
+    expect(c.keys).toEqual(['c']);
+  });
+
   it('counts what an earlier process left in the directory, and re-fetches a file deleted behind its back', async () => {
     await cache(100 * KB).materialize(['old1', 'old2']);
     const c = cache(15 * KB);
