@@ -46,6 +46,8 @@ export interface Runtime {
   storeId(): Promise<string>;
   /** DATA_DIR or s3://bucket/prefix, for messages */
   storageLocation: string;
+  /** throws when the store cannot be reached */
+  probeStorage(): Promise<void>;
   progress: RunProgress;
   metrics: Metrics;
   duckdb(): Promise<DuckDb>;
@@ -158,6 +160,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
     artifacts: storage.artifacts,
     storeId: storage.storeId,
     storageLocation: storage.location,
+    probeStorage: storage.probe,
     manifests,
     progress: new RunProgress(redis, prefix),
     metrics,

@@ -74,6 +74,7 @@ export async function serve(
           sparseEncoder: runtime.sparseEncoder,
           duckdb: runtime.duckdb,
           manifests: runtime.manifests,
+          storage: { location: runtime.storageLocation, probe: runtime.probeStorage },
           optionalSinks: runtime.optionalSinks,
           queueConsumers: async () =>
             Object.fromEntries(await Promise.all(Object.entries(runtime.queues).map(async ([name, q]) => [name, await q.getWorkersCount()] as const))),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { LocalFileCache } from '../src/artifacts/fileCache.js';
@@ -18,6 +19,8 @@ export interface Storage {
   storeId(): Promise<string>;
   /** for messages: the directory or `s3://bucket/prefix` */
   location: string;
+  /** throws when the store cannot be reached (readiness) */
+  probe(): Promise<void>;
 }
 
 /**
@@ -33,6 +36,10 @@ export function createStorage(config: Config, redis: Redis): Storage {
       manifests: new DirectoryManifestStore(config.dataDir),
       storeId: () => readOrCreateStoreId(config.dataDir),
       location: config.dataDir,
+      probe: async () => {
+        await fs.mkdir(config.dataDir, { recursive: true });
+        await fs.access(config.dataDir, fsConstants.W_OK);
+      },
     };
   }
   const objects = lazyS3(loc);
@@ -46,6 +53,8 @@ export function createStorage(config: Config, redis: Redis): Storage {
     manifests: new ObjectManifestStore({ objects, pointer: createRedisManifestPointer(redis, config.redisPrefix), cache, cacheDir }),
     storeId: async () => id,
     location: objects.location,
+    // a HEAD of a key that need not exist: 404 means the bucket answered
+    probe: async () => void (await objects.has('store-probe')),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   S3Client,
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
+import { UnavailableError } from '../errors/unavailableError.js';
 import type { ObjectStore, StoredObject } from './objectStore.js';
 
 export interface S3Location {
@@ -56,8 +57,20 @@ export function createS3ObjectStore(loc: S3Location, client?: S3Client): ObjectS
     }
   }
 
-  return {
-    location: `s3://${Bucket}/${loc.prefix}`,
+  const location = `s3://${Bucket}/${loc.prefix}`;
+  /** An S3 failure as a domain error naming the store: retried by jobs, a 503 at the API, never a bare SDK error. */
+  const guard = async <T>(op: string, key: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof UnavailableError) throw err;
+      const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
+      throw new UnavailableError('object-store-unavailable', `${op} ${key} in ${location} failed: ${e.name ?? 'Error'}${status}: ${e.message ?? String(err)}`, { store: location }, { cause: err });
+    }
+  };
+  const store: ObjectStore = {
+    location,
     async get(key) {
       const body = await getBody(key);
       return body ? Buffer.from(await body.transformToByteArray()) : null;
@@ -116,9 +129,20 @@ export function createS3ObjectStore(loc: S3Location, client?: S3Client): ObjectS
           new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys.slice(i, i + 1000).map((k) => ({ Key: full(k) })), Quiet: true } }),
         );
         const failed = res.Errors ?? [];
-        if (failed.length) throw new Error(`could not delete ${failed.length} objects from ${Bucket} (first: ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message})`);
+        if (failed.length) throw new UnavailableError('object-store-unavailable', `could not delete ${failed.length} objects from ${Bucket} (first: ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message})`);
       }
     },
+  };
+  return {
+    location,
+    get: (key) => guard('GET', key, () => store.get(key)),
+    put: (key, body) => guard('PUT', key, () => store.put(key, body)),
+    upload: (key, file) => guard('PUT', key, () => store.upload(key, file)),
+    download: (key, file) => guard('GET', key, () => store.download(key, file)),
+    has: (key) => guard('HEAD', key, () => store.has(key)),
+    list: (prefix) => guard('LIST', `${prefix}*`, () => store.list(prefix)),
+    listChildren: (prefix) => guard('LIST', `${prefix}*`, () => store.listChildren(prefix)),
+    delete: (keys) => guard('DELETE', `${keys.length} keys`, () => store.delete(keys)),
   };
 }
 

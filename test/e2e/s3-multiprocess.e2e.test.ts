@@ -60,6 +60,8 @@ describe('an index run with STORAGE_URL=s3://… and workers that share no DATA_
     procs.push(query);
     const before = await postJson(`${query.url}/v1/search`, { repo: 'remote', query: 'handler_123_2', k: 3 });
     expect(before.body.hits[0].path).toBe('pkg3/module_123.py');
+    const ready = (await (await fetch(`${query.url}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail?: string }> };
+    expect(ready.checks.storage).toMatchObject({ ok: true, detail: `s3://${bucket}/codeintel` });
     await writeTree(repo, { 'late/added.py': 'def zebra_quokka_handler(value):\n    return value * 7\n' });
     const again = await postJson(`${api.url}/v1/index-jobs`, { repo, name: 'remote' });
     const second = await waitForIndexJob(api.url, again.body.jobId, 120_000);

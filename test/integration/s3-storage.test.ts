@@ -9,6 +9,9 @@ import type { ObjectStore } from '../../src/artifacts/objectStore.js';
 import { artifactKeys, stagedChunksSchema } from '../../src/contracts/artifacts.js';
 import { ArtifactMissingError } from '../../src/errors/artifactMissingError.js';
 import { FencedOutError } from '../../src/errors/fencedOutError.js';
+import { UnavailableError } from '../../src/errors/unavailableError.js';
+import { createS3ObjectStore } from '../../src/artifacts/s3ObjectStore.js';
+import { S3Client } from '@aws-sdk/client-s3';
 import { collectGarbage } from '../../src/manifest/gc.js';
 import type { Manifest, VectorIndexRef } from '../../src/manifest/manifest.js';
 import { ObjectManifestStore } from '../../src/manifest/objectManifestStore.js';
@@ -56,6 +59,20 @@ describe('staged artifacts on S3 (s3rver)', () => {
     expect((await objects.list('artifacts/')).map((o) => o.key)).toEqual([`artifacts/${artifactKeys.staged('r10')}`]);
   });
 });
+
+describe('an S3 endpoint that does not answer', () => {
+  it('fails each call with UnavailableError naming the store and the operation (retried by jobs, 503 at the API)', async () => {
+    const dead = createS3ObjectStore({ bucket: 'nobucket', prefix: 'p', endpoint: 'http://127.0.0.1:9', region: 'us-east-1', forcePathStyle: true }, deadClient());
+    const err = await dead.get('repos/r/CURRENT').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect((err as UnavailableError).retryable).toBe(true);
+    expect((err as Error).message).toMatch(/^GET repos\/r\/CURRENT in s3:\/\/nobucket\/p failed: /);
+  });
+});
+
+function deadClient() {
+  return new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+}
 
 function ref(file: string): VectorIndexRef {
   return { file: `faiss/${file}.index`, idsFile: `faiss/${file}.ids.json`, type: 'Flat', dim: 4, metric: 'ip', count: 1, builtAt: '', trainedOn: 0 };
