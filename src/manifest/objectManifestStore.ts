@@ -20,6 +20,7 @@ const MANIFEST_FILE = /^manifest-v(\d+)\.json$/;
  * whose directory doubles as each repo's working directory for writers.
  */
 export class ObjectManifestStore implements ManifestStore {
+  readonly remote = true;
   private readonly manifests = new Map<string, Manifest>();
 
   constructor(

@@ -21,6 +21,8 @@ export interface RepoFile {
  * with `materialize` (DuckDB and FAISS read local files).
  */
 export interface ManifestStore {
+  /** true when committed files live elsewhere and reading one may mean downloading it */
+  readonly remote: boolean;
   /** the local directory a repo's files are written to and read from (for the object store: its cache) */
   repoDir(repo: string): string;
   currentVersion(repo: string): Promise<number | null>;
@@ -52,6 +54,7 @@ export interface ManifestStore {
  * One writer per repo: the index queue runs one job per repo at a time.
  */
 export class DirectoryManifestStore implements ManifestStore {
+  readonly remote = false;
   constructor(readonly dataDir: string) {}
 
   repoDir(repo: string): string {

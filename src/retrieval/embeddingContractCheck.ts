@@ -70,6 +70,12 @@ export function createContractCheck(deps: ContractCheckDeps): () => Promise<Read
       if (dims?.version === manifest.version) return dims;
     }
     const load = (async (): Promise<VersionDims> => {
+      if (deps.manifests.remote) {
+        // an object store: readiness must not download every repo's files, so the dimensions are
+        // the ones the manifest records (the FAISS files were built with them, the sink checked every part's width)
+        const refs = [manifest.vectors.primary, manifest.vectors.secondary].filter((r) => r !== null);
+        return { version: manifest.version, manifestDim: manifest.embedding.dim, faiss: refs.map((r) => ({ file: r.file, dim: r.dim })), parquet: [] };
+      }
       // local paths: the files themselves, or copies in the cache when the store is remote
       const local = async (name: string) => (await deps.manifests.materialize(repo, [name]))[0];
       const faiss = [];

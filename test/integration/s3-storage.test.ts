@@ -17,6 +17,8 @@ import type { Manifest, VectorIndexRef } from '../../src/manifest/manifest.js';
 import { ObjectManifestStore } from '../../src/manifest/objectManifestStore.js';
 import { createRedisManifestPointer } from '../../src/manifest/pointer.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
+import type { Embedder } from '../../src/embedding/port.js';
+import { createContractCheck } from '../../src/retrieval/embeddingContractCheck.js';
 import { testContract, testManifest } from '../support/contract.js';
 import { startS3, type TestS3 } from '../support/s3Server.js';
 import { REDIS_URL, dropPrefix } from '../support/stack.js';
@@ -158,6 +160,19 @@ describe('committed data on S3: immutable objects, the pointer swapped by compar
     expect(err).toBeInstanceOf(FencedOutError);
     expect((err as Error).message).toMatch(/newer lease \(fence 5\)/);
     expect(await store.currentVersion('r')).toBe(1);
+  });
+
+  it('the readiness contract check reads the dimensions the manifest records and downloads nothing', async () => {
+    const store = await storeOnHost();
+    for (const f of ['faiss/primary-v1.index', 'faiss/primary-v1.ids.json']) await build(store, f);
+    await store.commit(manifest(1, { vectors: { primary: { ...ref('primary-v1'), dim: 8 }, secondary: null }, previousVersion: null }));
+    const reader = await storeOnHost();
+    const embedder = { embedQuery: async () => new Float32Array(4) } as unknown as Embedder;
+    const check = createContractCheck({ manifests: reader, embedder: async () => embedder, duckdb: () => Promise.reject(new Error('not needed')) });
+    const result = await check();
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(/repo r v1: the embedder gives 4-d vectors, the FAISS index holds 8-d \(faiss\/primary-v1\.index\)/);
+    await expect(fs.readdir(path.join(reader.repoDir('r'), 'faiss'))).rejects.toThrow(/ENOENT/);
   });
 
   it('recovers the pointer from the bucket when Redis lost it', async () => {
