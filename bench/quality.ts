@@ -41,6 +41,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const K = 10;
 const INDEX_TIMEOUT_MS = Number(process.env.BENCH_QUALITY_INDEX_TIMEOUT_MS ?? 15 * 60_000);
 const VERBOSE = process.env.BENCH_QUALITY_VERBOSE === '1';
+/** keep the run's DATA_DIR (its path is logged) to inspect the index afterwards */
+const KEEP_DATA = process.env.BENCH_QUALITY_KEEP_DATA === '1';
 const log = (msg: string) => process.stderr.write(`[bench:quality] ${msg}\n`);
 
 /** The rankers, in the order the tables show them; `channels` undefined = the server's default fusion. */
@@ -233,7 +235,8 @@ async function main(): Promise<void> {
       if (code !== 0) log(`codeintel serve exited with ${code}:\n${server.stderr().slice(-2000)}`);
     }
     await dropPrefix(prefix).catch((err) => log(`could not drop Redis prefix ${prefix}: ${err.message}`));
-    await fs.rm(dataDir, { recursive: true, force: true });
+    if (KEEP_DATA) log(`kept DATA_DIR ${dataDir}`);
+    else await fs.rm(dataDir, { recursive: true, force: true });
   }
 }
 

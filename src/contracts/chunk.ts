@@ -5,7 +5,8 @@ import { z } from 'zod';
  * before the tests that call them and the guides that mention them.
  * Classified by src/repo/fileRole.ts.
  */
-export const FILE_ROLES = ['source', 'test', 'docs', 'example', 'benchmark', 'generated', 'config'] as const;
+/** New roles go at the end: a role's position is its id in the catalog's postings. */
+export const FILE_ROLES = ['source', 'test', 'docs', 'example', 'benchmark', 'generated', 'config', 'declarations'] as const;
 export const fileRoleSchema = z.enum(FILE_ROLES);
 export type FileRole = z.infer<typeof fileRoleSchema>;
 

@@ -1,4 +1,5 @@
 import type { IndexRunProgress, IndexRunResult } from '../contracts/results.js';
+import type { FileRole } from '../contracts/chunk.js';
 import type { FindSymbolResult, ReadLinesRequest, ReadLinesResult } from '../retrieval/sourceView.js';
 
 /**
@@ -17,7 +18,7 @@ export interface SearchCodeRequest {
   repo: string;
   query: string;
   k: number;
-  filters?: { paths?: string[]; languages?: string[] };
+  filters?: { paths?: string[]; languages?: string[]; roles?: FileRole[] };
 }
 
 export interface CodeHit {
@@ -25,7 +26,11 @@ export interface CodeHit {
   startLine: number;
   endLine: number;
   language: string;
+  /** the definition holding the best-matching line (null for a chunk without one) */
+  symbol: string | null;
   symbols: string[];
+  /** the file's role, as the index classified it (source, test, docs, ...) */
+  role: FileRole;
   score: number;
   /** the chunk's lines that best match the query */
   preview: string;

@@ -28,6 +28,8 @@ const PATH_RULES: Rule[] = [
   // Go's convention: a package's documentation comment lives alone in doc.go (go.dev/doc/comment)
   ['docs', /(^|\/)doc\.go$/],
   ['docs', /\.(md|mdx|markdown|rst|adoc|txt|texi|pod)$|(^|\/)(README|CHANGELOG|CHANGES|HISTORY|CONTRIBUTING|AUTHORS|NEWS|LICENSE|COPYING|NOTICE)(\.\w+)?$/i],
+  // TypeScript declaration files: the shape of an API whose code lives elsewhere (the .js beside them, a C addon)
+  ['declarations', /\.d\.[cm]?ts$/i],
   [
     'config',
     /\.(json|jsonc|json5|ya?ml|toml|ini|cfg|conf|properties|editorconfig|lock)$|(^|\/)(Makefile|Dockerfile|CMakeLists\.txt|setup\.py|go\.mod|\.[\w.-]*rc(\.\w+)?|[\w.-]+\.config\.(js|cjs|mjs|ts))$/i,

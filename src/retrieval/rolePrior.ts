@@ -1,6 +1,5 @@
 import type { FileRole } from '../contracts/chunk.js';
 import type { RolePriors } from '../catalog/chunkCatalog.js';
-import { stem } from '../text/codeTokenizer.js';
 
 /**
  * How much a chunk's score counts by the role of its file: a user asking
@@ -16,25 +15,25 @@ export const DEFAULT_ROLE_PRIORS: RolePriors = {
   benchmark: 0.3,
   generated: 0.7,
   config: 0.4,
+  declarations: 0.5,
 };
 
-/** Words that ask for a role by name; a query holding one lifts that role to the source's weight. */
-const ASKS_FOR: Partial<Record<FileRole, string[]>> = {
-  test: ['test', 'tests', 'testing', 'tested', 'spec', 'specs', 'unittest'],
-  docs: ['doc', 'docs', 'documentation', 'documented', 'guide', 'readme', 'tutorial', 'changelog'],
-  example: ['example', 'examples', 'sample', 'samples', 'demo'],
-  benchmark: ['benchmark', 'benchmarks', 'bench', 'benches'],
-};
-
-const STEMMED: [FileRole, Set<string>][] = Object.entries(ASKS_FOR).map(([role, words]) => [
-  role as FileRole,
-  new Set(words.map((w) => stem(w))),
-]);
+/**
+ * Words that ask for a role by name, inflections listed (not stemmed: "for
+ * testing" names a purpose, a helper for tests, not the tests themselves).
+ * A query holding one lifts that role to the source's weight.
+ */
+const ASKS_FOR: [FileRole, Set<string>][] = Object.entries({
+  test: ['test', 'tests', 'tested', 'spec', 'specs', 'unittest', 'unittests'],
+  docs: ['doc', 'docs', 'documentation', 'documented', 'guide', 'guides', 'readme', 'tutorial', 'tutorials', 'changelog'],
+  example: ['example', 'examples', 'sample', 'samples', 'demo', 'demos'],
+  benchmark: ['benchmark', 'benchmarks', 'benchmarked', 'bench', 'benches'],
+}).map(([role, words]) => [role as FileRole, new Set(words)]);
 
 /** The priors for one query: the defaults, with every role the query names lifted to 1. */
 export function rolePriorsFor(query: string, base: RolePriors = DEFAULT_ROLE_PRIORS): RolePriors {
-  const words = new Set((query.toLowerCase().match(/[a-z]+/g) ?? []).map((w) => stem(w)));
+  const words = new Set(query.toLowerCase().match(/[a-z]+/g) ?? []);
   const priors = { ...base };
-  for (const [role, asks] of STEMMED) if ([...asks].some((w) => words.has(w))) priors[role] = Math.max(priors[role], base.source);
+  for (const [role, asks] of ASKS_FOR) if ([...asks].some((w) => words.has(w))) priors[role] = Math.max(priors[role], base.source);
   return priors;
 }

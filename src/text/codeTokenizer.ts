@@ -26,8 +26,11 @@ const STOP = new Set([
 
 /** Identifier-ish runs: letters, digits, underscores (Unicode letters included). */
 const WORD = /[\p{L}\p{N}_]+/gu;
-/** Parts of one identifier: ACRONYM (before a Capitalised word), Capitalised/lower word, digits, caseless letters. */
-const PART = /\p{Lu}+(?!\p{Ll})|\p{Lu}?\p{Ll}+|\p{N}+|[\p{Lo}\p{Lm}\p{Lt}]+/gu;
+/**
+ * Parts of one identifier: a plural ACRONYMs (`URLs`, `IDs`), ACRONYM (before a Capitalised word),
+ * Capitalised/lower word, digits, caseless letters.
+ */
+const PART = /\p{Lu}{2,}s(?!\p{Ll})|\p{Lu}+(?!\p{Ll})|\p{Lu}?\p{Ll}+|\p{N}+|[\p{Lo}\p{Lm}\p{Lt}]+/gu;
 const ASCII_WORD = /^[a-z]+$/;
 
 /** Stems of recent words: a corpus repeats its vocabulary, and stemming is most of the tokenizer's cost. */

@@ -289,7 +289,7 @@ describe('chunk catalog: BM25F fields, roles and the repo vocabulary', () => {
 
   it('scales each score by its role prior inside the query, and filters.roles selects roles', async () => {
     const plain = await catalog.bm25('pause queue', 3);
-    const priors = { source: 1, test: 0, docs: 1, example: 1, benchmark: 1, generated: 1, config: 1 };
+    const priors = { source: 1, test: 0, docs: 1, example: 1, benchmark: 1, generated: 1, config: 1, declarations: 1 };
     const withPrior = await catalog.bm25('pause queue', 3, undefined, priors);
     expect(withPrior.find((h) => h.chunkId === docs.test.id)?.score ?? 0).toBe(0);
     expect(withPrior.find((h) => h.chunkId === docs.source.id)!.score).toBeCloseTo(plain.find((h) => h.chunkId === docs.source.id)!.score, 9);

@@ -18,6 +18,12 @@ describe('tokenize', () => {
     expect(tokenize('parseJSONFile')).toEqual(['parsejsonfile', 'pars', 'json', 'file']);
   });
 
+  it('reads a plural acronym as one word, so "URLs" meets `url`', () => {
+    expect(tokenize('URLs')).toEqual(['url']);
+    expect(tokenize('getURLs')).toEqual(['geturls', 'get', 'url']);
+    expect(tokenize('URLsFor')).toEqual(['urlsfor', 'url', 'for']);
+  });
+
   it('splits at digit boundaries and drops one-character parts', () => {
     expect(tokenize('base64Encode')).toEqual(['base64encode', 'base', '64', 'encod']);
     expect(tokenize('utf8')).toEqual(['utf8', 'utf']);

@@ -26,6 +26,9 @@ describe('classifyFile', () => {
     ['package.json', 'config'],
     ['.eslintrc.js', 'config'],
     ['Cargo.toml', 'config'],
+    ['types/instance.d.ts', 'declarations'],
+    ['tree-sitter.d.ts', 'declarations'],
+    ['test/types/index.test-d.ts', 'test'],
   ])('%s is %s', (path, role) => {
     expect(classifyFile(path)).toBe(role);
   });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { fitBlocks, tokenCounter } from '../../src/mcp/tokenBudget.js';
-import { chunkRole } from '../../src/mcp/chunkRole.js';
 
 describe('fitBlocks with the real BPE tokenizer', () => {
   const blocks = Array.from({ length: 6 }, (_, i) => ({
@@ -35,17 +34,5 @@ describe('fitBlocks with the real BPE tokenizer', () => {
   it('counts special-token text found in code as plain text instead of refusing it', async () => {
     const counter = await tokenCounter();
     expect(counter.count("if (t === '<|endoftext|>') stop();")).toBeGreaterThan(5);
-  });
-});
-
-describe('chunkRole', () => {
-  it('tells tests, docs, config and source apart by path', () => {
-    expect(chunkRole('src/a.test.ts')).toBe('test');
-    expect(chunkRole('tests/test_account.py')).toBe('test');
-    expect(chunkRole('README.md')).toBe('docs');
-    expect(chunkRole('docs/guide/intro.txt')).toBe('docs');
-    expect(chunkRole('package.json')).toBe('config');
-    expect(chunkRole('vitest.config.ts')).toBe('config');
-    expect(chunkRole('src/rateLimiter.ts')).toBe('source');
   });
 });

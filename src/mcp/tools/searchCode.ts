@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { CodeintelService } from '../service.js';
 import { pathGlobsSchema } from '../../api/pathGlobSchema.js';
-import { chunkRole, ROLES } from '../chunkRole.js';
+import { FILE_ROLES } from '../../contracts/chunk.js';
 import { fitBlocks, type TokenCounter } from '../tokenBudget.js';
 import { fail, ok, repoArg } from '../toolResult.js';
 
@@ -21,7 +21,7 @@ const hitSchema = z.object({
   endLine: z.number(),
   symbol: z.string().nullable(),
   symbols: z.array(z.string()),
-  role: z.enum(ROLES),
+  role: z.enum(FILE_ROLES),
   language: z.string(),
   score: z.number(),
   linesStart: z.number().describe('file line of the first line in `lines`'),
@@ -43,7 +43,7 @@ export function registerSearchCode(server: McpServer, service: CodeintelService,
           .object({
             paths: pathGlobsSchema.optional().describe('path globs over repo-relative paths, e.g. ["src/**", "*.py"]'),
             languages: z.array(z.string().min(1).max(50)).max(50).optional(),
-            roles: z.array(z.enum(ROLES)).min(1).optional().describe('keep only these file roles'),
+            roles: z.array(z.enum(FILE_ROLES)).min(1).optional().describe('keep only these file roles'),
           })
           .strict()
           .optional(),
@@ -60,14 +60,9 @@ export function registerSearchCode(server: McpServer, service: CodeintelService,
     },
     async ({ repo, query, k, filters, maxTokens }) => {
       try {
-        const roles = filters?.roles;
-        const searchFilters = filters && (filters.paths || filters.languages) ? { paths: filters.paths, languages: filters.languages } : undefined;
-        // roles are filtered after ranking, so ask for more when they will drop some
-        const r = await service.search({ repo, query, k: roles ? Math.min(100, k * 3) : k, filters: searchFilters });
-        const hits = r.hits
-          .map((h) => ({ ...h, role: chunkRole(h.path) }))
-          .filter((h) => !roles || roles.includes(h.role))
-          .slice(0, k);
+        // roles come from the index (the file's role at index time) and filter inside the search, as in POST /v1/search
+        const r = await service.search({ repo, query, k, filters });
+        const hits = r.hits;
         const counter = await tokens();
         const blocks = hits.map((h, i) => ({
           head: `${i + 1}. ${h.path}:${h.startLine}-${h.endLine}${h.symbols.length ? `  ${h.symbols.slice(0, 3).join(', ')}` : ''}  [${h.role}, ${h.language}, score ${h.score.toFixed(4)}]`,
@@ -81,7 +76,7 @@ export function registerSearchCode(server: McpServer, service: CodeintelService,
             path: h.path,
             startLine: h.startLine,
             endLine: h.endLine,
-            symbol: h.symbols[0] ?? null,
+            symbol: h.symbol,
             symbols: h.symbols,
             role: h.role,
             language: h.language,
