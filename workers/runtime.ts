@@ -7,7 +7,7 @@ import type { Config } from '../src/config/index.js';
 import { createEmbedder } from '../src/embedding/factory.js';
 import type { Embedder } from '../src/embedding/port.js';
 import type { ManifestStore } from '../src/manifest/store.js';
-import { createStorage } from './storage.js';
+import { createStorage } from '../src/manifest/storage.js';
 import { createMetrics, type Metrics } from '../src/observability/metrics.js';
 import type { Logger } from '../src/observability/logger.js';
 import { createRedis } from '../src/queue/connection.js';

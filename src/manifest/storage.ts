@@ -2,15 +2,15 @@ import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
-import { LocalFileCache } from '../src/artifacts/fileCache.js';
-import { createObjectArtifactStore } from '../src/artifacts/objectArtifactStore.js';
-import type { ObjectStore } from '../src/artifacts/objectStore.js';
-import { createDirectoryArtifactStore, type ArtifactStore } from '../src/artifacts/store.js';
-import { readOrCreateStoreId } from '../src/artifacts/storeIdentity.js';
-import type { Config } from '../src/config/index.js';
-import { ObjectManifestStore } from '../src/manifest/objectManifestStore.js';
-import { createRedisManifestPointer } from '../src/manifest/pointer.js';
-import { DirectoryManifestStore, type ManifestStore } from '../src/manifest/store.js';
+import { LocalFileCache } from '../artifacts/fileCache.js';
+import { createObjectArtifactStore } from '../artifacts/objectArtifactStore.js';
+import type { ObjectStore } from '../artifacts/objectStore.js';
+import { createDirectoryArtifactStore, type ArtifactStore } from '../artifacts/store.js';
+import { readOrCreateStoreId } from '../artifacts/storeIdentity.js';
+import type { Config } from '../config/index.js';
+import { ObjectManifestStore } from './objectManifestStore.js';
+import { createRedisManifestPointer } from './pointer.js';
+import { DirectoryManifestStore, type ManifestStore } from './store.js';
 
 export interface Storage {
   artifacts: ArtifactStore;
@@ -61,7 +61,7 @@ export function createStorage(config: Config, redis: Redis): Storage {
 /** The S3 client loaded on first use: a process on the directory backend never loads the AWS SDK. */
 function lazyS3(loc: Extract<Config['storage'], { kind: 's3' }>): ObjectStore {
   let store: Promise<ObjectStore> | null = null;
-  const get = () => (store ??= import('../src/artifacts/s3ObjectStore.js').then((m) => m.createS3ObjectStore(loc)));
+  const get = () => (store ??= import('../artifacts/s3ObjectStore.js').then((m) => m.createS3ObjectStore(loc)));
   return {
     location: `s3://${loc.bucket}/${loc.prefix}`,
     get: async (key) => (await get()).get(key),
