@@ -12,6 +12,7 @@ import {
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
 import { UnavailableError } from '../errors/unavailableError.js';
+import { Upload } from '@aws-sdk/lib-storage';
 import type { ObjectStore, StoredObject } from './objectStore.js';
 
 export interface S3Location {
@@ -29,7 +30,14 @@ export interface S3Location {
  * Checksums are computed only where the API requires them: the newer default (CRC32 trailers
  * in aws-chunked bodies) is not understood by every S3-compatible server (s3rver, older MinIO).
  */
-export function createS3ObjectStore(loc: S3Location, client?: S3Client): ObjectStore {
+export interface S3UploadOptions {
+  /** files larger than this go up as a multipart upload (default 64 MiB; one PUT takes at most 5 GB) */
+  multipartAboveBytes?: number;
+  /** the part size of a multipart upload (default 16 MiB, raised so a file needs at most 9,000 parts; at least 5 MiB) */
+  partBytes?: number;
+}
+
+export function createS3ObjectStore(loc: S3Location, client?: S3Client, uploads: S3UploadOptions = {}): ObjectStore {
   const s3 =
     client ??
     new S3Client({
@@ -80,7 +88,13 @@ export function createS3ObjectStore(loc: S3Location, client?: S3Client): ObjectS
     },
     async upload(key, file) {
       const { size } = await fs.stat(file);
-      await s3.send(new PutObjectCommand({ Bucket, Key: full(key), Body: createReadStream(file), ContentLength: size }));
+      if (size <= (uploads.multipartAboveBytes ?? 64 * 1024 ** 2)) {
+        await s3.send(new PutObjectCommand({ Bucket, Key: full(key), Body: createReadStream(file), ContentLength: size }));
+        return;
+      }
+      // a 1M-chunk flat FAISS file of 4096-d vectors is 16 GB: past what one PUT takes
+      const partSize = Math.max(uploads.partBytes ?? 16 * 1024 ** 2, Math.ceil(size / 9000), 5 * 1024 ** 2);
+      await new Upload({ client: s3, params: { Bucket, Key: full(key), Body: createReadStream(file) }, partSize, queueSize: 4 }).done();
     },
     async download(key, file) {
       const body = await getBody(key);

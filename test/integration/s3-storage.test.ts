@@ -49,6 +49,39 @@ describe('staged artifacts on S3 (s3rver)', () => {
     await expect(store.getJson(artifactKeys.staged('run2'), stagedChunksSchema)).rejects.toBeInstanceOf(ArtifactMissingError);
   });
 
+  it('uploads a large file as a multipart upload and downloads it whole', async () => {
+    const bucket = await s3.bucket();
+    const client = testClient(s3.endpoint);
+    const sent: string[] = [];
+    client.middlewareStack.add((next, context) => (args) => {
+      sent.push(context.commandName ?? '?');
+      return next(args);
+    }, { step: 'initialize' });
+    const store = createS3ObjectStore({ bucket, prefix: 'p', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true }, client, {
+      multipartAboveBytes: 1024 ** 2,
+      partBytes: 5 * 1024 ** 2,
+    });
+    const dir = await makeTmpDir('codeintel-multipart-');
+    try {
+      const big = Buffer.alloc(11 * 1024 ** 2);
+      for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+      await fs.writeFile(path.join(dir, 'big.index'), big);
+      await store.upload('repos/r/faiss/big.index', path.join(dir, 'big.index'));
+      expect(await store.download('repos/r/faiss/big.index', path.join(dir, 'back.index'))).toBe(true);
+      expect((await fs.readFile(path.join(dir, 'back.index'))).equals(big)).toBe(true);
+      // 11 MiB in 5 MiB parts: three parts
+      expect(sent.filter((c) => c !== 'GetObjectCommand')).toEqual([
+        'CreateMultipartUploadCommand',
+        'UploadPartCommand',
+        'UploadPartCommand',
+        'UploadPartCommand',
+        'CompleteMultipartUploadCommand',
+      ]);
+    } finally {
+      await removeDir(dir);
+    }
+  });
+
   it('removes a run prefix and nothing of a run whose id merely starts the same', async () => {
     const store = createObjectArtifactStore(objects);
     await store.putJson(artifactKeys.staged('r1'), { a: 1 });
@@ -71,6 +104,17 @@ describe('an S3 endpoint that does not answer', () => {
     expect((err as Error).message).toMatch(/^GET repos\/r\/CURRENT in s3:\/\/nobucket\/p failed: /);
   });
 });
+
+function testClient(endpoint: string) {
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
 
 function deadClient() {
   return new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
