@@ -28,7 +28,8 @@ export interface S3Location {
  * An ObjectStore on any S3-compatible service through @aws-sdk/client-s3. Credentials come from
  * the SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, ...).
  * Checksums are computed only where the API requires them: the newer default (CRC32 trailers
- * in aws-chunked bodies) is not understood by every S3-compatible server (s3rver, older MinIO).
+ * in aws-chunked bodies) is not decoded by every S3-compatible server (s3rver stores the chunk
+ * framing inside the object).
  */
 export interface S3UploadOptions {
   /** files larger than this go up as a multipart upload (default 64 MiB; one PUT takes at most 5 GB) */
