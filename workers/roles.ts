@@ -16,7 +16,6 @@ import { gpuJobsPerDevice } from '../src/gpu/concurrency.js';
 import { createDeviceOutage } from '../src/gpu/deviceOutage.js';
 import { cloneGitRepo, realRoots } from '../src/repo/intake.js';
 import { sweepFinishedClones } from '../src/indexing/cloneSweeper.js';
-import { readOrCreateStoreId } from '../src/artifacts/storeIdentity.js';
 import { claimPrefixForStore } from '../src/queue/storeClaim.js';
 import { openSnapshot } from '../src/repo/snapshot.js';
 import { exists } from '../src/artifacts/atomicWrite.js';
@@ -67,11 +66,11 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
   const workers: Worker[] = [];
   const closers: (() => Promise<void>)[] = [];
   // one Redis prefix, one artifact store: refuse to start beside a deployment with another DATA_DIR
-  const storeId = await readOrCreateStoreId(config.dataDir);
+  const storeId = await rt.storeId();
   const claim = await claimPrefixForStore(rt.redis, {
     prefix: config.redisPrefix,
     storeId,
-    dataDir: config.dataDir,
+    dataDir: rt.storageLocation,
     onLost: (holder) => logger.error({ holder, storeId }, `another artifact store (${holder}) took REDIS_PREFIX "${config.redisPrefix}"; give each deployment its own REDIS_PREFIX`),
   });
   closers.push(() => claim.close());
@@ -189,7 +188,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
 
   if (roles.includes('sink')) {
     const db = await rt.duckdb();
-    const parquet = createParquetSink({ db, dataDir: config.dataDir });
+    const parquet = createParquetSink({ db, dataDir: config.dataDir, committed: rt.manifests });
     // closed by the runtime, which may share them with readiness checks and the index role
     const optional: Sink[] = await rt.optionalSinks();
     const sinkBatch = createSinkBatchProcessor({

@@ -244,7 +244,8 @@ describe('answers API: hybrid retrieval, streamed generation, Redis relay', () =
 
   it('appends one AnswerTrace row per answer to a Parquet dataset under DATA_DIR', async () => {
     const dir = path.join(stack.dataDir, 'traces', 'answers');
-    const deadline = Date.now() + 15_000;
+    // the writer flushes every 5 s; a loaded machine can take a while longer
+    const deadline = Date.now() + 30_000;
     let files: string[] = [];
     while (Date.now() < deadline) {
       files = (await fs.readdir(dir, { recursive: true }).catch(() => [] as string[])).filter((f) => f.endsWith('.parquet'));

@@ -6,6 +6,7 @@ import { chunkId } from '../../src/chunking/chunk.js';
 import { type Chunk } from '../../src/contracts/chunk.js';
 import { loadCatalog, type ChunkCatalog } from '../../src/catalog/chunkCatalog.js';
 import { createDuckDb, type DuckDb } from '../../src/catalog/duckdb.js';
+import { BM25_K1 } from '../../src/catalog/bm25fFields.js';
 import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 import { createParquetSink, partsDir } from '../../src/sinks/parquetSink.js';
 import type { SparseVector } from '../../src/contracts/sparse.js';
@@ -72,7 +73,7 @@ describe('chunk catalog: BM25', () => {
     expect(hits[0].score).toBeGreaterThan(hits[1].score);
   });
 
-  it('scores a body-only term with Okapi BM25 (k1 1.2, b 0.75, idf ln(1 + (N - df + 0.5) / (df + 0.5)))', async () => {
+  it('scores a body-only term with Okapi BM25 (k1 BM25_K1, b 0.75, idf ln(1 + (N - df + 0.5) / (df + 0.5)))', async () => {
     // "storage" occurs once, only in the body of `other`: unrelated, text, about(kept), storage; the path is a field of its own
     const [hit] = await catalog.bm25('storage', 1);
     const N = 6;
@@ -81,7 +82,7 @@ describe('chunk catalog: BM25', () => {
     const { avgDocLen } = catalog.stats();
     const docLen = ['unrelated', 'text', 'about', 'storage'].length;
     const idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
-    const expected = (idf * tf * 2.2) / (tf + 1.2 * (1 - 0.75 + (0.75 * docLen) / avgDocLen));
+    const expected = (idf * tf * (BM25_K1 + 1)) / (tf + BM25_K1 * (1 - 0.75 + (0.75 * docLen) / avgDocLen));
     expect(hit.chunkId).toBe(docs.other.id);
     expect(hit.score).toBeCloseTo(expected, 9);
   });

@@ -21,6 +21,8 @@ describe('config defaults', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       redisPrefix: 'codeintel',
       dataDir: path.resolve('.data'),
+      storage: { kind: 'directory' },
+      cacheMaxBytes: 10 * 1024 ** 3,
       port: 8080,
       host: '127.0.0.1',
       apiTokens: [],
@@ -72,6 +74,23 @@ describe('config defaults', () => {
 });
 
 describe('config sections', () => {
+  it('storage: STORAGE_URL=s3://bucket/prefix with an endpoint, region and path-style addressing', () => {
+    const c = loadConfig({ STORAGE_URL: 's3://codeintel-data/prod/a/', S3_ENDPOINT: 'http://minio:9000/', AWS_REGION: 'eu-west-1', S3_FORCE_PATH_STYLE: 'true', CACHE_MAX_BYTES: '2097152' });
+    expect(c.storage).toEqual({ kind: 's3', bucket: 'codeintel-data', prefix: 'prod/a', endpoint: 'http://minio:9000', region: 'eu-west-1', forcePathStyle: true });
+    expect(c.cacheMaxBytes).toBe(2097152);
+  });
+
+  it('storage: AWS_ENDPOINT_URL_S3 is the endpoint when S3_ENDPOINT is unset', () => {
+    expect(loadConfig({ STORAGE_URL: 's3://bucket1', AWS_ENDPOINT_URL_S3: 'https://s3.example.com' }).storage).toMatchObject({ bucket: 'bucket1', prefix: '', endpoint: 'https://s3.example.com' });
+  });
+
+  it('storage: a STORAGE_URL that is not s3:// or a bad bucket name is refused at startup', () => {
+    expect(() => loadConfig({ STORAGE_URL: 'gs://bucket/x' })).toThrow(/STORAGE_URL.*s3:\/\/bucket\/prefix/s);
+    expect(() => loadConfig({ STORAGE_URL: 's3://Bad_Bucket/x' })).toThrow(/STORAGE_URL.*not a valid S3 bucket name/s);
+    expect(() => loadConfig({ STORAGE_URL: 's3://bucket/../x' })).toThrow(/STORAGE_URL/);
+    expect(() => loadConfig({ CACHE_MAX_BYTES: '10' })).toThrow(/CACHE_MAX_BYTES/);
+  });
+
   it('redis: REDIS_URL and REDIS_PREFIX', () => {
     const c = loadConfig({ REDIS_URL: 'rediss://cache:6380/2', REDIS_PREFIX: 'team-a.v2' });
     expect([c.redisUrl, c.redisPrefix]).toEqual(['rediss://cache:6380/2', 'team-a.v2']);
@@ -345,7 +364,7 @@ describe('config rules between settings', () => {
 
 describe('config schema', () => {
   it('lists every variable its sections read', () => {
-    expect(configVariables).toHaveLength(96);
+    expect(configVariables).toHaveLength(102);
     expect(configVariables).toEqual(expect.arrayContaining(['REDIS_URL', 'HOST', 'VLLM_URL', 'DENSE_CHANNEL', 'NEO4J_URI', 'HEARTBEAT_FILE']));
   });
 
