@@ -13,6 +13,7 @@ import { createChunker } from '../src/chunking/index.js';
 import { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import { countVisibleGpus } from '../src/gpu/enforce.js';
 import { gpuJobsPerDevice } from '../src/gpu/concurrency.js';
+import { createDeviceOutage } from '../src/gpu/deviceOutage.js';
 import { cloneGitRepo, realRoots } from '../src/repo/intake.js';
 import { sweepFinishedClones } from '../src/indexing/cloneSweeper.js';
 import { claimPrefixForStore } from '../src/queue/storeClaim.js';
@@ -144,9 +145,21 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
     // safe batch sizes are learned per {host, gpu, model}; dense and SPLADE have their own ceilings
     const memory = (max: number) => (model: string) =>
       new BatchSizeMemory(rt.redis, BatchSizeMemory.key(config.redisPrefix, host, config.gpu.device, model), max);
+    // a device whose endpoint dies stops taking jobs (its worker pauses) until its health check answers
+    const started: { worker?: Worker } = {};
+    const device = createDeviceOutage({
+      pause: async () => started.worker?.pause(true),
+      resume: async () => started.worker?.resume(),
+      healthy: async () => (await (await rt.embedder()).health()).ok,
+      probeMs: config.gpu.outageProbeMs,
+      logger,
+      device: config.gpu.device,
+    });
+    closers.push(async () => device.close());
     const handlers: QueueHandlers<'gpu'> = {
       'encode.dense': createEncodeDenseProcessor({
         embedder: rt.embedder,
+        device,
         artifacts: rt.artifacts,
         progress: rt.progress,
         batchMemory: memory(config.vllm.batchSize),
@@ -164,7 +177,8 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
         metrics: rt.metrics.encode,
       });
     }
-    workers.push(startWorker(rt, storeId, QUEUES.gpu, handlers, gpuJobsPerDevice(config)));
+    started.worker = startWorker(rt, storeId, QUEUES.gpu, handlers, gpuJobsPerDevice(config));
+    workers.push(started.worker);
     // say which model this fleet embeds with: index runs rebuild in full when it changes
     void rt
       .embedder()

@@ -32,15 +32,18 @@ describe('config defaults', () => {
       apiUrl: 'http://127.0.0.1:8080',
       logLevel: 'info',
       heartbeatFile: undefined,
-      workers: { lockMs: 60_000, stalledIntervalMs: 30_000, indexConcurrency: 2, sinkConcurrency: 2, answerConcurrency: 8 },
+      workers: { lockMs: 60_000, stalledIntervalMs: 30_000, indexConcurrency: 2, sinkConcurrency: 4, answerConcurrency: 8 },
       intake: { maxFileBytes: 1_048_576, maxLineChars: 1000, cloneDepth: 1, cloneMaxBytes: 512 * 1024 * 1024, cloneTimeoutMs: 300_000, gitHosts: { allowHosts: [] } },
       chunking: { maxTokens: 400, windowLines: 60, overlapLines: 10 },
       batchSize: 256,
       embedding: { kind: 'auto', dim: 384, modelDir: undefined, pooling: 'mean', normalize: true },
       vllm: {
         url: undefined,
+        endpoints: 'shared',
+        urls: [],
         model: 'Qwen/Qwen3-Embedding-8B',
         batchSize: 256,
+        batchMaxTokens: 65_536,
         timeoutMs: 30_000,
         maxRetries: 3,
         retryBackoffMs: 250,
@@ -52,7 +55,7 @@ describe('config defaults', () => {
         queryInstruction: 'Given a question about a code repository, retrieve code that answers it',
         allowInprocessFallback: false,
       },
-      gpu: { require: false, device: -1, concurrency: undefined },
+      gpu: { require: false, device: -1, concurrency: undefined, outageProbeMs: 1000 },
       onnx: { threads: 0, allowSpinning: false },
       splade: { modelDir: undefined, modelId: 'naver/splade-v3', topK: 400, minWeight: 0.05, maxTokens: 512, batchSize: 32, queryCacheTtlS: 60 },
       retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, hydrateBudgetMs: 1000, maxOpenRepos: 32, denseChannel: 'faiss', synonymWeight: 0, repoVocabularyWeight: 0 },
@@ -167,8 +170,11 @@ describe('config sections', () => {
     expect(c.embedding).toEqual({ kind: 'vllm', dim: 4096, modelDir: '/models/qwen', pooling: 'last', normalize: false });
     expect(c.vllm).toEqual({
       url: 'http://vllm:8000/v1',
+      endpoints: 'shared',
+      urls: [],
       model: 'm',
       batchSize: 32,
+      batchMaxTokens: 65_536,
       timeoutMs: 1500,
       maxRetries: 0,
       retryBackoffMs: 10,
@@ -183,7 +189,7 @@ describe('config sections', () => {
   });
 
   it('gpu: REQUIRE_GPU, GPU_DEVICE and GPU_CONCURRENCY', () => {
-    expect(loadConfig({ REQUIRE_GPU: '1', GPU_DEVICE: '2', GPU_CONCURRENCY: '3' }).gpu).toEqual({ require: true, device: 2, concurrency: 3 });
+    expect(loadConfig({ REQUIRE_GPU: '1', GPU_DEVICE: '2', GPU_CONCURRENCY: '3' }).gpu).toEqual({ require: true, device: 2, concurrency: 3, outageProbeMs: 1000 });
   });
 
   it('onnx: threads and spinning', () => {
@@ -358,7 +364,7 @@ describe('config rules between settings', () => {
 
 describe('config schema', () => {
   it('lists every variable its sections read', () => {
-    expect(configVariables).toHaveLength(98);
+    expect(configVariables).toHaveLength(102);
     expect(configVariables).toEqual(expect.arrayContaining(['REDIS_URL', 'HOST', 'VLLM_URL', 'DENSE_CHANNEL', 'NEO4J_URI', 'HEARTBEAT_FILE']));
   });
 
