@@ -18,7 +18,10 @@
  * the best round. chunks_written is counted from the first queued round's Parquet
  * parts (distinct chunk ids; rows_written counts every row).
  * Last line: {"chunks", "chunks_written", "queue_chunks_per_s", "direct_chunks_per_s",
- * "ratio", "oom_halvings", "learned_batch_size", ...}
+ * "ratio", "pair_ratios", "queue_model_share", "oom_halvings", "learned_batch_size", ...}
+ * pair_ratios: direct time ÷ queued time of each round pair (the same load, round 1 includes
+ * learning the safe size); queue_model_share: the best queued round's time inside the model ÷
+ * its whole time, i.e. what the queue costs, whatever the load.
  *
  * Settings (env): BENCH_CHUNKS (2048), BENCH_JOB_CHUNKS (256 chunks per encode.dense job),
  * BENCH_MAX_BATCH (256: the configured ceiling the first job starts at), BENCH_OOM_ABOVE (8),
@@ -178,6 +181,8 @@ async function main() {
     const memoryKey = BatchSizeMemory.key(prefix, os.hostname(), config.gpu.device, faulty.contract.model);
     const queueSecs: number[] = [];
     const directSecs: number[] = [];
+    /** per queued round: the share of its time spent inside the model (the rest is the queue's own cost) */
+    const modelShares: number[] = [];
     const oomPerRound: number[] = [];
     const oomBefore = () => rt.metrics.gpuOomTotal.get().then((m) => m.values.reduce((n, v) => n + v.value, 0));
     const runIds: string[] = [];
@@ -226,6 +231,7 @@ async function main() {
       oomPerRound.push((await oomBefore()) - oomPerRound.reduce((x, y) => x + y, 0));
       log(`queued round ${round + 1}: ${chunks.length} chunks in ${secs.toFixed(2)} s (${(chunks.length / secs).toFixed(0)}/s), safe size now ${await rt.redis.get(memoryKey)}`);
       log(`  inside the model: ${(modelMs / 1000).toFixed(2)} s; job time so far (s): ${await jobSeconds(rt.metrics)}`);
+      modelShares.push(modelMs / 1000 / secs);
       modelMs = 0;
 
       // direct loop, interleaved with the queued rounds so both see the same machine load:
@@ -260,6 +266,10 @@ async function main() {
       queue_chunks_per_s: round1(queueRate),
       direct_chunks_per_s: round1(directRate),
       ratio: Math.round((queueRate / directRate) * 1000) / 1000,
+      // load-robust beside the ratio: when the machine's load changes between rounds, the same model runs at
+      // another speed in each, so best-round rates compare different loads; these compare like with like
+      pair_ratios: queueSecs.map((q, i) => Math.round((directSecs[i] / q) * 1000) / 1000),
+      queue_model_share: Math.round(Math.max(...modelShares) * 1000) / 1000,
       queue_overhead_ms_per_chunk: Math.round((1 / queueRate - 1 / directRate) * 1e6) / 1000,
       oom_halvings: oomHalvings,
       oom_halvings_per_round: oomPerRound,

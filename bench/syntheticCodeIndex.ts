@@ -13,7 +13,7 @@ import type { DuckDb } from '../src/catalog/duckdb.js';
 import type { Config } from '../src/config/index.js';
 import type { Embedder } from '../src/embedding/port.js';
 import type { Manifest, ManifestFileEntry } from '../src/manifest/manifest.js';
-import { ManifestStore } from '../src/manifest/store.js';
+import { DirectoryManifestStore } from '../src/manifest/store.js';
 import { createParquetSink } from '../src/sinks/parquetSink.js';
 import { createVectorIndexPlanner } from '../src/vector/planner.js';
 import { primaryIndexPolicy } from '../src/vector/policy.js';
@@ -89,7 +89,7 @@ export async function buildSyntheticIndex(opts: SyntheticIndexOptions): Promise<
   const pick = zipf(vocab.length, next);
   const word = () => vocab[pick()];
   const log = opts.log ?? (() => {});
-  const manifests = new ManifestStore(opts.config.dataDir);
+  const manifests = new DirectoryManifestStore(opts.config.dataDir);
   const repoDir = manifests.repoDir(opts.repo);
   if (opts.reuse) {
     const existing = await manifests.current(opts.repo);

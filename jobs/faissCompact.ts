@@ -70,6 +70,7 @@ export function createFaissCompactProcessor(deps: FaissCompactDeps): JobProcesso
       let ids: string[] = [];
       let vectors: Float32Array = new Float32Array(0);
       if (current.parts.length > 0 && live.size > 0) {
+        await deps.manifests.materialize(data.repo, current.parts);
         const merged = `parts/part-compact-v${version}-00000.parquet`;
         const t0 = Date.now();
         const { rows } = await mergeParts(db, {

@@ -21,6 +21,8 @@ export interface ReadinessDeps {
   sparseEncoder: (() => Promise<SparseEncoder>) | null;
   duckdb: () => Promise<DuckDb>;
   manifests: ManifestStore;
+  /** where committed data lives, and a probe that throws when it cannot be reached */
+  storage?: { location: string; probe(): Promise<void> };
   optionalSinks: () => Promise<Sink[]>;
   /** how many workers consume each queue, across every process on this Redis (BullMQ's getWorkersCount) */
   queueConsumers?: () => Promise<Record<string, number>>;
@@ -59,6 +61,15 @@ export function createReadiness(rt: ReadinessDeps): () => Promise<Readiness> {
       }
       return { ok: true, required: false, configured: true, model: enc.contract.model, topK: enc.contract.topK };
     },
+    ...(rt.storage
+      ? {
+          storage: async (): Promise<ReadinessCheck> => {
+            const storage = rt.storage!;
+            const err = await storage.probe().then(() => null, (e: Error) => e);
+            return { ok: err === null, required: true, detail: err ? err.message : storage.location };
+          },
+        }
+      : {}),
     faiss: async () => ({ ok: true, required: true, detail: `libfaiss ${faissVersion()}` }),
     duckdb: async () => {
       const db = await rt.duckdb();

@@ -13,9 +13,9 @@ import { createChunker } from '../src/chunking/index.js';
 import { BatchSizeMemory } from '../src/embedding/batchSizeMemory.js';
 import { countVisibleGpus } from '../src/gpu/enforce.js';
 import { gpuJobsPerDevice } from '../src/gpu/concurrency.js';
+import { createDeviceOutage } from '../src/gpu/deviceOutage.js';
 import { cloneGitRepo, realRoots } from '../src/repo/intake.js';
 import { sweepFinishedClones } from '../src/indexing/cloneSweeper.js';
-import { readOrCreateStoreId } from '../src/artifacts/storeIdentity.js';
 import { claimPrefixForStore } from '../src/queue/storeClaim.js';
 import { openSnapshot } from '../src/repo/snapshot.js';
 import { exists } from '../src/artifacts/atomicWrite.js';
@@ -66,11 +66,11 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
   const workers: Worker[] = [];
   const closers: (() => Promise<void>)[] = [];
   // one Redis prefix, one artifact store: refuse to start beside a deployment with another DATA_DIR
-  const storeId = await readOrCreateStoreId(config.dataDir);
+  const storeId = await rt.storeId();
   const claim = await claimPrefixForStore(rt.redis, {
     prefix: config.redisPrefix,
     storeId,
-    dataDir: config.dataDir,
+    dataDir: rt.storageLocation,
     onLost: (holder) => logger.error({ holder, storeId }, `another artifact store (${holder}) took REDIS_PREFIX "${config.redisPrefix}"; give each deployment its own REDIS_PREFIX`),
   });
   closers.push(() => claim.close());
@@ -145,9 +145,21 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
     // safe batch sizes are learned per {host, gpu, model}; dense and SPLADE have their own ceilings
     const memory = (max: number) => (model: string) =>
       new BatchSizeMemory(rt.redis, BatchSizeMemory.key(config.redisPrefix, host, config.gpu.device, model), max);
+    // a device whose endpoint dies stops taking jobs (its worker pauses) until its health check answers
+    const started: { worker?: Worker } = {};
+    const device = createDeviceOutage({
+      pause: async () => started.worker?.pause(true),
+      resume: async () => started.worker?.resume(),
+      healthy: async () => (await (await rt.embedder()).health()).ok,
+      probeMs: config.gpu.outageProbeMs,
+      logger,
+      device: config.gpu.device,
+    });
+    closers.push(async () => device.close());
     const handlers: QueueHandlers<'gpu'> = {
       'encode.dense': createEncodeDenseProcessor({
         embedder: rt.embedder,
+        device,
         artifacts: rt.artifacts,
         progress: rt.progress,
         batchMemory: memory(config.vllm.batchSize),
@@ -165,7 +177,8 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
         metrics: rt.metrics.encode,
       });
     }
-    workers.push(startWorker(rt, storeId, QUEUES.gpu, handlers, gpuJobsPerDevice(config)));
+    started.worker = startWorker(rt, storeId, QUEUES.gpu, handlers, gpuJobsPerDevice(config));
+    workers.push(started.worker);
     // say which model this fleet embeds with: index runs rebuild in full when it changes
     void rt
       .embedder()
@@ -175,7 +188,7 @@ export async function startRoles(rt: Runtime, roles: Role[]): Promise<StartedWor
 
   if (roles.includes('sink')) {
     const db = await rt.duckdb();
-    const parquet = createParquetSink({ db, dataDir: config.dataDir });
+    const parquet = createParquetSink({ db, dataDir: config.dataDir, committed: rt.manifests });
     // closed by the runtime, which may share them with readiness checks and the index role
     const optional: Sink[] = await rt.optionalSinks();
     const sinkBatch = createSinkBatchProcessor({

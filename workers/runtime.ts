@@ -3,12 +3,13 @@ import path from 'node:path';
 import os from 'node:os';
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createDirectoryArtifactStore, type ArtifactStore } from '../src/artifacts/store.js';
+import type { ArtifactStore } from '../src/artifacts/store.js';
 import { createDuckDb, type DuckDb } from '../src/catalog/duckdb.js';
 import type { Config } from '../src/config/index.js';
 import { createEmbedder } from '../src/embedding/factory.js';
 import type { Embedder } from '../src/embedding/port.js';
-import { ManifestStore } from '../src/manifest/store.js';
+import type { ManifestStore } from '../src/manifest/store.js';
+import { createStorage } from '../src/manifest/storage.js';
 import { createMetrics, type Metrics } from '../src/observability/metrics.js';
 import type { Logger } from '../src/observability/logger.js';
 import { createRedis } from '../src/queue/connection.js';
@@ -43,6 +44,12 @@ export interface Runtime {
   flows: FlowProducer;
   artifacts: ArtifactStore;
   manifests: ManifestStore;
+  /** the artifact store's identity (see storeClaim) */
+  storeId(): Promise<string>;
+  /** DATA_DIR or s3://bucket/prefix, for messages */
+  storageLocation: string;
+  /** throws when the store cannot be reached */
+  probeStorage(): Promise<void>;
   progress: RunProgress;
   metrics: Metrics;
   duckdb(): Promise<DuckDb>;
@@ -92,7 +99,8 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
     queues: () => Object.values(queues),
     vllm: vllmHealthUrl ? { endpoint: vllmHealthUrl, healthy: async () => (await systemProbes.vllmHealth(vllmHealthUrl)).ok } : undefined,
   });
-  const manifests = new ManifestStore(config.dataDir);
+  const storage = createStorage(config, redis);
+  const manifests = storage.manifests;
 
   const duckdb = lazy(() =>
     createDuckDb({
@@ -161,7 +169,10 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
     redis,
     queues,
     flows,
-    artifacts: createDirectoryArtifactStore(path.join(config.dataDir, 'artifacts')),
+    artifacts: storage.artifacts,
+    storeId: storage.storeId,
+    storageLocation: storage.location,
+    probeStorage: storage.probe,
     manifests,
     progress: new RunProgress(redis, prefix),
     metrics,

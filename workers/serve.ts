@@ -74,6 +74,7 @@ export async function serve(
           sparseEncoder: runtime.sparseEncoder,
           duckdb: runtime.duckdb,
           manifests: runtime.manifests,
+          storage: { location: runtime.storageLocation, probe: runtime.probeStorage },
           optionalSinks: runtime.optionalSinks,
           queueConsumers: async () =>
             Object.fromEntries(await Promise.all(Object.entries(runtime.queues).map(async ([name, q]) => [name, await q.getWorkersCount()] as const))),
@@ -99,6 +100,7 @@ export async function serve(
       {
         version: VERSION,
         dataDir: config.dataDir,
+        ...(config.storage.kind === 's3' ? { storage: runtime.storageLocation } : {}),
         redisPrefix: config.redisPrefix,
         consumes: Object.fromEntries(roles.map((r) => [r, `queue "${r}"`])),
         ...(url

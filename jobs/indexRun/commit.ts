@@ -41,6 +41,8 @@ export async function applyCommit(
     const primary = ids.length ? await deps.vectorPlanner.buildPrimary({ repoDir, version, dim: plan.dim, ids, rows }) : null;
     vectors = { primary, secondary: null };
   } else {
+    // the previous secondary's files are read back: local copies first when the store is remote
+    if (plan.secondary) await deps.manifests.materialize(repo, [plan.secondary.file, plan.secondary.idsFile]);
     const secondary = await deps.vectorPlanner.extendSecondary({
       repoDir,
       version,

@@ -4,12 +4,13 @@ import type { z, ZodTypeAny } from 'zod';
 import { exists, writeFileAtomic } from './atomicWrite.js';
 import { parseArtifact } from './parseArtifact.js';
 import { ArtifactMissingError } from '../errors/artifactMissingError.js';
+import { decodeVectors, encodeVectors } from './vectorCodec.js';
 
 /**
  * Where payloads live so that Redis only carries references: staged chunk
  * batches, dense vectors and sparse terms, keyed by a relative path such as
- * `runs/<runId>/b00003.dense.f32`. A directory under DATA_DIR by default; an
- * S3-compatible adapter can implement the same port when workers span hosts.
+ * `runs/<runId>/b00003.dense.f32`. A directory under DATA_DIR by default; the
+ * object-store adapter (objectArtifactStore.ts) serves workers on other hosts.
  * Writes are atomic but not fsynced: staged data is scratch. If a machine
  * crash loses some, the job that needs it fails naming the missing artifact,
  * and a new run of the repo recomputes it.
@@ -48,26 +49,10 @@ export function createDirectoryArtifactStore(root: string): ArtifactStore {
       return parseArtifact(key, (await read(key)).toString('utf8'), schema);
     },
     async putVectors(key, rows) {
-      // header: [count u32, dim u32] then row-major float32
-      const dim = rows[0]?.length ?? 0;
-      const buf = Buffer.alloc(8 + rows.length * dim * 4);
-      buf.writeUInt32LE(rows.length, 0);
-      buf.writeUInt32LE(dim, 4);
-      const body = new Float32Array(buf.buffer, buf.byteOffset + 8, rows.length * dim);
-      rows.forEach((row, i) => {
-        if (row.length !== dim) throw new Error(`vector ${i} has ${row.length} values, expected ${dim}`);
-        body.set(row, i * dim);
-      });
-      await writeFileAtomic(resolve(key), buf, { durable: false });
+      await writeFileAtomic(resolve(key), encodeVectors(rows), { durable: false });
     },
     async getVectors(key) {
-      const buf = await read(key);
-      const count = buf.readUInt32LE(0);
-      const dim = buf.readUInt32LE(4);
-      // copy into an aligned buffer: Buffer offsets are not always 4-byte aligned
-      const body = new Float32Array(count * dim);
-      new Uint8Array(body.buffer).set(buf.subarray(8, 8 + count * dim * 4));
-      return Array.from({ length: count }, (_, i) => body.subarray(i * dim, (i + 1) * dim));
+      return decodeVectors(await read(key));
     },
     async has(key) {
       return exists(resolve(key));

@@ -22,7 +22,39 @@ export function shortName(symbol: string): string {
   return parts.at(-1) ?? symbol;
 }
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const WORD_CHAR = /^[\p{L}\p{N}_$]$/u;
+
+/** The whole character (code point) that ends just before `i`, or '' at the start. */
+function charBefore(line: string, i: number): string {
+  if (i <= 0) return '';
+  const low = line.charCodeAt(i - 1);
+  if (low >= 0xdc00 && low <= 0xdfff && i >= 2) {
+    const high = line.charCodeAt(i - 2);
+    if (high >= 0xd800 && high <= 0xdbff) return line.slice(i - 2, i);
+  }
+  return line[i - 1];
+}
+
+/** The whole character (code point) that starts at `i`, or '' at the end. */
+function charAt(line: string, i: number): string {
+  const cp = line.codePointAt(i);
+  return cp === undefined ? '' : String.fromCodePoint(cp);
+}
+
+/**
+ * `name` occurs in `line` as a word: not inside a longer identifier. Found
+ * with indexOf and two character checks, not a RegExp per symbol: compiling a
+ * Unicode-class RegExp for every symbol of every chunk was the sink's largest
+ * cost (≈ 0.35 ms a chunk, measured in bench:gpu-fleet's sink).
+ */
+function containsWord(line: string, name: string): boolean {
+  for (let i = line.indexOf(name); i >= 0; i = line.indexOf(name, i + 1)) {
+    const before = charBefore(line, i);
+    const after = charAt(line, i + name.length);
+    if ((before === '' || !WORD_CHAR.test(before)) && (after === '' || !WORD_CHAR.test(after))) return true;
+  }
+  return false;
+}
 
 export function definitionLines(text: string, symbols: readonly string[]): DefinitionLine[] {
   if (symbols.length === 0) return [];
@@ -32,8 +64,7 @@ export function definitionLines(text: string, symbols: readonly string[]): Defin
     if (found.size >= MAX_SIGNATURES) break;
     const name = shortName(symbol);
     if (!name) continue;
-    const word = new RegExp(`(^|[^\\p{L}\\p{N}_$])${escapeRegex(name)}($|[^\\p{L}\\p{N}_$])`, 'u');
-    const index = lines.findIndex((l) => !COMMENT_LINE.test(l) && word.test(l));
+    const index = lines.findIndex((l) => l.includes(name) && !COMMENT_LINE.test(l) && containsWord(l, name));
     if (index >= 0 && !found.has(index)) found.set(index, { index, text: lines[index].trim(), symbol });
   }
   return [...found.values()].sort((a, b) => a.index - b.index);

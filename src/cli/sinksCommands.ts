@@ -54,7 +54,8 @@ export function sinksCommand(config: () => Config): Command {
       const logger = createLogger({ level: cfg.logLevel });
       const { createOptionalSinks } = await import('../sinks/optional.js');
       const { createDuckDb } = await import('../catalog/duckdb.js');
-      const { ManifestStore } = await import('../manifest/store.js');
+      const { createStorage } = await import('../manifest/storage.js');
+      const { createRedis } = await import('../queue/connection.js');
       const { resyncSinks } = await import('../sinks/resync.js');
       const optional = await createOptionalSinks(cfg, logger);
       if (!optional.length) {
@@ -62,10 +63,12 @@ export function sinksCommand(config: () => Config): Command {
         process.exit(78);
       }
       const db = await createDuckDb({ poolSize: 2 });
+      // the committed data wherever STORAGE_URL puts it (the object store's pointer is in Redis)
+      const redis = createRedis(cfg.redisUrl, 'producer');
       try {
         const report = await resyncSinks(
           {
-            manifests: new ManifestStore(cfg.dataDir),
+            manifests: createStorage(cfg, redis).manifests,
             db,
             sinks: optional,
             logger,
@@ -84,6 +87,7 @@ export function sinksCommand(config: () => Config): Command {
       } finally {
         await Promise.all(optional.map((s) => s.close().catch(() => {})));
         await db.close();
+        redis.disconnect();
       }
     });
 

@@ -11,7 +11,11 @@ export const gpuSection = z
     GPU_DEVICE: int(-1, -1, 64),
     // 0 only stands for "unset": a value given must be 1..64
     GPU_CONCURRENCY: int(0, 1, 64),
+    GPU_OUTAGE_PROBE_MS: int(1_000, 50, 600_000),
   })
   .transform((e) => ({
-    gpu: { require: e.REQUIRE_GPU, device: e.GPU_DEVICE, concurrency: e.GPU_CONCURRENCY === 0 ? undefined : e.GPU_CONCURRENCY },
+    gpu: { require: e.REQUIRE_GPU, device: e.GPU_DEVICE, concurrency: e.GPU_CONCURRENCY === 0 ? undefined : e.GPU_CONCURRENCY,
+      /** how often a gpu worker whose device is out probes its health before taking jobs again */
+      outageProbeMs: e.GPU_OUTAGE_PROBE_MS,
+    },
   }));

@@ -113,3 +113,12 @@ function hasProtocol(value: string, protocols: string[]): boolean {
     return false;
   }
 }
+
+/** A comma-separated list of http(s) URLs (trailing slashes dropped); each bad entry is one issue. */
+export const httpUrlList = () =>
+  envValue().transform((v, ctx) => {
+    const urls = splitList(v, ',');
+    const bad = urls.filter((u) => !hasProtocol(u, ['http:', 'https:']));
+    if (bad.length) return expected(ctx, `expected comma-separated http(s) URLs; not one: ${bad.join(', ')}`);
+    return urls.map((u) => u.replace(/\/+$/, ''));
+  });

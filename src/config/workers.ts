@@ -7,7 +7,7 @@ export const workersSection = z
     WORKER_LOCK_MS: int(60_000, 1_000),
     WORKER_STALLED_INTERVAL_MS: int(30_000, 500),
     INDEX_CONCURRENCY: int(2, 1, 64),
-    SINK_CONCURRENCY: int(2, 1, 64),
+    SINK_CONCURRENCY: int(4, 1, 64),
     ANSWER_CONCURRENCY: int(8, 1, 256),
   })
   .transform((e) => ({

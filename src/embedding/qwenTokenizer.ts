@@ -49,6 +49,8 @@ export function fitsWithoutTokenizing(text: string, maxTokens: number): boolean 
 export interface Truncator {
   /** The text itself when it fits `maxTokens`, else the decoded first `maxTokens` tokens. */
   truncate(text: string): Promise<string>;
+  /** Tokens of the text with the same tokenizer (no special tokens). */
+  countTokens(text: string): Promise<number>;
 }
 
 /** Truncation with a tokenizer loaded at most once, and only when a text is long enough to need it. */
@@ -69,6 +71,9 @@ export function createTruncator(maxTokens: number, load: () => Promise<TextToken
       const ids = tok.encode(text);
       if (ids.length <= maxTokens) return text;
       return cutTo(tok, ids, maxTokens, text.includes('\uFFFD'));
+    },
+    async countTokens(text) {
+      return (await get()).encode(text).length;
     },
   };
 }

@@ -8,6 +8,7 @@ import { createTruncator, loadQwen3Tokenizer, type TextTokenizer } from './qwenT
 import { parseRetryAfter, retry, TimeoutError, withTimeout, type Sleep } from '../resilience/index.js';
 import { classifyFailure, parseEmbeddings, serverMessage } from './vllmResponse.js';
 import { embeddingsUrl, resolveHealthUrl } from './vllmUrls.js';
+import { packByTokens, tokenUpperBound } from './tokenBudget.js';
 
 /**
  * The vLLM adapter: OpenAI-compatible POST {VLLM_URL}/embeddings over a
@@ -70,10 +71,8 @@ export function createVllmEmbedder(cfg: VllmConfig, deps: VllmEmbedderDeps = {})
   const dispatcher: Dispatcher = deps.dispatcher ?? ownAgent!;
   const now = deps.now ?? (() => performance.now());
   const retryAfterCapMs = deps.retryAfterCapMs ?? 30_000;
-  const truncator = createTruncator(
-    Math.max(1, cfg.maxModelLen - (deps.reservedTokens ?? 1)),
-    deps.loadTokenizer ?? loadQwen3Tokenizer,
-  );
+  const reservedTokens = deps.reservedTokens ?? 1;
+  const truncator = createTruncator(Math.max(1, cfg.maxModelLen - reservedTokens), deps.loadTokenizer ?? loadQwen3Tokenizer);
   let dim = deps.expectedDim ?? 0;
   let closed = false;
 
@@ -201,6 +200,19 @@ export function createVllmEmbedder(cfg: VllmConfig, deps: VllmEmbedderDeps = {})
     }
   }
 
+  /**
+   * The requests of one call: at most VLLM_BATCH_SIZE inputs and VLLM_BATCH_MAX_TOKENS tokens each
+   * (the server's end-of-text token included). Texts are tokenized for it only when their byte
+   * counts, an upper bound, do not already fit.
+   */
+  async function requestRuns(inputs: string[]): Promise<Array<{ start: number; end: number }>> {
+    const bounds = inputs.map((t) => tokenUpperBound(t) + reservedTokens);
+    const counts = bounds.some((b) => b > cfg.batchMaxTokens) || bounds.reduce((a, b) => a + b, 0) > cfg.batchMaxTokens
+      ? await Promise.all(inputs.map(async (t) => (await truncator.countTokens(t)) + reservedTokens))
+      : bounds;
+    return packByTokens(counts, cfg.batchSize, cfg.batchMaxTokens);
+  }
+
   async function embedDocuments(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     if (closed) throw new EmbeddingError('vLLM embedder is closed', { retryable: false, url });
     if (texts.length === 0) return [];
@@ -216,8 +228,8 @@ export function createVllmEmbedder(cfg: VllmConfig, deps: VllmEmbedderDeps = {})
     for (const t of distinct) inputs.push(await truncator.truncate(t));
 
     const vectors: Float32Array[] = [];
-    for (let i = 0; i < inputs.length; i += cfg.batchSize) {
-      vectors.push(...(await embedBatch(inputs.slice(i, i + cfg.batchSize), signal)));
+    for (const run of await requestRuns(inputs)) {
+      vectors.push(...(await embedBatch(inputs.slice(run.start, run.end), signal)));
     }
     // Repeats get their own copy so a caller mutating one row cannot change another.
     const handedOut = new Set<number>();

@@ -1,5 +1,3 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { Logger } from '../observability/logger.js';
 import { referencedFiles, type Manifest } from './manifest.js';
 import type { ManifestStore } from './store.js';
@@ -37,15 +35,16 @@ const DAY_MS = 24 * 3600_000;
 export async function collectGarbage(store: ManifestStore, repo: string, opts: GcOptions): Promise<GcResult> {
   const now = opts.now ?? Date.now();
   const orphanGraceMs = opts.orphanGraceMs ?? Math.max(opts.graceMs, DAY_MS);
-  const dir = store.repoDir(repo);
   const current = await store.currentVersion(repo);
   const result: GcResult = { current, kept: [], removedVersions: [], removedFiles: [] };
   if (current === null) return result;
 
+  // the store's listing (a directory, or an object store's keys): name → modification time
+  const files = new Map((await store.listFiles(repo)).map((f) => [f.name, f.modifiedMs]));
   const onDisk = new Map<number, number>(); // version → mtime
-  for (const name of await listDir(dir)) {
+  for (const [name, mtime] of files) {
     const m = MANIFEST_FILE.exec(name);
-    if (m) onDisk.set(Number(m[1]), await mtimeOf(path.join(dir, name)));
+    if (m) onDisk.set(Number(m[1]), mtime);
   }
   const manifests = new Map<number, Manifest | null>();
   const read = async (v: number) => {
@@ -86,31 +85,28 @@ export async function collectGarbage(store: ManifestStore, repo: string, opts: G
   const doomed = new Set<string>();
   for (const f of droppedRefs) if (!keptRefs.has(f)) doomed.add(f);
   // files no manifest names: FAISS files of crashed commits, parts of failed runs, temp files
-  for (const sub of ['faiss', 'parts']) {
-    for (const name of await listDir(path.join(dir, sub))) {
-      const rel = `${sub}/${name}`;
+  for (const [rel, mtime] of files) {
+    const slash = rel.indexOf('/');
+    const sub = slash < 0 ? '' : rel.slice(0, slash);
+    const name = rel.slice(slash + 1);
+    const age = now - mtime;
+    if (sub === 'faiss' || sub === 'parts') {
       if (namedByAny.has(rel)) continue;
-      const age = now - (await mtimeOf(path.join(dir, rel)));
       const grace = sub === 'parts' && !isTempName(name) ? orphanGraceMs : opts.graceMs;
       if (age >= grace) doomed.add(rel);
-    }
-  }
-  for (const name of await listDir(dir)) {
-    if (isTempName(name) && now - (await mtimeOf(path.join(dir, name))) >= opts.graceMs) doomed.add(name);
+    } else if (sub === '' && isTempName(name) && age >= opts.graceMs) doomed.add(rel);
   }
   for (const f of referencedFiles((await read(current))!)) {
     if (doomed.has(f)) throw new Error(`repo ${repo}: garbage collection would delete ${f}, which the current version names`);
   }
 
   // manifests first: no manifest on disk ever names a deleted file
-  for (const v of dropped.sort((a, b) => a - b)) {
-    await fs.rm(path.join(dir, `manifest-v${v}.json`), { force: true });
-    result.removedVersions.push(v);
-  }
-  for (const f of [...doomed].sort()) {
-    await fs.rm(path.join(dir, f), { force: true, recursive: false });
-    result.removedFiles.push(f);
-  }
+  dropped.sort((a, b) => a - b);
+  await store.removeFiles(repo, dropped.map((v) => `manifest-v${v}.json`));
+  result.removedVersions.push(...dropped);
+  const doomedFiles = [...doomed].sort();
+  await store.removeFiles(repo, doomedFiles);
+  result.removedFiles.push(...doomedFiles);
   result.kept = [...kept].sort((a, b) => a - b);
   if (result.removedVersions.length || result.removedFiles.length) {
     opts.logger?.info(
@@ -130,20 +126,3 @@ function legacyPrevious(onDisk: Map<number, number>, version: number): number | 
 
 /** Temp files of writeFileAtomic / buildIndexFiles (`x.tmp-<pid>-<hex>`) and of the Parquet sink (`.x.<pid>.<hex>.tmp`). */
 const isTempName = (name: string) => /\.tmp-\d+-[0-9a-f]{8}$/.test(name) || /^\..*\.\d+\.[0-9a-f]{8}\.tmp$/.test(name);
-
-async function listDir(dir: string): Promise<string[]> {
-  try {
-    return await fs.readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
-async function mtimeOf(file: string): Promise<number> {
-  try {
-    return (await fs.stat(file)).mtimeMs;
-  } catch {
-    return Date.now();
-  }
-}

@@ -69,14 +69,21 @@ export function createContractCheck(deps: ContractCheckDeps): () => Promise<Read
       const dims = await cached.catch(() => null);
       if (dims?.version === manifest.version) return dims;
     }
-    const repoDir = deps.manifests.repoDir(repo);
     const load = (async (): Promise<VersionDims> => {
+      if (deps.manifests.remote) {
+        // an object store: readiness must not download every repo's files, so the dimensions are
+        // the ones the manifest records (the FAISS files were built with them, the sink checked every part's width)
+        const refs = [manifest.vectors.primary, manifest.vectors.secondary].filter((r) => r !== null);
+        return { version: manifest.version, manifestDim: manifest.embedding.dim, faiss: refs.map((r) => ({ file: r.file, dim: r.dim })), parquet: [] };
+      }
+      // local paths: the files themselves, or copies in the cache when the store is remote
+      const local = async (name: string) => (await deps.manifests.materialize(repo, [name]))[0];
       const faiss = [];
       for (const ref of [manifest.vectors.primary, manifest.vectors.secondary]) {
-        if (ref) faiss.push({ file: ref.file, dim: (await readFaissHeader(path.join(repoDir, ref.file))).dim });
+        if (ref) faiss.push({ file: ref.file, dim: (await readFaissHeader(await local(ref.file))).dim });
       }
       const parquet = [];
-      for (const part of manifest.parts) parquet.push({ part, width: await partWidth(path.join(repoDir, part)) });
+      for (const part of manifest.parts) parquet.push({ part, width: await partWidth(await local(part)) });
       return { version: manifest.version, manifestDim: manifest.embedding.dim, faiss, parquet };
     })();
     byRepo.set(repo, load);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ChunkCatalog } from '../catalog/chunkCatalog.js';
 import { loadCatalog } from '../catalog/chunkCatalog.js';
 import type { DuckDb } from '../catalog/duckdb.js';
-import type { Manifest } from '../manifest/manifest.js';
+import { referencedFiles, type Manifest } from '../manifest/manifest.js';
 import type { ManifestStore } from '../manifest/store.js';
 import type { Logger } from '../observability/logger.js';
 import { LoadedVectorIndex } from '../vector/loadedIndex.js';
@@ -152,6 +152,8 @@ export class RepoReaders {
   private async load(repo: string, version: number): Promise<RepoReader> {
     const started = performance.now();
     const manifest = await this.deps.manifests.read(repo, version);
+    // local files at repoDir/<name>: the store's own (directory backend) or copies in the bounded cache (object store)
+    await this.deps.manifests.materialize(repo, referencedFiles(manifest));
     const repoDir = this.deps.manifests.repoDir(repo);
     const [catalog, primary, secondary] = await Promise.all([
       loadCatalog(this.deps.db, {

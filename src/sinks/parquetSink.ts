@@ -21,6 +21,7 @@ import { definitionLines } from '../chunking/signature.js';
 import { classifyFile } from '../repo/fileRole.js';
 import type { SparseContract } from '../contracts/sparse.js';
 import type { EncodedBatch, Sink, SinkWriteResult } from './port.js';
+import type { ManifestStore } from '../manifest/store.js';
 
 /**
  * The Parquet sink: one immutable part per (run, batch), written next to its
@@ -34,6 +35,11 @@ export interface ParquetSinkOptions {
   dataDir: string;
   /** fsync the part and its directory before reporting success (default true). */
   durable?: boolean;
+  /**
+   * Where committed parts live when that is not `dataDir` (an object store): the part is
+   * written at its `repoDir`, then published. Absent: parts stay under `dataDir`.
+   */
+  committed?: Pick<ManifestStore, 'repoDir' | 'hasFile' | 'publish'>;
 }
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
@@ -59,22 +65,24 @@ function safeRepoSegment(repo: string): string {
 }
 
 export function createParquetSink(opts: ParquetSinkOptions): Sink {
-  const { db, dataDir } = opts;
+  const { db, dataDir, committed } = opts;
   const durable = opts.durable ?? true;
+  const dirOf = (repo: string) => (committed ? join(committed.repoDir(safeRepoSegment(repo)), 'parts') : partsDir(dataDir, repo));
 
   return {
     name: 'parquet',
     async init(_contract: EmbeddingContract) {
-      await mkdir(join(dataDir, 'repos'), { recursive: true });
+      // with a committed store, each part's directory is made when the part is written
+      if (!committed) await mkdir(join(dataDir, 'repos'), { recursive: true });
     },
 
     async writeBatch(batch: EncodedBatch): Promise<SinkWriteResult> {
-      const dir = partsDir(dataDir, batch.repo);
+      const dir = dirOf(batch.repo);
       const name = partFileName(batch.runId, batch.batchIndex);
       // Relative to the repo directory, as the manifest lists parts.
       const ref = `parts/${name}`;
       const finalPath = join(dir, name);
-      if (await exists(finalPath)) return { written: 0, ref };
+      if (committed ? await committed.hasFile(batch.repo, ref) : await exists(finalPath)) return { written: 0, ref };
 
       // Checked before anything touches the disk: a bad batch writes nothing.
       validateBatch(batch);
@@ -94,6 +102,8 @@ export function createParquetSink(opts: ParquetSinkOptions): Sink {
         await rm(tmpPath, { force: true });
         throw err;
       }
+      // reported written only once it is where the committer (perhaps on another host) reads it
+      await committed?.publish(batch.repo, ref);
       return { written: batch.chunks.length, ref };
     },
 

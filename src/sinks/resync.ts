@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { DuckDb } from '../catalog/duckdb.js';
 import type { Chunk } from '../contracts/chunk.js';
@@ -50,8 +49,7 @@ export interface ResyncReport {
 export async function resyncSinks(deps: ResyncDeps, repo: string): Promise<ResyncReport> {
   const manifest = await deps.manifests.current(repo);
   if (!manifest) throw new Error(`repo "${repo}" has no committed index; index it first`);
-  const repoDir = deps.manifests.repoDir(repo);
-  const parts = manifest.parts.map((p) => path.join(repoDir, p));
+  const parts = await deps.manifests.materialize(repo, manifest.parts);
   const live = [...liveChunkIds(manifest)].sort();
   const batchSize = deps.batchSize ?? 256;
   const log = deps.logger.child({ repo, manifestVersion: manifest.version, op: 'resync' });

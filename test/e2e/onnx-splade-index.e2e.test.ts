@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDb, sqlString, type DuckDb } from '../../src/catalog/duckdb.js';
-import { ManifestStore } from '../../src/manifest/store.js';
+import { DirectoryManifestStore } from '../../src/manifest/store.js';
 import { readPartMetadata } from '../../src/sinks/parquetSink.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
 import { dropPrefix, postJson, REDIS_URL } from '../support/stack.js';
@@ -110,7 +110,7 @@ describe('codeintel index of this repository with an ONNX embedder and a SPLADE 
   });
 
   it('writes, for every chunk, a dense vector of the model dimension and a non-empty SPLADE map', async () => {
-    const manifest = (await new ManifestStore(dataDir).current(REPO))!;
+    const manifest = (await new DirectoryManifestStore(dataDir).current(REPO))!;
     const parts = sqlString(path.join(dataDir, 'repos', REPO, 'parts', '*.parquet'));
     const row = await db.withConnection(async (c) =>
       (
@@ -140,7 +140,7 @@ describe('codeintel index of this repository with an ONNX embedder and a SPLADE 
   });
 
   it('records the provenance in the Parquet metadata and the manifest', async () => {
-    const manifest = (await new ManifestStore(dataDir).current(REPO))!;
+    const manifest = (await new DirectoryManifestStore(dataDir).current(REPO))!;
     expect(manifest.embedding).toMatchObject({ provider: 'onnx', model: `codeintel-test/embed-code-${HIDDEN}d-seed7`, dim: HIDDEN, pooling: 'mean', normalize: true });
     expect(manifest.sparse).toEqual({ model: 'codeintel-test/splade-code', topK: 400, minWeight: 0.05 });
     expect(Date.parse(manifest.createdAt)).toBeGreaterThan(0);

@@ -79,12 +79,17 @@ export async function startRole(
   role: 'api' | 'index' | 'gpu' | 'sink' | 'answer',
   env: Record<string, string>,
   dir: string,
-  /** RLIMIT_FSIZE for the process, in the shell's `ulimit -f` blocks: a disk that is full for it */
-  opts: { fileSizeLimit?: number } = {},
+  opts: {
+    /** RLIMIT_FSIZE for the process, in the shell's `ulimit -f` blocks: a disk that is full for it */
+    fileSizeLimit?: number;
+    /** a gpu worker pinned to this device (`--gpu N`), with a heartbeat file of its own */
+    gpu?: number;
+  } = {},
 ): Promise<RoleProcess> {
-  const heartbeat = path.join(dir, `${role}.heartbeat`);
+  const name = opts.gpu === undefined ? role : `${role}${opts.gpu}`;
+  const heartbeat = path.join(dir, `${name}.heartbeat`);
   await fs.rm(heartbeat, { force: true });
-  const args = role === 'api' ? ['serve', '--roles', 'none'] : ['worker', '--role', role];
+  const args = role === 'api' ? ['serve', '--roles', 'none'] : ['worker', '--role', role, ...(opts.gpu === undefined ? [] : ['--gpu', String(opts.gpu)])];
   const [cmd, argv] =
     opts.fileSizeLimit === undefined
       ? [process.execPath, [CLI, ...args]]
@@ -102,14 +107,14 @@ export async function startRole(
       if (role === 'api') return !!(url = /serving at (http:\/\/\S+)/.exec(out)?.[1]);
       return fs.access(heartbeat).then(() => true);
     },
-    `the ${role} process`,
+    `the ${name} process`,
     30_000,
   ).catch((e) => {
     proc.kill('SIGKILL');
     throw new Error(`${(e as Error).message}\n${err}`);
   });
   return {
-    name: role,
+    name,
     pid: proc.pid!,
     url,
     stderr: () => err,

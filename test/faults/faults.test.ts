@@ -2,9 +2,9 @@ import type { IndexJobView } from '../../src/api/routes/indexJobs.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDuckDb } from '../../src/catalog/duckdb.js';
 import { makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
 import { registerChatCompletions, startFakeOpenAIServer, type ChatControl, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
+import { committedCounts } from './committed.js';
 import { freePort, rssMiB, startOwnRedis, startRole, type OwnRedis, type RoleProcess } from './cluster.js';
 
 /**
@@ -99,24 +99,7 @@ async function midRun(jobId: string): Promise<void> {
   }
 }
 
-/** Chunks of one repo in Parquet (every part file on disk) and in its committed FAISS id map. */
-async function count(name: string, manifestVersion: number) {
-  const repoDir = path.join(dataDir, 'repos', name);
-  const db = await createDuckDb({ threads: 1 });
-  try {
-    const parquet = await db.withConnection(async (c) => {
-      const r = await c.runAndReadAll(
-        `SELECT count(*)::INTEGER AS total, count(DISTINCT chunk_id)::INTEGER AS distinct_ids FROM read_parquet('${repoDir}/parts/*.parquet')`,
-      );
-      return r.getRowObjects()[0] as { total: number; distinct_ids: number };
-    });
-    const manifest = JSON.parse(await fs.readFile(path.join(repoDir, `manifest-v${manifestVersion}.json`), 'utf8'));
-    const ids: string[] = JSON.parse(await fs.readFile(path.join(repoDir, manifest.vectors.primary.idsFile), 'utf8'));
-    return { parquet, faiss: { total: ids.length, distinct: new Set(ids).size } };
-  } finally {
-    await db.close();
-  }
-}
+const count = (name: string, manifestVersion: number) => committedCounts(dataDir, name, manifestVersion);
 
 /** Index the repo under a fresh name while `inject` breaks something; record and return the row. */
 async function runWithFault(fault: string, inject: (jobId: string) => Promise<void>): Promise<Row> {

@@ -176,8 +176,14 @@ describe('compaction triggered by the secondary growing', () => {
     }
     expect(m).toMatchObject({ kind: 'compaction', version: large.manifestVersion + 1, previousVersion: large.manifestVersion, deletedChunkIds: [] });
     expect(m.vectors.secondary).toBeNull();
-    const files = await fs.readdir(path.join(stack.server.runtime.manifests.repoDir('auto'), 'faiss'));
-    expect(files.sort()).toEqual([`primary-v${m.version}.ids.json`, `primary-v${m.version}.index`]);
+    // garbage collection runs after the compaction's commit (its post-commit hook): wait for it, do not race it
+    const faissDir = path.join(stack.server.runtime.manifests.repoDir('auto'), 'faiss');
+    const want = [`primary-v${m.version}.ids.json`, `primary-v${m.version}.index`];
+    let files = (await fs.readdir(faissDir)).sort();
+    for (const until = Date.now() + 15_000; files.join() !== want.join() && Date.now() < until; files = (await fs.readdir(faissDir)).sort()) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(files).toEqual(want);
   });
 });
 

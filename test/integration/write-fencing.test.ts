@@ -8,7 +8,7 @@ import { FencedOutError } from '../../src/errors/fencedOutError.js';
 import { LeaseLostError } from '../../src/errors/leaseLostError.js';
 import type { Manifest } from '../../src/manifest/manifest.js';
 import { createRepoLock, repoLockKey } from '../../src/manifest/repoLock.js';
-import { ManifestStore } from '../../src/manifest/store.js';
+import { DirectoryManifestStore, type ManifestStore } from '../../src/manifest/store.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
 import { dropPrefix, REDIS_URL } from '../support/stack.js';
 
@@ -24,7 +24,7 @@ let dataDir: string;
 let store: ManifestStore;
 beforeEach(async () => {
   dataDir = await makeTmpDir('codeintel-fence-');
-  store = new ManifestStore(dataDir);
+  store = new DirectoryManifestStore(dataDir);
 });
 afterEach(async () => {
   vi.restoreAllMocks();

@@ -16,8 +16,8 @@ export interface ServeProcess {
 }
 
 /** Start `codeintel serve` as a child process and wait until it says where it listens. */
-export async function startServeProcess(env: Record<string, string>, timeoutMs = 30_000, args: string[] = []): Promise<ServeProcess> {
-  const proc = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServeProcess(env: Record<string, string>, timeoutMs = 30_000, args: string[] = [], launcher: string[] = []): Promise<ServeProcess> {
+  const proc = launch(launcher, [CLI, 'serve', ...args], env);
   let out = '';
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
@@ -41,6 +41,53 @@ export async function startServeProcess(env: Record<string, string>, timeoutMs =
     proc,
     url,
     stderr: () => err,
+    async stop() {
+      proc.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** node with these arguments, run through `launcher` when given (e.g. `ip netns exec <ns>`: another "host"). */
+function launch(launcher: string[], args: string[], env: Record<string, string>) {
+  const [cmd, ...pre] = launcher.length ? [...launcher, process.execPath] : [process.execPath];
+  return spawn(cmd, [...pre, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Start `codeintel worker --role <role>` as a child process and wait until its workers have started. */
+export async function startWorkerProcess(role: string, env: Record<string, string>, timeoutMs = 30_000, launcher: string[] = []): Promise<ServeProcess> {
+  // the start is seen in the log: at least info
+  const proc = launch(launcher, [CLI, 'worker', '--role', role], { ...env, LOG_LEVEL: 'info' });
+  let out = '';
+  let err = '';
+  await new Promise<void>((resolve, reject) => {
+    // pino writes to stderr
+    proc.stderr!.on('data', (d) => {
+      err += d;
+      if (err.includes('"workers started"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    const timer = setTimeout(() => reject(new Error(`codeintel worker --role ${role} did not start in ${timeoutMs} ms:\n${err}\n${out.slice(-2000)}`)), timeoutMs);
+    proc.stdout!.on('data', (d) => (out += d));
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`codeintel worker --role ${role} exited with ${code}:\n${err}\n${out.slice(-2000)}`));
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    if (proc.exitCode !== null) resolve(proc.exitCode);
+    else proc.on('exit', (code) => resolve(code));
+  });
+  return {
+    proc,
+    url: '',
+    stderr: () => err + out,
     async stop() {
       proc.kill('SIGTERM');
       return exited;

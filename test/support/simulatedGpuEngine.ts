@@ -78,6 +78,7 @@ export interface EngineStats {
 interface Sequence {
   tokens: number;
   arrivedAt: number;
+  request: number;
   done: () => void;
 }
 
@@ -86,6 +87,12 @@ const wallNow = () => performance.timeOrigin + performance.now();
 export class SimulatedEngine {
   private readonly waiting: Sequence[] = [];
   private running = false;
+  private nextRequest = 0;
+  /** requests with a sequence in the step now running, and requests with sequences waiting (vLLM's two scheduler gauges) */
+  runningRequests = 0;
+  get waitingRequests(): number {
+    return new Set(this.waiting.map((s) => s.request)).size;
+  }
   private logicalEnd = 0;
   private timer: NodeJS.Timeout | undefined;
   /** Multiplies every step's duration: > 1 simulates a device that turned slow. */
@@ -109,10 +116,11 @@ export class SimulatedEngine {
     this.stats.firstArrivalAt ??= arrivedAt;
     if (tokenCounts.length === 0) return Promise.resolve();
     let left = tokenCounts.length;
+    const request = this.nextRequest++;
     const finished = new Promise<void>((resolve) => {
       for (const tokens of tokenCounts) {
         // one input longer than the budget runs alone in its own step, as vLLM does up to max_model_len
-        this.waiting.push({ tokens, arrivedAt, done: () => --left === 0 && resolve() });
+        this.waiting.push({ tokens, arrivedAt, request, done: () => --left === 0 && resolve() });
       }
     });
     this.kick();
@@ -138,6 +146,7 @@ export class SimulatedEngine {
       batch.push(s);
       tokens += s.tokens;
     }
+    this.runningRequests = new Set(batch.map((s) => s.request)).size;
     const duration = (this.model.stepMs + tokens * this.model.perTokenMs) * this.slowdown;
     // work that was waiting when the last step ended starts at that logical end
     const start = Math.max(this.logicalEnd, ...batch.map((s) => s.arrivedAt));
@@ -158,6 +167,7 @@ export class SimulatedEngine {
       this.stats.lastStepEndAt = end;
       for (const s of batch) s.done();
       this.running = false;
+      this.runningRequests = 0;
       this.kick();
     };
     this.timer = setTimeout(finish, Math.max(0, end - wallNow()));

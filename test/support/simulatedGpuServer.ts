@@ -31,6 +31,13 @@ export interface SimulatedGpuFault {
 }
 
 export interface SimulatedGpuStats extends EngineStats {
+  /** inputs answered with vectors (200): what the device delivered, unlike `sequences`, which it computed */
+  answered: number;
+  /** requests refused (OOM) or dropped (dead) */
+  failedRequests: number;
+  /** embeddings requests being served now, and the most at once since the last reset */
+  inFlight: number;
+  maxInFlight: number;
   dim: number;
   model: GpuServiceModel;
 }
@@ -39,6 +46,8 @@ export interface SimulatedGpu {
   readonly baseUrl: string;
   readonly engine: SimulatedEngine;
   fault(f: SimulatedGpuFault): void;
+  stats(): SimulatedGpuStats;
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -47,6 +56,10 @@ export async function startSimulatedGpu(opts: SimulatedGpuOptions): Promise<Simu
   const served = opts.servedModel ?? 'Qwen/Qwen3-Embedding-8B';
   let oomAbove = opts.oomAboveBatch;
   let dead = false;
+  let answered = 0;
+  let failedRequests = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   const applyFault = (f: SimulatedGpuFault) => {
     if (f.slowdown !== undefined) engine.slowdown = f.slowdown;
     if (f.oomAboveBatch !== undefined) oomAbove = f.oomAboveBatch ?? undefined;
@@ -60,9 +73,18 @@ export async function startSimulatedGpu(opts: SimulatedGpuOptions): Promise<Simu
     return text ? JSON.parse(text) : undefined;
   };
 
+  const stats = (): SimulatedGpuStats => ({ ...engine.stats, answered, failedRequests, inFlight, maxInFlight, dim: opts.dim, model: engine.model });
+  const reset = () => {
+    engine.resetStats();
+    answered = 0;
+    failedRequests = 0;
+    maxInFlight = inFlight;
+  };
+
   const server = http.createServer(async (req, res) => {
     const route = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
     if (dead && !route.includes('/sim/')) {
+      if (route === 'POST /v1/embeddings') failedRequests++;
       req.socket.destroy();
       return;
     }
@@ -73,10 +95,25 @@ export async function startSimulatedGpu(opts: SimulatedGpuOptions): Promise<Simu
           return;
         case 'GET /v1/models':
           return sendJson(res, 200, { object: 'list', data: [{ id: served, object: 'model', created: 0, owned_by: 'vllm' }] });
+        case 'GET /metrics': {
+          // what a real vLLM's Prometheus endpoint says, by the same names: scripts/gpu-smoke.sh reads only these
+          const label = `{model_name="${served}"}`;
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+          res.end(
+            [
+              `vllm:num_requests_running${label} ${engine.runningRequests}`,
+              `vllm:num_requests_waiting${label} ${engine.waitingRequests}`,
+              `vllm:request_success_total{finished_reason="stop",model_name="${served}"} ${engine.stats.sequences}`,
+              `vllm:prompt_tokens_total${label} ${engine.stats.tokens}`,
+              '',
+            ].join('\n'),
+          );
+          return;
+        }
         case 'GET /sim/stats':
-          return sendJson(res, 200, { ...engine.stats, dim: opts.dim, model: engine.model } satisfies SimulatedGpuStats);
+          return sendJson(res, 200, stats());
         case 'POST /sim/reset':
-          engine.resetStats();
+          reset();
           return sendJson(res, 200, { ok: true });
         case 'POST /sim/fault': {
           applyFault(((await readBody(req)) ?? {}) as SimulatedGpuFault);
@@ -90,11 +127,21 @@ export async function startSimulatedGpu(opts: SimulatedGpuOptions): Promise<Simu
             return sendJson(res, 400, openAIError('input must be a string or a non-empty array of strings'));
           }
           if (oomAbove !== undefined && input.length > oomAbove) {
+            failedRequests++;
             return sendJson(res, 500, openAIError('CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.10 GiB total capacity)', 'InternalServerError', 500));
           }
           const tokens = (input as string[]).map((t) => simulatedTokens(engine.model, t));
-          await engine.submit(tokens);
-          if (dead) return void req.socket.destroy();
+          maxInFlight = Math.max(maxInFlight, ++inFlight);
+          try {
+            await engine.submit(tokens);
+          } finally {
+            inFlight--;
+          }
+          if (dead) {
+            failedRequests++;
+            return void req.socket.destroy();
+          }
+          answered += input.length;
           const total = tokens.reduce((a, b) => a + b, 0);
           return sendJson(res, 200, {
             object: 'list',
@@ -119,6 +166,8 @@ export async function startSimulatedGpu(opts: SimulatedGpuOptions): Promise<Simu
     baseUrl: `http://127.0.0.1:${port}/v1`,
     engine,
     fault: applyFault,
+    stats,
+    reset,
     async close() {
       engine.close();
       server.closeAllConnections();

@@ -21,6 +21,8 @@ describe('config defaults', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       redisPrefix: 'codeintel',
       dataDir: path.resolve('.data'),
+      storage: { kind: 'directory' },
+      cacheMaxBytes: 10 * 1024 ** 3,
       port: 8080,
       host: '127.0.0.1',
       apiTokens: [],
@@ -30,15 +32,18 @@ describe('config defaults', () => {
       apiUrl: 'http://127.0.0.1:8080',
       logLevel: 'info',
       heartbeatFile: undefined,
-      workers: { lockMs: 60_000, stalledIntervalMs: 30_000, indexConcurrency: 2, sinkConcurrency: 2, answerConcurrency: 8 },
+      workers: { lockMs: 60_000, stalledIntervalMs: 30_000, indexConcurrency: 2, sinkConcurrency: 4, answerConcurrency: 8 },
       intake: { maxFileBytes: 1_048_576, maxLineChars: 1000, cloneDepth: 1, cloneMaxBytes: 512 * 1024 * 1024, cloneTimeoutMs: 300_000, gitHosts: { allowHosts: [] } },
       chunking: { maxTokens: 400, windowLines: 60, overlapLines: 10 },
       batchSize: 256,
       embedding: { kind: 'auto', dim: 384, modelDir: undefined, pooling: 'mean', normalize: true },
       vllm: {
         url: undefined,
+        endpoints: 'shared',
+        urls: [],
         model: 'Qwen/Qwen3-Embedding-8B',
         batchSize: 256,
+        batchMaxTokens: 65_536,
         timeoutMs: 30_000,
         maxRetries: 3,
         retryBackoffMs: 250,
@@ -50,7 +55,7 @@ describe('config defaults', () => {
         queryInstruction: 'Given a question about a code repository, retrieve code that answers it',
         allowInprocessFallback: false,
       },
-      gpu: { require: false, device: -1, concurrency: undefined },
+      gpu: { require: false, device: -1, concurrency: undefined, outageProbeMs: 1000 },
       onnx: { threads: 0, allowSpinning: false },
       splade: { modelDir: undefined, modelId: 'naver/splade-v3', topK: 400, minWeight: 0.05, maxTokens: 512, batchSize: 32, queryCacheTtlS: 60 },
       retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, hydrateBudgetMs: 1000, maxOpenRepos: 32, memoryBudgetBytes: 1024 * 1024 * 1024, catalogStore: 'disk', catalogDir: undefined, faissMmap: true, denseChannel: 'faiss', synonymWeight: 0, repoVocabularyWeight: 0 },
@@ -70,6 +75,23 @@ describe('config defaults', () => {
 });
 
 describe('config sections', () => {
+  it('storage: STORAGE_URL=s3://bucket/prefix with an endpoint, region and path-style addressing', () => {
+    const c = loadConfig({ STORAGE_URL: 's3://codeintel-data/prod/a/', S3_ENDPOINT: 'http://minio:9000/', AWS_REGION: 'eu-west-1', S3_FORCE_PATH_STYLE: 'true', CACHE_MAX_BYTES: '2097152' });
+    expect(c.storage).toEqual({ kind: 's3', bucket: 'codeintel-data', prefix: 'prod/a', endpoint: 'http://minio:9000', region: 'eu-west-1', forcePathStyle: true });
+    expect(c.cacheMaxBytes).toBe(2097152);
+  });
+
+  it('storage: AWS_ENDPOINT_URL_S3 is the endpoint when S3_ENDPOINT is unset', () => {
+    expect(loadConfig({ STORAGE_URL: 's3://bucket1', AWS_ENDPOINT_URL_S3: 'https://s3.example.com' }).storage).toMatchObject({ bucket: 'bucket1', prefix: '', endpoint: 'https://s3.example.com' });
+  });
+
+  it('storage: a STORAGE_URL that is not s3:// or a bad bucket name is refused at startup', () => {
+    expect(() => loadConfig({ STORAGE_URL: 'gs://bucket/x' })).toThrow(/STORAGE_URL.*s3:\/\/bucket\/prefix/s);
+    expect(() => loadConfig({ STORAGE_URL: 's3://Bad_Bucket/x' })).toThrow(/STORAGE_URL.*not a valid S3 bucket name/s);
+    expect(() => loadConfig({ STORAGE_URL: 's3://bucket/../x' })).toThrow(/STORAGE_URL/);
+    expect(() => loadConfig({ CACHE_MAX_BYTES: '10' })).toThrow(/CACHE_MAX_BYTES/);
+  });
+
   it('redis: REDIS_URL and REDIS_PREFIX', () => {
     const c = loadConfig({ REDIS_URL: 'rediss://cache:6380/2', REDIS_PREFIX: 'team-a.v2' });
     expect([c.redisUrl, c.redisPrefix]).toEqual(['rediss://cache:6380/2', 'team-a.v2']);
@@ -149,8 +171,11 @@ describe('config sections', () => {
     expect(c.embedding).toEqual({ kind: 'vllm', dim: 4096, modelDir: '/models/qwen', pooling: 'last', normalize: false });
     expect(c.vllm).toEqual({
       url: 'http://vllm:8000/v1',
+      endpoints: 'shared',
+      urls: [],
       model: 'm',
       batchSize: 32,
+      batchMaxTokens: 65_536,
       timeoutMs: 1500,
       maxRetries: 0,
       retryBackoffMs: 10,
@@ -165,7 +190,7 @@ describe('config sections', () => {
   });
 
   it('gpu: REQUIRE_GPU, GPU_DEVICE and GPU_CONCURRENCY', () => {
-    expect(loadConfig({ REQUIRE_GPU: '1', GPU_DEVICE: '2', GPU_CONCURRENCY: '3' }).gpu).toEqual({ require: true, device: 2, concurrency: 3 });
+    expect(loadConfig({ REQUIRE_GPU: '1', GPU_DEVICE: '2', GPU_CONCURRENCY: '3' }).gpu).toEqual({ require: true, device: 2, concurrency: 3, outageProbeMs: 1000 });
   });
 
   it('onnx: threads and spinning', () => {
@@ -362,7 +387,7 @@ describe('config rules between settings', () => {
 
 describe('config schema', () => {
   it('lists every variable its sections read', () => {
-    expect(configVariables).toHaveLength(99);
+    expect(configVariables).toHaveLength(109);
     expect(configVariables).toEqual(expect.arrayContaining(['REDIS_URL', 'HOST', 'VLLM_URL', 'DENSE_CHANNEL', 'NEO4J_URI', 'HEARTBEAT_FILE']));
   });
 

@@ -12,6 +12,12 @@ describe('definitionLines', () => {
     expect(definitionLines(text, ['Router.HandleFunc'])).toEqual([{ index: 1, text: 'func (r *Router) HandleFunc(path string) {}', symbol: 'Router.HandleFunc' }]);
   });
 
+  it('counts letters of any script, digits, _ and $ as part of an identifier, and a later occurrence on the line still matches', () => {
+    const text = ['const tötal = 1;', 'let $total = 2;', 'var total_x = 3, 𝒳total = 4;', 'x = subtotal + total;'].join('\n');
+    expect(definitionLines(text, ['total']).map((l) => l.index)).toEqual([3]);
+    expect(definitionLines('function 𝒳() {}', ['𝒳']).map((l) => l.index)).toEqual([0]);
+  });
+
   it('gives one line per symbol, in line order, and nothing for a chunk without symbols', () => {
     const text = 'def b():\n    pass\n\ndef a():\n    pass';
     expect(definitionLines(text, ['a', 'b']).map((l) => l.index)).toEqual([0, 3]);

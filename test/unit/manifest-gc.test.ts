@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectGarbage } from '../../src/manifest/gc.js';
 import type { Manifest, VectorIndexRef } from '../../src/manifest/manifest.js';
-import { ManifestStore } from '../../src/manifest/store.js';
+import { DirectoryManifestStore, type ManifestStore } from '../../src/manifest/store.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
 import { testContract, testManifest } from '../support/contract.js';
 
@@ -25,7 +25,7 @@ describe('garbage collection of manifest versions', () => {
 
   beforeEach(async () => {
     dataDir = await makeTmpDir('codeintel-gc-');
-    store = new ManifestStore(dataDir);
+    store = new DirectoryManifestStore(dataDir);
     repoDir = store.repoDir('r');
   });
   afterEach(() => removeDir(dataDir));

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listRepoManifests } from '../../src/manifest/listing.js';
-import { ManifestStore } from '../../src/manifest/store.js';
+import { DirectoryManifestStore } from '../../src/manifest/store.js';
 import { testManifest } from '../support/contract.js';
 import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
 
@@ -16,7 +16,7 @@ describe('listing the repos of a store', () => {
 
   it('lists a repo whose current manifest is gone as broken, and the others as they are', async () => {
     dir = await makeTmpDir('listing-');
-    const store = new ManifestStore(dir);
+    const store = new DirectoryManifestStore(dir);
     await store.commit(manifest('alpha'));
     await store.commit(manifest('beta'));
     await fs.writeFile(path.join(dir, 'repos', 'beta', 'CURRENT'), '7\n');
