@@ -1,4 +1,6 @@
 import { onnxDevice } from '../src/embedding/onnxDevice.js';
+import path from 'node:path';
+import os from 'node:os';
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ArtifactStore } from '../src/artifacts/store.js';
@@ -100,7 +102,14 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
   const storage = createStorage(config, redis);
   const manifests = storage.manifests;
 
-  const duckdb = lazy(() => createDuckDb({ poolSize: 6 }));
+  const duckdb = lazy(() =>
+    createDuckDb({
+      poolSize: 6,
+      memoryLimit: `${config.duckdb.memoryLimitMb}MB`,
+      threads: config.duckdb.threads,
+      tempDirectory: path.join(config.duckdb.tempDir ?? path.join(os.tmpdir(), 'codeintel-duckdb'), String(process.pid)),
+    }),
+  );
   // gpu_oom_total counts halvings, which the encode processors report: not counted here a second time
   const embedder = lazy(opts.embedder ?? (() => createEmbedder(config, logger)));
   const sparse = config.splade.modelDir
@@ -128,6 +137,9 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
         logger,
         faissParams: { nprobe: config.faiss.nprobe, efSearch: 128 },
         maxOpenRepos: config.retrieval.maxOpenRepos,
+        memoryBudgetBytes: config.retrieval.memoryBudgetBytes,
+        catalogDir: config.retrieval.catalogStore === 'disk' ? path.resolve(config.retrieval.catalogDir ?? path.join(config.dataDir, 'catalogs')) : undefined,
+        faissMmap: config.retrieval.faissMmap,
         learnVocabulary: config.retrieval.repoVocabularyWeight > 0,
       }),
   );

@@ -259,7 +259,13 @@ class FaissIndexWrap : public Napi::ObjectWrap<FaissIndexWrap> {
   static Napi::Value Read(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     std::string path = RequireString(env, info[0], "path");
-    auto ix = Guard(env, "read", [&] { return std::unique_ptr<faiss::Index>(faiss::read_index(path.c_str())); });
+    // mmap: an IVF index's inverted lists stay in the file and are paged in on
+    // demand (OnDiskInvertedLists over the file), so memory follows the lists
+    // searched, not the index size. Other index types ignore the flag's effect
+    // on lists and load whole.
+    bool mmap = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+    int flags = mmap ? faiss::IO_FLAG_MMAP : 0;
+    auto ix = Guard(env, "read", [&] { return std::unique_ptr<faiss::Index>(faiss::read_index(path.c_str(), flags)); });
     return Wrap(env, std::move(ix));
   }
 

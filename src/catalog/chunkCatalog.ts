@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import {
   DOUBLE,
   INTEGER,
@@ -14,8 +15,10 @@ import { FILE_ROLES, fileRoleSchema, type FileRole } from '../contracts/chunk.js
 import { tokenize } from '../text/codeTokenizer.js';
 import type { SparseVector } from '../contracts/sparse.js';
 import { parsePathGlob, re2PathRegex } from '../pathFilter/index.js';
-import { sqlIdent, type DuckDb } from './duckdb.js';
+import { sqlIdent, sqlString, type DuckDb } from './duckdb.js';
+import { fileExists, planCatalogFile, removeStaleCatalogFiles, type CatalogFilePlan } from './catalogFile.js';
 import { BM25F_FIELDS, BM25_K1 } from './bm25fFields.js';
+import { UnavailableError } from '../errors/unavailableError.js';
 import { definitionGroups, type DefinitionGroups } from './definitionGroups.js';
 
 /**
@@ -83,7 +86,13 @@ export interface ChunkCatalog {
   count(): number;
   /** avgdl and N as used for BM25. */
   stats(): { chunks: number; avgDocLen: number; terms: number };
-  /** Drop the tables; safe to call twice. Later queries reject. */
+  /**
+   * Estimated bytes this catalog holds in JS memory (the doc -> id list and its
+   * index, roles, definition groups, vocabularies). The tables' share is DuckDB's,
+   * bounded by its memory_limit when the catalog lives in a file (storeDir).
+   */
+  memoryBytes(): number;
+  /** Drop the tables (or detach the catalog file); safe to call twice. Later queries reject. */
   dispose(): Promise<void>;
 }
 
@@ -94,6 +103,13 @@ export interface LoadCatalogOptions {
   deletedChunkIds?: string[];
   /** learn the repo's doc-comment vocabulary for `relatedTerms` (a join over every definition's terms; off = relatedTerms is empty) */
   learnVocabulary?: boolean;
+  /**
+   * A local directory for this repo's catalog database files. Set: the tables
+   * live in a DuckDB file there, attached read-only, so DuckDB's buffer manager
+   * pages them in and out within its memory_limit, and a file built once is
+   * opened again by later loads of the same parts. Unset: in-memory tables.
+   */
+  storeDir?: string;
 }
 
 const ROW_COLUMNS = 'c.chunk_id, c.path, c.start_line, c.end_line, c.language, c.symbols, c.content, c.doc_comment, c.role_id';
@@ -117,18 +133,37 @@ const perfectHashSet = new WeakMap<DuckDBConnection, number>();
 
 export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise<ChunkCatalog> {
   const prefix = `catalog_${randomBytes(6).toString('hex')}`;
+  const plan = opts.storeDir
+    ? await planCatalogFile(opts.storeDir, {
+        parts: opts.parts,
+        deletedChunkIds: opts.deletedChunkIds ?? [],
+        learnVocabulary: !!opts.learnVocabulary,
+        // postings hold each term's whole BM25F impact: a change of weights must not reuse an old file
+        scoring: { fields: BM25F_FIELDS, k1: BM25_K1, roles: FILE_ROLES },
+      })
+    : null;
+  // with a file, the search tables are `<alias>.<name>` in the attached database; the
+  // build's scratch tables stay in the in-memory database (they are dropped at the end)
+  const alias = sqlIdent(prefix);
+  const scratchAlias = sqlIdent(`${prefix}_scratch`);
+  const kept = (name: string) => (plan ? `${alias}.${sqlIdent(name)}` : sqlIdent(`${prefix}_${name}`));
+  // the build's intermediate rows (a row per chunk, field and term) go to a scratch database file
+  // beside it, which DuckDB writes out past its memory limit; in-memory tables could not spill
+  const scratch = (name: string) => (plan ? `${scratchAlias}.${sqlIdent(name)}` : sqlIdent(`${prefix}_${name}`));
   const t: Tables = {
-    keys: sqlIdent(`${prefix}_keys`),
-    files: sqlIdent(`${prefix}_files`),
-    chunks: sqlIdent(`${prefix}_chunks`),
-    df: sqlIdent(`${prefix}_df`),
-    postings: sqlIdent(`${prefix}_postings`),
-    spladeVocab: sqlIdent(`${prefix}_splade_vocab`),
-    splade: sqlIdent(`${prefix}_splade`),
-    bm25Raw: sqlIdent(`${prefix}_bm25_raw`),
-    fieldLen: sqlIdent(`${prefix}_field_len`),
+    keys: scratch('keys'),
+    partNos: scratch('part_nos'),
+    files: kept('files'),
+    chunks: kept('chunks'),
+    df: kept('df'),
+    postings: kept('postings'),
+    spladeVocab: kept('splade_vocab'),
+    splade: kept('splade'),
+    bm25Raw: scratch('bm25_raw'),
+    fieldLen: scratch('field_len'),
     idHashIndex: sqlIdent(`${prefix}_chunks_id_hash`),
-    spladeRaw: sqlIdent(`${prefix}_splade_raw`),
+    spladeRaw: scratch('splade_raw'),
+    vocabulary: kept('vocabulary'),
   };
 
   // Small read-only lookups kept in JS, so a query is one SQL statement: the
@@ -142,9 +177,11 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   const docOf = new Map<string, number>();
   let groups: DefinitionGroups = definitionGroups([]);
   let vocabulary: RepoVocabulary = new Map();
+  let jsBytes = 0;
   const stats = await db.withConnection(async (conn) => {
     try {
-      vocabulary = await createTables(conn, t, opts);
+      if (plan) vocabulary = await attachCatalogFile(conn, plan, { alias, scratchAlias }, t, opts);
+      else vocabulary = await createTables(conn, t, opts);
       const r = await conn.runAndReadAll(
         `SELECT (SELECT count(*) FROM ${t.chunks})::INTEGER AS n,
                 COALESCE((SELECT avg(doc_len) FROM ${t.chunks}), 0)::DOUBLE AS avgdl,
@@ -168,12 +205,24 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
         })),
       );
       if (rows.some(([doc], i) => Number(doc) !== i)) throw new Error('chunk catalog: doc numbers are not 0..N-1');
+      jsBytes = estimateJsBytes(docIds, [bm25Vocab, spladeVocab], vocabulary) + docRoles.byteLength + groups.groupOf.byteLength * 3;
       return { chunks: row.n, avgDocLen: row.avgdl, terms: row.terms };
     } catch (err) {
-      await dropTables(conn, t);
+      // a file's scratch tables are dropped where they were made (attachCatalogFile)
+      if (plan) await conn.run(`DETACH DATABASE IF EXISTS ${alias}`).catch(() => {});
+      else await dropTables(conn, t);
+      if (/Out of Memory Error/.test((err as Error).message)) {
+        throw new UnavailableError(
+          'catalog-out-of-memory',
+          `building the search catalog of ${opts.parts.length} parts needs more memory than DuckDB may use here; raise DUCKDB_MEMORY_LIMIT_MB (docs/memory.md)`,
+          { parts: opts.parts.length },
+          { cause: err },
+        );
+      }
       throw err;
     }
   });
+  if (plan && opts.storeDir) await removeStaleCatalogFiles(opts.storeDir, plan.file);
 
   let disposed = false;
   /** Every search query: `signal` (a spent budget) interrupts it in DuckDB. */
@@ -375,15 +424,67 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
     async dispose() {
       if (disposed) return;
       disposed = true;
-      await db.withConnection((conn) => dropTables(conn, t));
+      await db.withConnection((conn) => (plan ? conn.run(`DETACH DATABASE IF EXISTS ${alias}`).then(() => {}) : dropTables(conn, t)));
     },
+
+    memoryBytes: () => jsBytes,
   };
 }
 
 type Tables = Record<
-  'keys' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'fieldLen' | 'spladeRaw' | 'idHashIndex',
+  'keys' | 'partNos' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'fieldLen' | 'spladeRaw' | 'idHashIndex' | 'vocabulary',
   string
 >;
+
+/**
+ * Attach the catalog's database file read-only, building it first when no
+ * process has: into a private file, checkpointed and detached, then renamed
+ * into place, so a reader never attaches a half-built file.
+ */
+async function attachCatalogFile(
+  conn: DuckDBConnection,
+  plan: CatalogFilePlan,
+  { alias, scratchAlias }: { alias: string; scratchAlias: string },
+  t: Tables,
+  opts: LoadCatalogOptions,
+): Promise<RepoVocabulary> {
+  if (!(await fileExists(plan.file))) {
+    const scratchFile = `${plan.building}.scratch`;
+    await conn.run(`ATTACH ${sqlString(plan.building)} AS ${alias}`);
+    await conn.run(`ATTACH ${sqlString(scratchFile)} AS ${scratchAlias}`);
+    try {
+      const vocabulary = await createTables(conn, t, opts);
+      await conn.run(`CREATE TABLE ${t.vocabulary} (word VARCHAR, part VARCHAR, npmi DOUBLE)`);
+      const rows = [...vocabulary].flatMap(([word, parts]) => parts.map(([part, npmi]) => [word, part, npmi] as const));
+      if (rows.length > 0) {
+        await conn.run(
+          `INSERT INTO ${t.vocabulary} SELECT unnest($w), unnest($p), unnest($n)`,
+          { w: listValue(rows.map((r) => r[0])), p: listValue(rows.map((r) => r[1])), n: listValue(rows.map((r) => r[2])) },
+          { w: LIST(VARCHAR), p: LIST(VARCHAR), n: LIST(DOUBLE) },
+        );
+      }
+      await conn.run(`DETACH DATABASE ${alias}`);
+      await fs.rename(plan.building, plan.file);
+    } catch (err) {
+      await conn.run(`DETACH DATABASE IF EXISTS ${alias}`).catch(() => {});
+      await fs.rm(plan.building, { force: true });
+      await fs.rm(`${plan.building}.wal`, { force: true });
+      throw err;
+    } finally {
+      await conn.run(`DETACH DATABASE IF EXISTS ${scratchAlias}`).catch(() => {});
+      await fs.rm(scratchFile, { force: true });
+      await fs.rm(`${scratchFile}.wal`, { force: true });
+    }
+  }
+  await conn.run(`ATTACH ${sqlString(plan.file)} AS ${alias} (READ_ONLY)`);
+  const vocabulary: RepoVocabulary = new Map();
+  for (const [word, part, npmi] of (await conn.runAndReadAll(`SELECT word, part, npmi FROM ${t.vocabulary} ORDER BY word, npmi DESC, part`)).getRowsJS()) {
+    const list = vocabulary.get(String(word)) ?? [];
+    list.push([String(part), Number(npmi)]);
+    vocabulary.set(String(word), list);
+  }
+  return vocabulary;
+}
 
 /**
  * Build the tables from the parts. Dedup and doc numbering run on a narrow
@@ -392,7 +493,7 @@ type Tables = Record<
  * read once per table, joined to the surviving (file, row) keys.
  */
 async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalogOptions): Promise<RepoVocabulary> {
-  await conn.run(`CREATE TABLE ${t.keys} (filename VARCHAR, file_row_number BIGINT, doc INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
+  await conn.run(`CREATE TABLE ${t.keys} (part_no INTEGER, file_row_number BIGINT, doc INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.files} (file_id INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.chunks} (
     doc INTEGER, chunk_id VARCHAR, id_hash UBIGINT, file_id INTEGER, path VARCHAR, start_line INTEGER, end_line INTEGER,
@@ -405,6 +506,9 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
 
   const partsParam = { parts: listValue(opts.parts) };
   const partsType = { parts: LIST(VARCHAR) };
+  // each part's position in the list, joined by hash: rows then carry a small integer, not
+  // their file name, and "the part listed last wins" needs no scan of the list per row
+  await conn.run(`CREATE TABLE ${t.partNos} AS SELECT unnest($parts) AS filename, unnest(range(1, len($parts) + 1))::INTEGER AS part_no`, partsParam, partsType);
   const columns = new Set(
     (await conn.runAndReadAll(`SELECT DISTINCT name FROM parquet_schema($parts)`, partsParam, partsType)).getRowsJS().map(([n]) => String(n)),
   );
@@ -415,13 +519,13 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
   // re-indexed, a retried run); the part listed last wins, its line numbers are newest.
   await conn.run(
     `INSERT INTO ${t.keys}
-     SELECT filename, file_row_number, (row_number() OVER (ORDER BY path, start_line, chunk_id) - 1)::INTEGER, path, language,
+     SELECT part_no, file_row_number, (row_number() OVER (ORDER BY path, start_line, chunk_id) - 1)::INTEGER, path, language,
             COALESCE(list_position(${sqlRoleList}, role) - 1, 0)::UTINYINT
      FROM (
-       SELECT chunk_id, path, start_line, language, ${roleColumn}, filename, file_row_number
-       FROM read_parquet($parts, filename = true, file_row_number = true, union_by_name = true)
+       SELECT chunk_id, path, start_line, language, ${roleColumn}, pn.part_no, file_row_number
+       FROM read_parquet($parts, filename = true, file_row_number = true, union_by_name = true) JOIN ${t.partNos} pn USING (filename)
        WHERE chunk_id NOT IN (SELECT unnest($deleted))
-       QUALIFY row_number() OVER (PARTITION BY chunk_id ORDER BY list_position($parts, filename) DESC) = 1
+       QUALIFY row_number() OVER (PARTITION BY chunk_id ORDER BY pn.part_no DESC) = 1
      )`,
     { ...partsParam, deleted: listValue(opts.deletedChunkIds ?? []) },
     { ...partsType, deleted: LIST(VARCHAR) },
@@ -431,7 +535,8 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
   const live = (columns: string[], byName = false) =>
     `(SELECT k.doc, ${columns.map((c) => `p.${c}`).join(', ')}
       FROM read_parquet($parts, filename = true, file_row_number = true${byName ? ', union_by_name = true' : ''}) p
-      JOIN ${t.keys} k ON k.filename = p.filename AND k.file_row_number = p.file_row_number) r`;
+      JOIN ${t.partNos} pn ON pn.filename = p.filename
+      JOIN ${t.keys} k ON k.part_no = pn.part_no AND k.file_row_number = p.file_row_number) r`;
   const readParts = (sql: string) => conn.run(sql, partsParam, partsType);
 
   await conn.run(`INSERT INTO ${t.files}
@@ -496,7 +601,21 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalog
     ORDER BY v.term_id`);
   await conn.run(`DROP TABLE ${t.spladeRaw}`);
   await conn.run(`DROP TABLE ${t.keys}`);
+  await conn.run(`DROP TABLE ${t.partNos}`);
   return vocabulary;
+}
+
+/**
+ * V8's cost of the JS-side lookups, roughly: a one-byte string is its length
+ * plus a 16-byte header, an array slot 8 bytes, a Map entry about 40 bytes
+ * with its hash table (measured with process.memoryUsage at 100k chunks).
+ */
+function estimateJsBytes(docIds: string[], vocabs: Map<string, number>[], related: RepoVocabulary): number {
+  let bytes = 0;
+  for (const id of docIds) bytes += id.length + 16 + 8 + 40;
+  for (const v of vocabs) for (const term of v.keys()) bytes += term.length + 16 + 40;
+  for (const [word, parts] of related) bytes += word.length + 56 + parts.reduce((s, [p]) => s + p.length + 48, 0);
+  return bytes;
 }
 
 /** doc-comment term -> identifier-part terms it goes with in this repo, each with its strength (NPMI, 0..1). */
@@ -549,7 +668,7 @@ async function readVocabulary(conn: DuckDBConnection, table: string): Promise<Ma
 
 async function dropTables(conn: DuckDBConnection, t: Tables): Promise<void> {
   // the index goes with its table
-  for (const [name, table] of Object.entries(t)) if (name !== 'idHashIndex') await conn.run(`DROP TABLE IF EXISTS ${table}`);
+  for (const [name, table] of Object.entries(t)) if (name !== 'idHashIndex' && table) await conn.run(`DROP TABLE IF EXISTS ${table}`);
 }
 
 /** Named parameters for one statement: `bind` returns the `$pN` placeholder. */

@@ -1,3 +1,4 @@
+import { mkdir, rm } from 'node:fs/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 /**
@@ -23,12 +24,19 @@ export interface DuckDbOptions {
   memoryLimit?: string;
   /** Connections kept open at most (default 4). */
   poolSize?: number;
+  /** Where DuckDB spills past its memory limit; one directory per instance (DuckDB names its files alike). */
+  tempDirectory?: string;
 }
 
 export async function createDuckDb(opts: DuckDbOptions = {}): Promise<DuckDb> {
   const config: Record<string, string> = {};
   if (opts.threads !== undefined) config.threads = String(opts.threads);
   if (opts.memoryLimit !== undefined) config.memory_limit = opts.memoryLimit;
+  if (opts.tempDirectory !== undefined) {
+    // DuckDB creates the last level only
+    await mkdir(opts.tempDirectory, { recursive: true });
+    config.temp_directory = opts.tempDirectory;
+  }
   const instance = await DuckDBInstance.create(':memory:', config);
   const poolSize = Math.max(1, opts.poolSize ?? 4);
 
@@ -98,6 +106,8 @@ export async function createDuckDb(opts: DuckDbOptions = {}): Promise<DuckDb> {
       for (const w of waiters.splice(0)) w.reject(new Error('DuckDB is closed'));
       for (const conn of all) conn.disconnectSync();
       instance.closeSync();
+      // the spill directory is this instance's alone
+      if (opts.tempDirectory !== undefined) await rm(opts.tempDirectory, { recursive: true, force: true });
     },
   };
 }

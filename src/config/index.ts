@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { answersSection } from './answers.js';
 import { chunkingSection } from './chunking.js';
+import { duckdbSection } from './duckdb.js';
 import { embeddingSection } from './embedding.js';
 import { ConfigError } from './errors.js';
 import { faissSection } from './faiss.js';
@@ -39,6 +40,7 @@ export const configSchema = redisSection
   .and(spladeSection)
   .and(answersSection)
   .and(faissSection)
+  .and(duckdbSection)
   .and(retrievalSection.and(sinksSection).superRefine(denseChannelRule))
   .and(exposureRules);
 

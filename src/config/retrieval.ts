@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrl, int, num, oneOf, optionalText } from './parsers.js';
+import { bool, httpUrl, int, num, oneOf, optionalText } from './parsers.js';
 import { optionalWhenUnset } from './shape.js';
 
 /** Hybrid retrieval (seed 001): fusion, time budgets, the optional reranker, and which engine serves the dense channel. */
@@ -14,6 +14,17 @@ export const retrievalSection = z
     HYDRATE_BUDGET_MS: int(1000, 1),
     /** repos whose index files a process keeps open for search; the least recently searched is closed first */
     SEARCH_MAX_OPEN_REPOS: int(32, 1),
+    /**
+     * what the open repos may hold in this process's JS and native heap (id lists, vocabularies, FAISS
+     * indexes not mapped from their file); past it the least recently searched repo is closed first
+     */
+    SEARCH_MEMORY_BUDGET_MB: int(1024, 16),
+    /** 'disk': each repo's catalog in a DuckDB file (buffer-managed within DUCKDB_MEMORY_LIMIT_MB); 'memory': in-memory tables */
+    SEARCH_CATALOG_STORE: oneOf(['disk', 'memory'] as const, 'disk'),
+    /** where the catalog files go (default: <DATA_DIR>/catalogs); a local disk, private to the host */
+    SEARCH_CATALOG_DIR: optionalText(),
+    /** read IVF indexes with mmap (IO_FLAG_MMAP): their inverted lists are paged in from the file as searched */
+    SEARCH_FAISS_MMAP: bool(true),
     /** the local FAISS files, or Neo4j's chunk_qwen_idx (needs NEO4J_URI, rules.ts) */
     DENSE_CHANNEL: oneOf(['faiss', 'neo4j'] as const, 'faiss'),
     /** BM25 query expansion with WordNet synonyms, at this weight (0 = off: bench:quality measured no gain, docs/retrieval.md) */
@@ -30,6 +41,10 @@ export const retrievalSection = z
       rerankBudgetMs: e.RERANK_BUDGET_MS,
       hydrateBudgetMs: e.HYDRATE_BUDGET_MS,
       maxOpenRepos: e.SEARCH_MAX_OPEN_REPOS,
+      memoryBudgetBytes: e.SEARCH_MEMORY_BUDGET_MB * 1024 * 1024,
+      catalogStore: e.SEARCH_CATALOG_STORE,
+      catalogDir: e.SEARCH_CATALOG_DIR,
+      faissMmap: e.SEARCH_FAISS_MMAP,
       /** 'faiss' (local files) or 'neo4j' (vector index); bm25/splade use OpenSearch whenever it is configured */
       denseChannel: e.DENSE_CHANNEL,
       synonymWeight: e.QUERY_SYNONYM_WEIGHT,

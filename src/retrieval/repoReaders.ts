@@ -10,6 +10,8 @@ import { LoadedVectorIndex } from '../vector/loadedIndex.js';
 interface ReaderEntry {
   version: number;
   reader: Promise<RepoReader>;
+  /** estimated bytes once loaded (0 while loading) */
+  bytes: number;
   /** set when this version failed to load and the previous reader stands in: try again after */
   retryAt?: number;
 }
@@ -21,6 +23,13 @@ export interface RepoReader {
   primary: LoadedVectorIndex | null;
   secondary: LoadedVectorIndex | null;
   deleted: Set<string>;
+}
+
+/** What a loaded reader holds in this process's heap, by its parts' own estimates. */
+export function readerMemoryBytes(r: Pick<RepoReader, 'catalog' | 'primary' | 'secondary' | 'deleted'>): number {
+  let deleted = 0;
+  for (const id of r.deleted) deleted += id.length + 16 + 40;
+  return r.catalog.memoryBytes() + (r.primary?.memoryBytes ?? 0) + (r.secondary?.memoryBytes ?? 0) + deleted;
 }
 
 /**
@@ -52,6 +61,18 @@ export class RepoReaders {
        * and loaded again when next searched. Default: unbounded.
        */
       maxOpenRepos?: number;
+      /**
+       * Estimated heap bytes the open repos may hold together (readerMemoryBytes). Past it the
+       * least recently searched repos are released, as for maxOpenRepos; the repo just loaded
+       * always stays, however large. DuckDB's own share is bounded by its memory_limit. Default: unbounded.
+       */
+      memoryBudgetBytes?: number;
+      /** a local directory for catalog database files (one subdirectory per repo); unset = in-memory catalogs */
+      catalogDir?: string;
+      /** read IVF indexes with mmap */
+      faissMmap?: boolean;
+      /** how one version is opened (default: its catalog and FAISS files from the manifest); tests pass their own */
+      open?: (repo: string, version: number) => Promise<RepoReader>;
     },
   ) {}
 
@@ -65,10 +86,12 @@ export class RepoReaders {
       this.readers.set(repo, cached);
       return cached.reader;
     }
-    const entry: ReaderEntry = { version, reader: Promise.resolve(null as unknown as RepoReader) };
-    entry.reader = this.load(repo, version).then(
+    const entry: ReaderEntry = { version, reader: Promise.resolve(null as unknown as RepoReader), bytes: 0 };
+    entry.reader = (this.deps.open ?? this.load.bind(this))(repo, version).then(
       (reader) => {
         if (cached) this.retire(cached.reader);
+        entry.bytes = readerMemoryBytes(reader);
+        if (this.readers.get(repo) === entry) this.evictBeyondLimit(entry);
         return reader;
       },
       async (err: Error) => {
@@ -97,12 +120,22 @@ export class RepoReaders {
     return [...this.readers.keys()];
   }
 
-  private evictBeyondLimit(): void {
+  /** Estimated heap bytes of the open repos' loaded readers. */
+  get openBytes(): number {
+    let sum = 0;
+    for (const e of this.readers.values()) sum += e.bytes;
+    return sum;
+  }
+
+  /** Release least recently searched repos past the count or the byte budget; `keep` (just loaded) stays. */
+  private evictBeyondLimit(keep?: ReaderEntry): void {
     const max = this.deps.maxOpenRepos ?? Infinity;
-    while (this.readers.size > max) {
-      const [oldest, entry] = this.readers.entries().next().value as [string, ReaderEntry];
+    const budget = this.deps.memoryBudgetBytes ?? Infinity;
+    while (this.readers.size > max || (this.openBytes > budget && this.readers.size > 1)) {
+      const [oldest, entry] = [...this.readers.entries()].find(([, e]) => e !== keep)!;
       this.readers.delete(oldest);
       this.retire(entry.reader);
+      if (this.readers.size <= max) this.deps.logger.info({ repo: oldest, bytes: entry.bytes, budget }, 'repo reader released: the open repos are over their memory budget');
     }
   }
 
@@ -123,11 +156,19 @@ export class RepoReaders {
     await this.deps.manifests.materialize(repo, referencedFiles(manifest));
     const repoDir = this.deps.manifests.repoDir(repo);
     const [catalog, primary, secondary] = await Promise.all([
-      loadCatalog(this.deps.db, { parts: manifest.parts.map((p) => path.join(repoDir, p)), deletedChunkIds: manifest.deletedChunkIds, learnVocabulary: this.deps.learnVocabulary }),
-      manifest.vectors.primary ? LoadedVectorIndex.load(repoDir, manifest.vectors.primary, this.deps.faissParams) : null,
-      manifest.vectors.secondary ? LoadedVectorIndex.load(repoDir, manifest.vectors.secondary, this.deps.faissParams) : null,
+      loadCatalog(this.deps.db, {
+        parts: manifest.parts.map((p) => path.join(repoDir, p)),
+        deletedChunkIds: manifest.deletedChunkIds,
+        learnVocabulary: this.deps.learnVocabulary,
+        storeDir: this.deps.catalogDir ? path.join(this.deps.catalogDir, encodeURIComponent(repo)) : undefined,
+      }),
+      manifest.vectors.primary ? LoadedVectorIndex.load(repoDir, manifest.vectors.primary, this.deps.faissParams, { mmap: this.deps.faissMmap }) : null,
+      manifest.vectors.secondary ? LoadedVectorIndex.load(repoDir, manifest.vectors.secondary, this.deps.faissParams, { mmap: this.deps.faissMmap }) : null,
     ]);
-    this.deps.logger.info({ repo, version, ms: Math.round(performance.now() - started) }, 'repo reader loaded');
+    this.deps.logger.info(
+      { repo, version, ms: Math.round(performance.now() - started), catalogMb: Math.round(catalog.memoryBytes() / 1048576), faissMb: Math.round(((primary?.memoryBytes ?? 0) + (secondary?.memoryBytes ?? 0)) / 1048576) },
+      'repo reader loaded',
+    );
     return { manifest, catalog, primary, secondary, deleted: new Set(manifest.deletedChunkIds) };
   }
 

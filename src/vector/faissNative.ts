@@ -38,7 +38,7 @@ interface NativeIndex {
 interface FaissAddon {
   FaissIndex: {
     create(dim: number, factory: string, metric: Metric): NativeIndex;
-    read(path: string): NativeIndex;
+    read(path: string, mmap?: boolean): NativeIndex;
   };
   /** libfaiss version the addon was compiled against, e.g. "1.7.3". */
   faissVersion: string;
@@ -85,9 +85,12 @@ export class FaissIndex {
     return new FaissIndex(loadFaissAddon().FaissIndex.create(dim, factory, metric));
   }
 
-  /** faiss::read_index. */
-  static read(path: string): FaissIndex {
-    return new FaissIndex(loadFaissAddon().FaissIndex.read(path));
+  /**
+   * faiss::read_index. `mmap` (IO_FLAG_MMAP) leaves an IVF index's inverted
+   * lists in the file, paged in as searches touch them; the index is then read-only.
+   */
+  static read(path: string, opts: { mmap?: boolean } = {}): FaissIndex {
+    return new FaissIndex(loadFaissAddon().FaissIndex.read(path, opts.mmap ?? false));
   }
 
   get dim(): number {

@@ -10,11 +10,20 @@ export class LoadedVectorIndex {
     readonly ref: VectorIndexRef,
     private readonly index: FaissIndex,
     private readonly ids: string[],
+    /** estimated heap bytes: the id list, plus the index unless its lists stay in the mapped file */
+    readonly memoryBytes: number,
   ) {}
 
-  static async load(repoDir: string, ref: VectorIndexRef, params: Record<string, number> = {}): Promise<LoadedVectorIndex> {
+  /**
+   * `mmap`: an IVF index's inverted lists stay in its file, paged in by the
+   * kernel as searches touch them (reclaimable page cache, not heap); only the
+   * coarse centroids are read into memory. Flat indexes always load whole.
+   */
+  static async load(repoDir: string, ref: VectorIndexRef, params: Record<string, number> = {}, opts: { mmap?: boolean } = {}): Promise<LoadedVectorIndex> {
     const ids = JSON.parse(await fs.readFile(path.join(repoDir, ref.idsFile), 'utf8')) as string[];
-    const index = FaissIndex.read(path.join(repoDir, ref.file));
+    const file = path.join(repoDir, ref.file);
+    const mapped = !!opts.mmap && ref.type.startsWith('IVF');
+    const index = FaissIndex.read(file, { mmap: mapped });
     for (const [k, v] of Object.entries(params)) {
       try {
         index.setParam(k, v);
@@ -26,7 +35,11 @@ export class LoadedVectorIndex {
       index.free();
       throw new Error(`${ref.file} holds ${index.ntotal} vectors but ${ref.idsFile} names ${ids.length}`);
     }
-    return new LoadedVectorIndex(ref, index, ids);
+    const fileBytes = (await fs.stat(file)).size;
+    // with mmap, what stays in the heap is the quantizer: nlist centroids of dim floats
+    const indexBytes = mapped ? Math.min(fileBytes, (ref.nlist ?? (Number(/^IVF(\d+)/.exec(ref.type)?.[1]) || 0)) * index.dim * 4) : fileBytes;
+    const idBytes = ids.reduce((sum, id) => sum + id.length + 16 + 8, 0);
+    return new LoadedVectorIndex(ref, index, ids, indexBytes + idBytes);
   }
 
   get dim(): number {

@@ -58,10 +58,11 @@ describe('config defaults', () => {
       gpu: { require: false, device: -1, concurrency: undefined, outageProbeMs: 1000 },
       onnx: { threads: 0, allowSpinning: false },
       splade: { modelDir: undefined, modelId: 'naver/splade-v3', topK: 400, minWeight: 0.05, maxTokens: 512, batchSize: 32, queryCacheTtlS: 60 },
-      retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, hydrateBudgetMs: 1000, maxOpenRepos: 32, denseChannel: 'faiss', synonymWeight: 0, repoVocabularyWeight: 0 },
+      retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, hydrateBudgetMs: 1000, maxOpenRepos: 32, memoryBudgetBytes: 1024 * 1024 * 1024, catalogStore: 'disk', catalogDir: undefined, faissMmap: true, denseChannel: 'faiss', synonymWeight: 0, repoVocabularyWeight: 0 },
       generation: { url: undefined, model: 'Qwen/Qwen3-8B', apiKey: undefined, maxTokens: 512, temperature: 0.2, promptTokenBudget: 6000 },
       answers: { streamTtlS: 3600, streamMaxLen: 10_000, sessionTtlS: 3600, cancelGraceMs: 5000, maxStreams: 256, streamMaxMs: 900_000 },
       faiss: { flatMax: 50_000, compactMinSecondary: 20_000, compactFraction: 0.2, nprobe: 16, gcGraceS: 600 },
+      duckdb: { memoryLimitMb: 512, threads: undefined, tempDir: undefined },
       neo4j: undefined,
       opensearch: undefined,
       sinks: { retryAttempts: 3, circuitCooldownMs: 30_000 },
@@ -231,6 +232,10 @@ describe('config sections', () => {
       rerankBudgetMs: 90,
       hydrateBudgetMs: 70,
       maxOpenRepos: 3,
+      memoryBudgetBytes: 1024 * 1024 * 1024,
+      catalogStore: 'disk',
+      catalogDir: undefined,
+      faissMmap: true,
       denseChannel: 'neo4j',
       synonymWeight: 0.2,
       repoVocabularyWeight: 0.1,
@@ -259,6 +264,24 @@ describe('config sections', () => {
   it('faiss: index kind threshold, compaction and manifest GC', () => {
     const c = loadConfig({ FAISS_FLAT_MAX: '10', FAISS_COMPACT_MIN_SECONDARY: '5', FAISS_COMPACT_FRACTION: '1', FAISS_NPROBE: '4', MANIFEST_GC_GRACE_S: '0' });
     expect(c.faiss).toEqual({ flatMax: 10, compactMinSecondary: 5, compactFraction: 1, nprobe: 4, gcGraceS: 0 });
+  });
+
+  it('memory-bounded serving: the search memory budget in MB, the catalog store and FAISS mmap', () => {
+    const c = loadConfig({ SEARCH_MEMORY_BUDGET_MB: '256', SEARCH_CATALOG_STORE: 'memory', SEARCH_CATALOG_DIR: '/var/cache/ci', SEARCH_FAISS_MMAP: 'off' });
+    expect([c.retrieval.memoryBudgetBytes, c.retrieval.catalogStore, c.retrieval.catalogDir, c.retrieval.faissMmap]).toEqual([256 * 1024 * 1024, 'memory', '/var/cache/ci', false]);
+  });
+
+  it('a search memory budget that is not a whole number of MB of at least 16 is refused by name', () => {
+    for (const bad of ['0', '15', '1.5', '1GB', '-1']) {
+      expect(() => loadConfig({ SEARCH_MEMORY_BUDGET_MB: bad }), bad).toThrow(/SEARCH_MEMORY_BUDGET_MB/);
+    }
+    expect(() => loadConfig({ SEARCH_CATALOG_STORE: 'tape' })).toThrow(/SEARCH_CATALOG_STORE/);
+  });
+
+  it('duckdb: memory limit in MB (at least 64), threads (0 = DuckDB decides) and the spill directory', () => {
+    const c = loadConfig({ DUCKDB_MEMORY_LIMIT_MB: '2048', DUCKDB_THREADS: '2', DUCKDB_TEMP_DIR: '/scratch' });
+    expect(c.duckdb).toEqual({ memoryLimitMb: 2048, threads: 2, tempDir: '/scratch' });
+    expect(() => loadConfig({ DUCKDB_MEMORY_LIMIT_MB: '32' })).toThrow(/DUCKDB_MEMORY_LIMIT_MB/);
   });
 
   it('sinks: Neo4j and OpenSearch are on when their URL is set, with the retry policy in milliseconds', () => {
@@ -364,7 +387,7 @@ describe('config rules between settings', () => {
 
 describe('config schema', () => {
   it('lists every variable its sections read', () => {
-    expect(configVariables).toHaveLength(102);
+    expect(configVariables).toHaveLength(109);
     expect(configVariables).toEqual(expect.arrayContaining(['REDIS_URL', 'HOST', 'VLLM_URL', 'DENSE_CHANNEL', 'NEO4J_URI', 'HEARTBEAT_FILE']));
   });
 
