@@ -51,6 +51,8 @@ interface RoleProcess {
   proc: ChildProcess;
   url: string | null;
   stderr: () => string;
+  /** the catalog build child's report, when the process logged one (CATALOG_BUILD=process) */
+  catalogBuild: () => { peakRssMb: number; ms: number } | null;
 }
 
 /** Start one CLI process; resolves once it prints where it serves (API processes) or right away (workers). */
@@ -63,12 +65,16 @@ async function startRole(name: string, args: string[], env: Record<string, strin
     if (err.length > 200_000) err = err.slice(-100_000);
   });
   // pino logs to stdout: keep its tail for the failure report
+  let catalogBuild: { peakRssMb: number; ms: number } | null = null;
   proc.stdout!.on('data', (d) => {
+    const built = /\{[^\n]*"msg":"catalog file built in a child process"[^\n]*\}/.exec(String(d));
+    if (built) catalogBuild = JSON.parse(built[0]) as { peakRssMb: number; ms: number };
     out += d;
     if (out.length > 200_000) out = out.slice(-100_000);
   });
   const logs = () => `${out.slice(-3000)}\n${err.slice(-3000)}`;
-  if (!waitForUrl) return { name, proc, url: null, stderr: logs };
+  const build = () => catalogBuild && { peakRssMb: catalogBuild.peakRssMb, ms: catalogBuild.ms };
+  if (!waitForUrl) return { name, proc, url: null, stderr: logs, catalogBuild: build };
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${err}`)), 60_000);
     const check = () => {
@@ -84,7 +90,7 @@ async function startRole(name: string, args: string[], env: Record<string, strin
       reject(new Error(`${name} exited with ${code}:\n${err}`));
     });
   });
-  return { name, proc, url, stderr: logs };
+  return { name, proc, url, stderr: logs, catalogBuild: build };
 }
 
 /** Peak resident set (VmHWM) of a live process, in MB. */
@@ -181,7 +187,7 @@ async function runPoint(want: number) {
     };
     const tw = performance.now();
     await search('warm up the repo reader', 30 * 60_000);
-    log(`first search (loads the repo reader) took ${((performance.now() - tw) / 1000).toFixed(1)} s; query RSS now ${await peakRssMb(query.proc.pid!)} MB peak`);
+    log(`first search (loads the repo reader) took ${((performance.now() - tw) / 1000).toFixed(1)} s; query RSS now ${await peakRssMb(query.proc.pid!)} MB peak; catalog build: ${JSON.stringify(query.catalogBuild())}`);
     for (let i = 0; i < 10; i++) await search(text());
     const searchMs: number[] = [];
     const stages: Record<string, number[]> = {};
@@ -205,6 +211,8 @@ async function runPoint(want: number) {
       peak_rss_mb: { index: rss.index, gpu: rss.gpu, sink: rss.sink, query: rss.query },
       search_p50_ms: r2(percentile(searchMs, 50)),
       search_p95_ms: r2(percentile(searchMs, 95)),
+      // the catalog build child (not part of the query's RSS): its own peak, and how long it took
+      catalog_build: query.catalogBuild(),
     };
   } catch (err) {
     for (const p of procs) log(`${p.name} log tail:\n${p.stderr().slice(-4000)}`);

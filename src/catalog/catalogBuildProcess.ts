@@ -9,7 +9,7 @@ import { UnavailableError } from '../errors/unavailableError.js';
 import type { Logger } from '../observability/logger.js';
 import type { CatalogBuildAnswer, CatalogBuildRequest } from './catalogBuildChild.js';
 import { removeBuildFiles } from './catalogFile.js';
-import type { CatalogBuildSpec, CatalogFileBuilder } from './chunkCatalog.js';
+import type { CatalogBuildSpec } from './chunkCatalog.js';
 
 export interface ProcessCatalogBuilderOptions {
   /** DuckDB's memory_limit in the child (0 = a quarter of this host's RAM, at least 512 MB) */
@@ -45,7 +45,7 @@ const CHILD = fileURLToPath(new URL('./catalogBuildChild.ts', import.meta.url));
  * the query process only attaches the finished file. A failure (the child's
  * error, a crash, a kill, the timeout) rejects and leaves no file behind.
  */
-export function createProcessCatalogBuilder(opts: ProcessCatalogBuilderOptions): CatalogFileBuilder & ((spec: CatalogBuildSpec) => Promise<CatalogBuildReport>) {
+export function createProcessCatalogBuilder(opts: ProcessCatalogBuilderOptions): (spec: CatalogBuildSpec) => Promise<CatalogBuildReport> {
   const memoryLimitMb = opts.memoryLimitMb > 0 ? opts.memoryLimitMb : defaultBuildMemoryLimitMb();
   // TypeScript sources run through tsx's loader, as bin/codeintel.mjs does
   const loader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
