@@ -19,7 +19,7 @@ import { sqlIdent, sqlString, type DuckDb } from './duckdb.js';
 import { fileExists, planCatalogFile, removeBuildFiles, removeStaleCatalogFiles } from './catalogFile.js';
 import { BM25F_FIELDS, BM25_K1 } from './bm25fFields.js';
 import { UnavailableError } from '../errors/unavailableError.js';
-import { definitionGroups, type DefinitionGroups } from './definitionGroups.js';
+import { definitionGrouper, definitionGroups, type DefinitionGroups } from './definitionGroups.js';
 
 /**
  * The search read model of one repo version: its Parquet parts loaded into
@@ -193,21 +193,24 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       const row = r.getRowObjectsJS()[0] as { n: number; avgdl: number; terms: number };
       bm25Vocab = await readVocabulary(conn, t.df);
       spladeVocab = await readVocabulary(conn, t.spladeVocab);
-      const rows = (
-        await conn.runAndReadAll(`SELECT doc, chunk_id, role_id, path, start_line, end_line, symbols FROM ${t.chunks} ORDER BY doc`)
-      ).getRowsJS();
-      docIds = rows.map(([, id]) => String(id));
-      docRoles = Uint8Array.from(rows, ([, , role]) => Number(role));
-      docIds.forEach((id, doc) => docOf.set(id, doc));
-      groups = definitionGroups(
-        rows.map(([, , , path, start, end, symbols]) => ({
-          path: String(path),
-          startLine: Number(start),
-          endLine: Number(end),
-          symbols: ((symbols as string[] | null) ?? []).map(String),
-        })),
-      );
-      if (rows.some(([doc], i) => Number(doc) !== i)) throw new Error('chunk catalog: doc numbers are not 0..N-1');
+      // read in DuckDB's batches: at 1M chunks the whole result as JS rows would be a transient heap of hundreds of MB
+      docIds = new Array<string>(row.n);
+      docRoles = new Uint8Array(row.n);
+      const grouper = definitionGrouper(row.n);
+      const result = await conn.stream(`SELECT doc, chunk_id, role_id, path, start_line, end_line, symbols FROM ${t.chunks} ORDER BY doc`);
+      let next = 0;
+      for await (const batch of result.yieldRowsJs()) {
+        for (const [doc, id, role, path, start, end, symbols] of batch) {
+          if (Number(doc) !== next) throw new Error('chunk catalog: doc numbers are not 0..N-1');
+          docIds[next] = String(id);
+          docRoles[next] = Number(role);
+          docOf.set(docIds[next], next);
+          grouper.add({ path: String(path), startLine: Number(start), endLine: Number(end), symbols: ((symbols as string[] | null) ?? []).map(String) });
+          next++;
+        }
+      }
+      if (next !== row.n) throw new Error('chunk catalog: doc numbers are not 0..N-1');
+      groups = grouper.groups;
       jsBytes = estimateJsBytes(docIds, [bm25Vocab, spladeVocab], vocabulary) + docRoles.byteLength + groups.groupOf.byteLength * 3;
       return { chunks: row.n, avgDocLen: row.avgdl, terms: row.terms };
     } catch (err) {
