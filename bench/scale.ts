@@ -67,9 +67,9 @@ async function startRole(name: string, args: string[], env: Record<string, strin
   // pino logs to stdout: keep its tail for the failure report
   let catalogBuild: { peakRssMb: number; ms: number } | null = null;
   proc.stdout!.on('data', (d) => {
-    const built = /\{[^\n]*"msg":"catalog file built in a child process"[^\n]*\}/.exec(String(d));
-    if (built) catalogBuild = JSON.parse(built[0]) as { peakRssMb: number; ms: number };
     out += d;
+    const built = catalogBuild ? null : /\{[^\n]*"msg":"catalog file built in a child process"[^\n]*\}\n/.exec(out);
+    if (built) catalogBuild = JSON.parse(built[0]) as { peakRssMb: number; ms: number };
     if (out.length > 200_000) out = out.slice(-100_000);
   });
   const logs = () => `${out.slice(-3000)}\n${err.slice(-3000)}`;
@@ -139,7 +139,8 @@ async function runPoint(want: number) {
     procs.push(index);
     procs.push(await startRole('gpu', ['worker', '--role', 'gpu'], env, false));
     procs.push(await startRole('sink', ['worker', '--role', 'sink'], env, false));
-    const query = await startRole('query', ['serve', '--roles', 'none'], env, true);
+    // info: the query process logs the catalog build child's report
+    const query = await startRole('query', ['serve', '--roles', 'none'], { ...env, LOG_LEVEL: 'info' }, true);
     procs.push(query);
     for (const p of procs) p.proc.on('exit', (code, signal) => code !== 0 && code !== null && log(`${p.name} exited with ${code ?? signal}:\n${p.stderr().slice(-3000)}`));
 
