@@ -16,8 +16,8 @@ export interface CatalogBuildRequest {
   tempDirectory: string;
 }
 
-/** What the child answers before it exits. */
-export type CatalogBuildAnswer = { ok: true; peakRssMb: number } | { ok: false; message: string };
+/** What the child says: that it listens (a message sent to an ES module child before that is lost), then its answer before it exits. */
+export type CatalogBuildAnswer = { ready: true } | { ok: true; peakRssMb: number } | { ok: false; message: string };
 
 function answer(a: CatalogBuildAnswer): Promise<void> {
   return new Promise((resolve) => {
@@ -47,3 +47,4 @@ process.once('message', (req: CatalogBuildRequest) => {
     process.exit(code);
   })();
 });
+void answer({ ready: true });

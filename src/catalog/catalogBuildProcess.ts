@@ -65,11 +65,14 @@ export function createProcessCatalogBuilder(opts: ProcessCatalogBuilderOptions):
       child.kill('SIGKILL');
     }, opts.timeoutMs);
     try {
-      const outcome = await new Promise<{ answer: CatalogBuildAnswer | null; code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-        let answer: CatalogBuildAnswer | null = null;
-        child.on('message', (m: CatalogBuildAnswer) => (answer = m));
+      type Answer = Exclude<CatalogBuildAnswer, { ready: true }>;
+      const outcome = await new Promise<{ answer: Answer | null; code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+        let answer: Answer | null = null;
+        child.on('message', (m: CatalogBuildAnswer) => {
+          if ('ready' in m) child.send(request);
+          else answer = m;
+        });
         child.once('error', reject);
-        child.once('spawn', () => child.send(request));
         child.once('exit', (code, signal) => resolve({ answer, code, signal }));
       });
       if (outcome.answer?.ok && outcome.code === 0) {
