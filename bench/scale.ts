@@ -60,16 +60,17 @@ async function startRole(name: string, args: string[], env: Record<string, strin
   const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
+  let catalogBuild: { peakRssMb: number; ms: number } | null = null;
   proc.stderr!.on('data', (d) => {
     err += d;
+    // pino logs go to stderr
+    const built = catalogBuild ? null : /\{[^\n]*"msg":"catalog file built in a child process"[^\n]*\}\n/.exec(err);
+    if (built) catalogBuild = JSON.parse(built[0]) as { peakRssMb: number; ms: number };
     if (err.length > 200_000) err = err.slice(-100_000);
   });
   // pino logs to stdout: keep its tail for the failure report
-  let catalogBuild: { peakRssMb: number; ms: number } | null = null;
   proc.stdout!.on('data', (d) => {
     out += d;
-    const built = catalogBuild ? null : /\{[^\n]*"msg":"catalog file built in a child process"[^\n]*\}\n/.exec(out);
-    if (built) catalogBuild = JSON.parse(built[0]) as { peakRssMb: number; ms: number };
     if (out.length > 200_000) out = out.slice(-100_000);
   });
   const logs = () => `${out.slice(-3000)}\n${err.slice(-3000)}`;
@@ -91,6 +92,13 @@ async function startRole(name: string, args: string[], env: Record<string, strin
     });
   });
   return { name, proc, url, stderr: logs, catalogBuild: build };
+}
+
+/** A live process's resident set now, split into anonymous memory (heaps) and file-backed pages (mapped FAISS files, code), in MB. */
+async function rssNowMb(pid: number): Promise<{ anon: number; file: number }> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+  const mb = (key: string) => Math.round(Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024);
+  return { anon: mb('RssAnon'), file: mb('RssFile') };
 }
 
 /** Peak resident set (VmHWM) of a live process, in MB. */
@@ -204,7 +212,7 @@ async function runPoint(want: number) {
 
     const rss: Record<string, number> = {};
     for (const p of procs) rss[p.name] = await peakRssMb(p.proc.pid!);
-    log(`peak RSS (MB): ${JSON.stringify(rss)}`);
+    log(`peak RSS (MB): ${JSON.stringify(rss)}; query RSS now: ${JSON.stringify(await rssNowMb(query.proc.pid!))}`);
     return {
       chunks,
       index_s: r2(indexS),
@@ -214,6 +222,8 @@ async function runPoint(want: number) {
       search_p95_ms: r2(percentile(searchMs, 95)),
       // the catalog build child (not part of the query's RSS): its own peak, and how long it took
       catalog_build: query.catalogBuild(),
+      // what the query's resident set is made of at the end (VmHWM has no such split)
+      query_rss_now_mb: await rssNowMb(query.proc.pid!),
     };
   } catch (err) {
     for (const p of procs) log(`${p.name} log tail:\n${p.stderr().slice(-4000)}`);
