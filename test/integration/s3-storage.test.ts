@@ -20,7 +20,7 @@ import { makeTmpDir, removeDir } from '../fixtures/repoHelpers.js';
 import type { Embedder } from '../../src/embedding/port.js';
 import { createContractCheck } from '../../src/retrieval/embeddingContractCheck.js';
 import { testContract, testManifest } from '../support/contract.js';
-import { startS3, type TestS3 } from '../support/s3Server.js';
+import { s3rverClient, startS3, type TestS3 } from '../support/s3Server.js';
 import { REDIS_URL, dropPrefix } from '../support/stack.js';
 
 const MIN = 60_000;
@@ -51,7 +51,7 @@ describe('staged artifacts on S3 (s3rver)', () => {
 
   it('uploads a large file as a multipart upload and downloads it whole', async () => {
     const bucket = await s3.bucket();
-    const client = testClient(s3.endpoint);
+    const client = s3rverClient(s3.endpoint);
     const sent: string[] = [];
     client.middlewareStack.add((next, context) => (args) => {
       sent.push(context.commandName ?? '?');
@@ -104,17 +104,6 @@ describe('an S3 endpoint that does not answer', () => {
     expect((err as Error).message).toMatch(/^GET repos\/r\/CURRENT in s3:\/\/nobucket\/p failed: /);
   });
 });
-
-function testClient(endpoint: string) {
-  return new S3Client({
-    region: 'us-east-1',
-    endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-}
 
 function deadClient() {
   return new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });

@@ -86,7 +86,7 @@ export async function indexKillingRemoteWorkers(run: RemoteWorkersRun): Promise<
   return { chunks, workers: all };
 }
 
-/** The entries of a DATA_DIR besides the host-local ones (the cache, clones, traces). */
+/** The entries of a DATA_DIR besides the host-local ones (the cache, search catalogs built from it, clones, traces). */
 export async function nonLocalEntries(dataDir: string): Promise<string[]> {
-  return (await fs.readdir(dataDir).catch(() => [])).filter((n) => !['cache', 'clones', 'traces'].includes(n));
+  return (await fs.readdir(dataDir).catch(() => [])).filter((n) => !['cache', 'catalogs', 'clones', 'traces'].includes(n));
 }

@@ -29,12 +29,7 @@ export async function startS3(address = '127.0.0.1'): Promise<TestS3> {
   const server = new S3rver({ port: 0, address, silent: true, directory });
   const { port } = (await server.run()) as AddressInfo;
   const endpoint = `http://${address}:${port}`;
-  const client = new S3Client({
-    region: 'us-east-1',
-    endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: S3RVER_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: S3RVER_CREDENTIALS.AWS_SECRET_ACCESS_KEY },
-  });
+  const client = s3rverClient(endpoint);
   return {
     endpoint,
     async bucket() {
@@ -48,14 +43,7 @@ export async function startS3(address = '127.0.0.1'): Promise<TestS3> {
     objectStore(bucket, prefix = 'codeintel') {
       return createS3ObjectStore(
         { bucket, prefix, endpoint, region: 'us-east-1', forcePathStyle: true },
-        new S3Client({
-          region: 'us-east-1',
-          endpoint,
-          forcePathStyle: true,
-          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-          requestChecksumCalculation: 'WHEN_REQUIRED',
-          responseChecksumValidation: 'WHEN_REQUIRED',
-        }),
+        s3rverClient(endpoint),
       );
     },
     async close() {
@@ -64,4 +52,16 @@ export async function startS3(address = '127.0.0.1'): Promise<TestS3> {
       await removeDir(directory);
     },
   };
+}
+
+/** An S3 client for s3rver: path-style, its fixed credentials, checksums only where the protocol requires them. */
+export function s3rverClient(endpoint: string): S3Client {
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: S3RVER_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: S3RVER_CREDENTIALS.AWS_SECRET_ACCESS_KEY },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }

@@ -36,20 +36,7 @@ export async function startServeProcess(env: Record<string, string>, timeoutMs =
       reject(new Error(`codeintel serve exited with ${code}:\n${err}`));
     });
   });
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return {
-    proc,
-    url,
-    stderr: () => err,
-    async stop() {
-      proc.kill('SIGTERM');
-      return exited;
-    },
-    async kill() {
-      proc.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return handle(proc, url, () => err);
 }
 
 /** node with these arguments, run through `launcher` when given (e.g. `ip netns exec <ns>`: another "host"). */
@@ -80,14 +67,19 @@ export async function startWorkerProcess(role: string, env: Record<string, strin
       reject(new Error(`codeintel worker --role ${role} exited with ${code}:\n${err}\n${out.slice(-2000)}`));
     });
   });
+  return handle(proc, '', () => err + out);
+}
+
+/** The started process: stop (SIGTERM, resolves with its exit code) or kill (SIGKILL). */
+function handle(proc: ChildProcess, url: string, stderr: () => string): ServeProcess {
   const exited = new Promise<number | null>((resolve) => {
-    if (proc.exitCode !== null) resolve(proc.exitCode);
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve(proc.exitCode);
     else proc.on('exit', (code) => resolve(code));
   });
   return {
     proc,
-    url: '',
-    stderr: () => err + out,
+    url,
+    stderr,
     async stop() {
       proc.kill('SIGTERM');
       return exited;
