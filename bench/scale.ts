@@ -51,6 +51,8 @@ interface RoleProcess {
   proc: ChildProcess;
   url: string | null;
   stderr: () => string;
+  /** the catalog build child's report, when the process logged one (CATALOG_BUILD=process) */
+  catalogBuild: () => { peakRssMb: number; ms: number } | null;
 }
 
 /** Start one CLI process; resolves once it prints where it serves (API processes) or right away (workers). */
@@ -58,8 +60,12 @@ async function startRole(name: string, args: string[], env: Record<string, strin
   const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
+  let catalogBuild: { peakRssMb: number; ms: number } | null = null;
   proc.stderr!.on('data', (d) => {
     err += d;
+    // pino logs go to stderr
+    const built = catalogBuild ? null : /\{[^\n]*"msg":"catalog file built in a child process"[^\n]*\}\n/.exec(err);
+    if (built) catalogBuild = JSON.parse(built[0]) as { peakRssMb: number; ms: number };
     if (err.length > 200_000) err = err.slice(-100_000);
   });
   // pino logs to stdout: keep its tail for the failure report
@@ -68,7 +74,8 @@ async function startRole(name: string, args: string[], env: Record<string, strin
     if (out.length > 200_000) out = out.slice(-100_000);
   });
   const logs = () => `${out.slice(-3000)}\n${err.slice(-3000)}`;
-  if (!waitForUrl) return { name, proc, url: null, stderr: logs };
+  const build = () => catalogBuild && { peakRssMb: catalogBuild.peakRssMb, ms: catalogBuild.ms };
+  if (!waitForUrl) return { name, proc, url: null, stderr: logs, catalogBuild: build };
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${err}`)), 60_000);
     const check = () => {
@@ -84,7 +91,14 @@ async function startRole(name: string, args: string[], env: Record<string, strin
       reject(new Error(`${name} exited with ${code}:\n${err}`));
     });
   });
-  return { name, proc, url, stderr: logs };
+  return { name, proc, url, stderr: logs, catalogBuild: build };
+}
+
+/** A live process's resident set now, split into anonymous memory (heaps) and file-backed pages (mapped FAISS files, code), in MB. */
+async function rssNowMb(pid: number): Promise<{ anon: number; file: number }> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+  const mb = (key: string) => Math.round(Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024);
+  return { anon: mb('RssAnon'), file: mb('RssFile') };
 }
 
 /** Peak resident set (VmHWM) of a live process, in MB. */
@@ -133,7 +147,8 @@ async function runPoint(want: number) {
     procs.push(index);
     procs.push(await startRole('gpu', ['worker', '--role', 'gpu'], env, false));
     procs.push(await startRole('sink', ['worker', '--role', 'sink'], env, false));
-    const query = await startRole('query', ['serve', '--roles', 'none'], env, true);
+    // info: the query process logs the catalog build child's report
+    const query = await startRole('query', ['serve', '--roles', 'none'], { ...env, LOG_LEVEL: 'info' }, true);
     procs.push(query);
     for (const p of procs) p.proc.on('exit', (code, signal) => code !== 0 && code !== null && log(`${p.name} exited with ${code ?? signal}:\n${p.stderr().slice(-3000)}`));
 
@@ -181,7 +196,7 @@ async function runPoint(want: number) {
     };
     const tw = performance.now();
     await search('warm up the repo reader', 30 * 60_000);
-    log(`first search (loads the repo reader) took ${((performance.now() - tw) / 1000).toFixed(1)} s; query RSS now ${await peakRssMb(query.proc.pid!)} MB peak`);
+    log(`first search (loads the repo reader) took ${((performance.now() - tw) / 1000).toFixed(1)} s; query RSS now ${await peakRssMb(query.proc.pid!)} MB peak; catalog build: ${JSON.stringify(query.catalogBuild())}`);
     for (let i = 0; i < 10; i++) await search(text());
     const searchMs: number[] = [];
     const stages: Record<string, number[]> = {};
@@ -197,7 +212,7 @@ async function runPoint(want: number) {
 
     const rss: Record<string, number> = {};
     for (const p of procs) rss[p.name] = await peakRssMb(p.proc.pid!);
-    log(`peak RSS (MB): ${JSON.stringify(rss)}`);
+    log(`peak RSS (MB): ${JSON.stringify(rss)}; query RSS now: ${JSON.stringify(await rssNowMb(query.proc.pid!))}`);
     return {
       chunks,
       index_s: r2(indexS),
@@ -205,6 +220,10 @@ async function runPoint(want: number) {
       peak_rss_mb: { index: rss.index, gpu: rss.gpu, sink: rss.sink, query: rss.query },
       search_p50_ms: r2(percentile(searchMs, 50)),
       search_p95_ms: r2(percentile(searchMs, 95)),
+      // the catalog build child (not part of the query's RSS): its own peak, and how long it took
+      catalog_build: query.catalogBuild(),
+      // what the query's resident set is made of at the end (VmHWM has no such split)
+      query_rss_now_mb: await rssNowMb(query.proc.pid!),
     };
   } catch (err) {
     for (const p of procs) log(`${p.name} log tail:\n${p.stderr().slice(-4000)}`);

@@ -5,6 +5,7 @@ import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ArtifactStore } from '../src/artifacts/store.js';
 import { createDuckDb, type DuckDb } from '../src/catalog/duckdb.js';
+import { createProcessCatalogBuilder } from '../src/catalog/catalogBuildProcess.js';
 import type { Config } from '../src/config/index.js';
 import { createEmbedder } from '../src/embedding/factory.js';
 import type { Embedder } from '../src/embedding/port.js';
@@ -102,12 +103,13 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
   const storage = createStorage(config, redis);
   const manifests = storage.manifests;
 
+  const duckdbTempDir = path.join(config.duckdb.tempDir ?? path.join(os.tmpdir(), 'codeintel-duckdb'), String(process.pid));
   const duckdb = lazy(() =>
     createDuckDb({
       poolSize: 6,
       memoryLimit: `${config.duckdb.memoryLimitMb}MB`,
       threads: config.duckdb.threads,
-      tempDirectory: path.join(config.duckdb.tempDir ?? path.join(os.tmpdir(), 'codeintel-duckdb'), String(process.pid)),
+      tempDirectory: duckdbTempDir,
     }),
   );
   // gpu_oom_total counts halvings, which the encode processors report: not counted here a second time
@@ -140,6 +142,16 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
         memoryBudgetBytes: config.retrieval.memoryBudgetBytes,
         catalogDir: config.retrieval.catalogStore === 'disk' ? path.resolve(config.retrieval.catalogDir ?? path.join(config.dataDir, 'catalogs')) : undefined,
         faissMmap: config.retrieval.faissMmap,
+        buildCatalogFile:
+          config.retrieval.catalogBuild === 'process'
+            ? createProcessCatalogBuilder({
+                memoryLimitMb: config.retrieval.catalogBuildMemoryLimitMb,
+                threads: config.duckdb.threads,
+                tempDir: duckdbTempDir,
+                timeoutMs: config.retrieval.catalogBuildTimeoutMs,
+                logger,
+              })
+            : undefined,
         learnVocabulary: config.retrieval.repoVocabularyWeight > 0,
       }),
   );

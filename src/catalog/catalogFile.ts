@@ -62,6 +62,11 @@ export async function removeStaleCatalogFiles(dir: string, keep: string): Promis
   return removed;
 }
 
+/** A failed or abandoned build's files: the private database, its WAL and its scratch database. */
+export async function removeBuildFiles(building: string): Promise<void> {
+  for (const f of [building, `${building}.wal`, `${building}.scratch`, `${building}.scratch.wal`]) await fs.rm(f, { force: true });
+}
+
 export async function fileExists(file: string): Promise<boolean> {
   return fs.access(file).then(
     () => true,

@@ -16,10 +16,10 @@ import { tokenize } from '../text/codeTokenizer.js';
 import type { SparseVector } from '../contracts/sparse.js';
 import { parsePathGlob, re2PathRegex } from '../pathFilter/index.js';
 import { sqlIdent, sqlString, type DuckDb } from './duckdb.js';
-import { fileExists, planCatalogFile, removeStaleCatalogFiles, type CatalogFilePlan } from './catalogFile.js';
+import { fileExists, planCatalogFile, removeBuildFiles, removeStaleCatalogFiles } from './catalogFile.js';
 import { BM25F_FIELDS, BM25_K1 } from './bm25fFields.js';
 import { UnavailableError } from '../errors/unavailableError.js';
-import { definitionGroups, type DefinitionGroups } from './definitionGroups.js';
+import { definitionGrouper, definitionGroups, type DefinitionGroups } from './definitionGroups.js';
 
 /**
  * The search read model of one repo version: its Parquet parts loaded into
@@ -110,7 +110,26 @@ export interface LoadCatalogOptions {
    * opened again by later loads of the same parts. Unset: in-memory tables.
    */
   storeDir?: string;
+  /**
+   * How a missing catalog file is built (storeDir set). Default: in this
+   * process, on `db`. The API wires a child process (catalogBuildProcess.ts),
+   * so the build's memory, which grows with the corpus, is not the query
+   * process's.
+   */
+  buildFile?: CatalogFileBuilder;
 }
+
+/** What a catalog file is built from, and where: into `building`, renamed to `file` when complete. */
+export interface CatalogBuildSpec {
+  parts: string[];
+  deletedChunkIds: string[];
+  learnVocabulary: boolean;
+  building: string;
+  file: string;
+}
+
+/** Builds the file of a spec; resolves once `spec.file` exists (or rejects, leaving no file). */
+export type CatalogFileBuilder = (spec: CatalogBuildSpec) => Promise<unknown>;
 
 const ROW_COLUMNS = 'c.chunk_id, c.path, c.start_line, c.end_line, c.language, c.symbols, c.content, c.doc_comment, c.role_id';
 
@@ -132,7 +151,7 @@ function toChunkRow([chunkId, path, startLine, endLine, language, symbols, conte
 const perfectHashSet = new WeakMap<DuckDBConnection, number>();
 
 export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise<ChunkCatalog> {
-  const prefix = `catalog_${randomBytes(6).toString('hex')}`;
+  const prefix = catalogPrefix();
   const plan = opts.storeDir
     ? await planCatalogFile(opts.storeDir, {
         parts: opts.parts,
@@ -142,29 +161,8 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
         scoring: { fields: BM25F_FIELDS, k1: BM25_K1, roles: FILE_ROLES },
       })
     : null;
-  // with a file, the search tables are `<alias>.<name>` in the attached database; the
-  // build's scratch tables stay in the in-memory database (they are dropped at the end)
   const alias = sqlIdent(prefix);
-  const scratchAlias = sqlIdent(`${prefix}_scratch`);
-  const kept = (name: string) => (plan ? `${alias}.${sqlIdent(name)}` : sqlIdent(`${prefix}_${name}`));
-  // the build's intermediate rows (a row per chunk, field and term) go to a scratch database file
-  // beside it, which DuckDB writes out past its memory limit; in-memory tables could not spill
-  const scratch = (name: string) => (plan ? `${scratchAlias}.${sqlIdent(name)}` : sqlIdent(`${prefix}_${name}`));
-  const t: Tables = {
-    keys: scratch('keys'),
-    partNos: scratch('part_nos'),
-    files: kept('files'),
-    chunks: kept('chunks'),
-    df: kept('df'),
-    postings: kept('postings'),
-    spladeVocab: kept('splade_vocab'),
-    splade: kept('splade'),
-    bm25Raw: scratch('bm25_raw'),
-    fieldLen: scratch('field_len'),
-    idHashIndex: sqlIdent(`${prefix}_chunks_id_hash`),
-    spladeRaw: scratch('splade_raw'),
-    vocabulary: kept('vocabulary'),
-  };
+  const t = catalogTables(prefix, !!plan);
 
   // Small read-only lookups kept in JS, so a query is one SQL statement: the
   // vocabularies (term -> term_id) and doc -> chunk_id (docs are 0..N-1). At
@@ -178,10 +176,15 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   let groups: DefinitionGroups = definitionGroups([]);
   let vocabulary: RepoVocabulary = new Map();
   let jsBytes = 0;
+  const spec: CatalogBuildSpec | null = plan && { parts: opts.parts, deletedChunkIds: opts.deletedChunkIds ?? [], learnVocabulary: !!opts.learnVocabulary, ...plan };
+  // a builder of its own (another process) is waited for without holding one of the pool's connections
+  if (spec && opts.buildFile && !(await fileExists(spec.file))) await opts.buildFile(spec);
   const stats = await db.withConnection(async (conn) => {
     try {
-      if (plan) vocabulary = await attachCatalogFile(conn, plan, { alias, scratchAlias }, t, opts);
-      else vocabulary = await createTables(conn, t, opts);
+      if (plan) {
+        if (!(await fileExists(plan.file))) await buildCatalogFileOn(conn, spec!);
+        vocabulary = await attachCatalogFile(conn, plan.file, alias, t);
+      } else vocabulary = await createTables(conn, t, opts);
       const r = await conn.runAndReadAll(
         `SELECT (SELECT count(*) FROM ${t.chunks})::INTEGER AS n,
                 COALESCE((SELECT avg(doc_len) FROM ${t.chunks}), 0)::DOUBLE AS avgdl,
@@ -190,21 +193,24 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       const row = r.getRowObjectsJS()[0] as { n: number; avgdl: number; terms: number };
       bm25Vocab = await readVocabulary(conn, t.df);
       spladeVocab = await readVocabulary(conn, t.spladeVocab);
-      const rows = (
-        await conn.runAndReadAll(`SELECT doc, chunk_id, role_id, path, start_line, end_line, symbols FROM ${t.chunks} ORDER BY doc`)
-      ).getRowsJS();
-      docIds = rows.map(([, id]) => String(id));
-      docRoles = Uint8Array.from(rows, ([, , role]) => Number(role));
-      docIds.forEach((id, doc) => docOf.set(id, doc));
-      groups = definitionGroups(
-        rows.map(([, , , path, start, end, symbols]) => ({
-          path: String(path),
-          startLine: Number(start),
-          endLine: Number(end),
-          symbols: ((symbols as string[] | null) ?? []).map(String),
-        })),
-      );
-      if (rows.some(([doc], i) => Number(doc) !== i)) throw new Error('chunk catalog: doc numbers are not 0..N-1');
+      // read in DuckDB's batches: at 1M chunks the whole result as JS rows would be a transient heap of hundreds of MB
+      docIds = new Array<string>(row.n);
+      docRoles = new Uint8Array(row.n);
+      const grouper = definitionGrouper(row.n);
+      const result = await conn.stream(`SELECT doc, chunk_id, role_id, path, start_line, end_line, symbols FROM ${t.chunks} ORDER BY doc`);
+      let next = 0;
+      for await (const batch of result.yieldRowsJs()) {
+        for (const [doc, id, role, path, start, end, symbols] of batch) {
+          if (Number(doc) !== next) throw new Error('chunk catalog: doc numbers are not 0..N-1');
+          docIds[next] = String(id);
+          docRoles[next] = Number(role);
+          docOf.set(docIds[next], next);
+          grouper.add({ path: String(path), startLine: Number(start), endLine: Number(end), symbols: ((symbols as string[] | null) ?? []).map(String) });
+          next++;
+        }
+      }
+      if (next !== row.n) throw new Error('chunk catalog: doc numbers are not 0..N-1');
+      groups = grouper.groups;
       jsBytes = estimateJsBytes(docIds, [bm25Vocab, spladeVocab], vocabulary) + docRoles.byteLength + groups.groupOf.byteLength * 3;
       return { chunks: row.n, avgDocLen: row.avgdl, terms: row.terms };
     } catch (err) {
@@ -436,47 +442,80 @@ type Tables = Record<
   string
 >;
 
+function catalogPrefix(): string {
+  return `catalog_${randomBytes(6).toString('hex')}`;
+}
+
 /**
- * Attach the catalog's database file read-only, building it first when no
- * process has: into a private file, checkpointed and detached, then renamed
- * into place, so a reader never attaches a half-built file.
+ * The tables of a catalog whose names start with `prefix`. With a file, the
+ * search tables are `<alias>.<name>` in the attached database (the same names
+ * in every file, whoever built it) and the build's intermediate rows (a row
+ * per chunk, field and term) go to a scratch database file beside it, which
+ * DuckDB writes out past its memory limit (in-memory tables could not spill).
  */
-async function attachCatalogFile(
-  conn: DuckDBConnection,
-  plan: CatalogFilePlan,
-  { alias, scratchAlias }: { alias: string; scratchAlias: string },
-  t: Tables,
-  opts: LoadCatalogOptions,
-): Promise<RepoVocabulary> {
-  if (!(await fileExists(plan.file))) {
-    const scratchFile = `${plan.building}.scratch`;
-    await conn.run(`ATTACH ${sqlString(plan.building)} AS ${alias}`);
+function catalogTables(prefix: string, inFile: boolean): Tables {
+  const alias = sqlIdent(prefix);
+  const scratchAlias = sqlIdent(`${prefix}_scratch`);
+  const kept = (name: string) => (inFile ? `${alias}.${sqlIdent(name)}` : sqlIdent(`${prefix}_${name}`));
+  const scratch = (name: string) => (inFile ? `${scratchAlias}.${sqlIdent(name)}` : sqlIdent(`${prefix}_${name}`));
+  return {
+    keys: scratch('keys'),
+    partNos: scratch('part_nos'),
+    files: kept('files'),
+    chunks: kept('chunks'),
+    df: kept('df'),
+    postings: kept('postings'),
+    spladeVocab: kept('splade_vocab'),
+    splade: kept('splade'),
+    bm25Raw: scratch('bm25_raw'),
+    fieldLen: scratch('field_len'),
+    idHashIndex: sqlIdent(`${prefix}_chunks_id_hash`),
+    spladeRaw: scratch('splade_raw'),
+    vocabulary: kept('vocabulary'),
+  };
+}
+
+/**
+ * Build a catalog's database file on this connection: into the spec's private
+ * file, checkpointed and detached, then renamed into place, so a reader never
+ * attaches a half-built file. Used in-process (tests, the default) and by the
+ * build child process (catalogBuildChild.ts).
+ */
+export async function buildCatalogFileOn(conn: DuckDBConnection, spec: CatalogBuildSpec): Promise<void> {
+  const prefix = catalogPrefix();
+  const alias = sqlIdent(prefix);
+  const scratchAlias = sqlIdent(`${prefix}_scratch`);
+  const t = catalogTables(prefix, true);
+  const scratchFile = `${spec.building}.scratch`;
+  await conn.run(`ATTACH ${sqlString(spec.building)} AS ${alias}`);
+  try {
     await conn.run(`ATTACH ${sqlString(scratchFile)} AS ${scratchAlias}`);
-    try {
-      const vocabulary = await createTables(conn, t, opts);
-      await conn.run(`CREATE TABLE ${t.vocabulary} (word VARCHAR, part VARCHAR, npmi DOUBLE)`);
-      const rows = [...vocabulary].flatMap(([word, parts]) => parts.map(([part, npmi]) => [word, part, npmi] as const));
-      if (rows.length > 0) {
-        await conn.run(
-          `INSERT INTO ${t.vocabulary} SELECT unnest($w), unnest($p), unnest($n)`,
-          { w: listValue(rows.map((r) => r[0])), p: listValue(rows.map((r) => r[1])), n: listValue(rows.map((r) => r[2])) },
-          { w: LIST(VARCHAR), p: LIST(VARCHAR), n: LIST(DOUBLE) },
-        );
-      }
-      await conn.run(`DETACH DATABASE ${alias}`);
-      await fs.rename(plan.building, plan.file);
-    } catch (err) {
-      await conn.run(`DETACH DATABASE IF EXISTS ${alias}`).catch(() => {});
-      await fs.rm(plan.building, { force: true });
-      await fs.rm(`${plan.building}.wal`, { force: true });
-      throw err;
-    } finally {
-      await conn.run(`DETACH DATABASE IF EXISTS ${scratchAlias}`).catch(() => {});
-      await fs.rm(scratchFile, { force: true });
-      await fs.rm(`${scratchFile}.wal`, { force: true });
+    const vocabulary = await createTables(conn, t, spec);
+    await conn.run(`CREATE TABLE ${t.vocabulary} (word VARCHAR, part VARCHAR, npmi DOUBLE)`);
+    const rows = [...vocabulary].flatMap(([word, parts]) => parts.map(([part, npmi]) => [word, part, npmi] as const));
+    if (rows.length > 0) {
+      await conn.run(
+        `INSERT INTO ${t.vocabulary} SELECT unnest($w), unnest($p), unnest($n)`,
+        { w: listValue(rows.map((r) => r[0])), p: listValue(rows.map((r) => r[1])), n: listValue(rows.map((r) => r[2])) },
+        { w: LIST(VARCHAR), p: LIST(VARCHAR), n: LIST(DOUBLE) },
+      );
     }
+    await conn.run(`DETACH DATABASE ${alias}`);
+    await fs.rename(spec.building, spec.file);
+  } catch (err) {
+    await conn.run(`DETACH DATABASE IF EXISTS ${alias}`).catch(() => {});
+    await removeBuildFiles(spec.building);
+    throw err;
+  } finally {
+    await conn.run(`DETACH DATABASE IF EXISTS ${scratchAlias}`).catch(() => {});
+    await fs.rm(scratchFile, { force: true });
+    await fs.rm(`${scratchFile}.wal`, { force: true });
   }
-  await conn.run(`ATTACH ${sqlString(plan.file)} AS ${alias} (READ_ONLY)`);
+}
+
+/** Attach a built catalog file read-only and read its learned vocabulary. */
+async function attachCatalogFile(conn: DuckDBConnection, file: string, alias: string, t: Tables): Promise<RepoVocabulary> {
+  await conn.run(`ATTACH ${sqlString(file)} AS ${alias} (READ_ONLY)`);
   const vocabulary: RepoVocabulary = new Map();
   for (const [word, part, npmi] of (await conn.runAndReadAll(`SELECT word, part, npmi FROM ${t.vocabulary} ORDER BY word, npmi DESC, part`)).getRowsJS()) {
     const list = vocabulary.get(String(word)) ?? [];
@@ -492,7 +531,7 @@ async function attachCatalogFile(
  * (content, term maps) cost seconds at 100k chunks; the wide columns are then
  * read once per table, joined to the surviving (file, row) keys.
  */
-async function createTables(conn: DuckDBConnection, t: Tables, opts: LoadCatalogOptions): Promise<RepoVocabulary> {
+async function createTables(conn: DuckDBConnection, t: Tables, opts: Pick<LoadCatalogOptions, 'parts' | 'deletedChunkIds' | 'learnVocabulary'>): Promise<RepoVocabulary> {
   await conn.run(`CREATE TABLE ${t.keys} (part_no INTEGER, file_row_number BIGINT, doc INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.files} (file_id INTEGER, path VARCHAR, language VARCHAR, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.chunks} (

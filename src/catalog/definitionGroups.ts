@@ -24,22 +24,35 @@ export interface GroupableChunk {
 }
 
 export function definitionGroups(chunks: readonly GroupableChunk[]): DefinitionGroups {
-  const n = chunks.length;
+  const grouper = definitionGrouper(chunks.length);
+  for (const c of chunks) grouper.add(c);
+  return grouper.groups;
+}
+
+/**
+ * The same, fed one chunk at a time in doc order, so a large catalog's rows
+ * are read in batches instead of all held at once; it keeps only the previous chunk.
+ */
+export function definitionGrouper(n: number): { add(chunk: GroupableChunk): void; readonly groups: DefinitionGroups } {
   const groupOf = new Int32Array(n);
   const startLine = new Int32Array(n);
   const endLine = new Int32Array(n);
-  for (let doc = 0; doc < n; doc++) {
-    const c = chunks[doc];
-    const prev = doc > 0 ? chunks[doc - 1] : undefined;
-    const joins =
-      prev !== undefined &&
-      prev.path === c.path &&
-      doc - groupOf[doc - 1] < MAX_GROUP_CHUNKS &&
-      c.symbols.some((s) => prev.symbols.includes(s));
-    const group = joins ? groupOf[doc - 1] : doc;
-    groupOf[doc] = group;
-    if (!joins) startLine[group] = c.startLine;
-    endLine[group] = Math.max(joins ? endLine[group] : 0, c.endLine);
-  }
-  return { groupOf, startLine, endLine };
+  let doc = 0;
+  let prev: GroupableChunk | undefined;
+  return {
+    add(c) {
+      const joins =
+        prev !== undefined &&
+        prev.path === c.path &&
+        doc - groupOf[doc - 1] < MAX_GROUP_CHUNKS &&
+        c.symbols.some((s) => prev!.symbols.includes(s));
+      const group = joins ? groupOf[doc - 1] : doc;
+      groupOf[doc] = group;
+      if (!joins) startLine[group] = c.startLine;
+      endLine[group] = Math.max(joins ? endLine[group] : 0, c.endLine);
+      prev = c;
+      doc++;
+    },
+    groups: { groupOf, startLine, endLine },
+  };
 }

@@ -23,6 +23,15 @@ export const retrievalSection = z
     SEARCH_CATALOG_STORE: oneOf(['disk', 'memory'] as const, 'disk'),
     /** where the catalog files go (default: <DATA_DIR>/catalogs); a local disk, private to the host */
     SEARCH_CATALOG_DIR: optionalText(),
+    /**
+     * where a missing catalog file is built: 'process' (a short-lived child process with its own DuckDB
+     * memory limit, so the query process's memory does not grow with the corpus) or 'inline' (in this process's DuckDB)
+     */
+    CATALOG_BUILD: oneOf(['process', 'inline'] as const, 'process'),
+    /** DuckDB's memory_limit in the build process (0 = a quarter of the host's RAM, at least 512 MB); ~1.3 MB per 1,000 chunks */
+    CATALOG_BUILD_MEMORY_LIMIT_MB: int(0, 0),
+    /** a catalog build still running after this fails (the search answers 503) */
+    CATALOG_BUILD_TIMEOUT_S: int(3600, 1),
     /** read IVF indexes with mmap (IO_FLAG_MMAP): their inverted lists are paged in from the file as searched */
     SEARCH_FAISS_MMAP: bool(true),
     /** the local FAISS files, or Neo4j's chunk_qwen_idx (needs NEO4J_URI, rules.ts) */
@@ -44,6 +53,9 @@ export const retrievalSection = z
       memoryBudgetBytes: e.SEARCH_MEMORY_BUDGET_MB * 1024 * 1024,
       catalogStore: e.SEARCH_CATALOG_STORE,
       catalogDir: e.SEARCH_CATALOG_DIR,
+      catalogBuild: e.CATALOG_BUILD,
+      catalogBuildMemoryLimitMb: e.CATALOG_BUILD_MEMORY_LIMIT_MB,
+      catalogBuildTimeoutMs: e.CATALOG_BUILD_TIMEOUT_S * 1000,
       faissMmap: e.SEARCH_FAISS_MMAP,
       /** 'faiss' (local files) or 'neo4j' (vector index); bm25/splade use OpenSearch whenever it is configured */
       denseChannel: e.DENSE_CHANNEL,

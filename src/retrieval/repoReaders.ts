@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ChunkCatalog } from '../catalog/chunkCatalog.js';
-import { loadCatalog } from '../catalog/chunkCatalog.js';
+import { loadCatalog, type CatalogFileBuilder } from '../catalog/chunkCatalog.js';
 import type { DuckDb } from '../catalog/duckdb.js';
 import { referencedFiles, type Manifest } from '../manifest/manifest.js';
 import type { ManifestStore } from '../manifest/store.js';
@@ -69,6 +69,8 @@ export class RepoReaders {
       memoryBudgetBytes?: number;
       /** a local directory for catalog database files (one subdirectory per repo); unset = in-memory catalogs */
       catalogDir?: string;
+      /** how a missing catalog file is built (default: in this process's DuckDB) */
+      buildCatalogFile?: CatalogFileBuilder;
       /** read IVF indexes with mmap */
       faissMmap?: boolean;
       /** how one version is opened (default: its catalog and FAISS files from the manifest); tests pass their own */
@@ -161,6 +163,7 @@ export class RepoReaders {
         deletedChunkIds: manifest.deletedChunkIds,
         learnVocabulary: this.deps.learnVocabulary,
         storeDir: this.deps.catalogDir ? path.join(this.deps.catalogDir, encodeURIComponent(repo)) : undefined,
+        buildFile: this.deps.buildCatalogFile,
       }),
       manifest.vectors.primary ? LoadedVectorIndex.load(repoDir, manifest.vectors.primary, this.deps.faissParams, { mmap: this.deps.faissMmap }) : null,
       manifest.vectors.secondary ? LoadedVectorIndex.load(repoDir, manifest.vectors.secondary, this.deps.faissParams, { mmap: this.deps.faissMmap }) : null,
