@@ -125,8 +125,10 @@ export class LocalFileCache {
     for (const key of this.keys) {
       if (this.bytes <= this.opts.maxBytes) break;
       if (keep.has(key) || this.inFlight.has(key) || this.held.has(key)) continue;
-      const st = await fs.stat(this.pathOf(key)).catch(() => null);
-      if (st && Date.now() - st.mtimeMs < (this.opts.protectNewerThanMs ?? 60_000)) continue;
+      // (0 = no protection: a file's mtime can be a fraction of a millisecond ahead of Date.now())
+      const protect = this.opts.protectNewerThanMs ?? 60_000;
+      const st = protect > 0 ? await fs.stat(this.pathOf(key)).catch(() => null) : null;
+      if (st && Date.now() - st.mtimeMs < protect) continue;
       this.untrack(key);
       await fs.rm(this.pathOf(key), { force: true });
     }
