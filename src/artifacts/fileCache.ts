@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { exists } from './atomicWrite.js';
 
 export interface FileCacheOptions {
   /** the cache directory (DATA_DIR/cache): keys become paths under it */
@@ -88,7 +89,7 @@ export class LocalFileCache {
     const file = this.pathOf(key);
     const known = this.entries.get(key);
     if (known) {
-      if (await present(file)) {
+      if (await exists(file)) {
         known.usedAt = ++this.clock;
         return file;
       }
@@ -98,7 +99,7 @@ export class LocalFileCache {
     let p = this.inFlight.get(key);
     if (!p) {
       p = (async () => {
-        if (!(await present(file)) && !(await this.opts.fetch(key, file))) throw new Error(`${key} is not in the store`);
+        if (!(await exists(file)) && !(await this.opts.fetch(key, file))) throw new Error(`${key} is not in the store`);
         this.track(key, (await fs.stat(file)).size);
         return file;
       })().finally(() => this.inFlight.delete(key));
@@ -152,14 +153,5 @@ export class LocalFileCache {
       for (const f of found.sort((a, b) => a.mtimeMs - b.mtimeMs)) if (!this.entries.has(f.key)) this.track(f.key, f.size);
     })();
     return this.scanned;
-  }
-}
-
-async function present(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
   }
 }

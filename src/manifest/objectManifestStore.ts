@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LocalFileCache } from '../artifacts/fileCache.js';
+import { exists } from '../artifacts/atomicWrite.js';
 import type { ObjectStore } from '../artifacts/objectStore.js';
 import { REPO_NAME_PATTERN } from '../contracts/names.js';
 import { FencedOutError } from '../errors/fencedOutError.js';
@@ -149,14 +149,5 @@ export class ObjectManifestStore implements ManifestStore {
 
   private cacheKey(repo: string, name: string): string {
     return `repos/${this.checked(repo)}/${name}`;
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
   }
 }

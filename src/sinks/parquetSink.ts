@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { exists } from '../artifacts/atomicWrite.js';
 import {
   ARRAY,
   DuckDBDataChunk,
@@ -251,15 +252,6 @@ export function provenanceKvLiteral(e: EmbeddingContract, s: SparseContract | nu
   };
   // COPY options take no parameters: keys are fixed identifiers, values quoted literals.
   return `{${Object.entries(kv).map(([k, v]) => `${k}: ${sqlString(v)}`).join(', ')}}`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function fsyncPath(path: string): Promise<void> {
