@@ -83,14 +83,16 @@ export function createAnswerApi(rt: Runtime): { router: Router; answers: InProce
   const { config, logger } = rt;
   const log = logger.child({ component: 'answers-api' });
   const hub = createSubscriptionHub({ connect: () => createRedis(config.redis, 'subscriber'), logger: log });
-  const store = createAnswerStore({ redis: rt.redis, prefix: config.redisPrefix, ttlS: config.answers.streamTtlS });
+  // submitting and reading answers fail fast when Redis is out of reach (503); a stream being relayed waits for it
+  const requests = rt.requests();
+  const store = createAnswerStore({ redis: requests.redis, prefix: config.redisPrefix, ttlS: config.answers.streamTtlS });
   const relay = createAnswerRelay({ redis: rt.redis, hub, prefix: config.redisPrefix, logger: log });
   const routes = answerRoutes({
-    queues: rt.queues,
+    queues: requests.queues,
     manifests: rt.manifests,
     store,
     relay,
-    sessions: createSessionStore({ redis: rt.redis, prefix: config.redisPrefix, ttlS: config.answers.sessionTtlS }),
+    sessions: createSessionStore({ redis: requests.redis, prefix: config.redisPrefix, ttlS: config.answers.sessionTtlS }),
     logger: log,
     cancelGraceMs: config.answers.cancelGraceMs,
     maxStreams: config.answers.maxStreams,
@@ -99,7 +101,7 @@ export function createAnswerApi(rt: Runtime): { router: Router; answers: InProce
   return {
     router: routes.router,
     // what the MCP ask tool needs to submit and follow an answer the way the routes do
-    answers: { queues: rt.queues, manifests: rt.manifests, store, relay },
+    answers: { queues: requests.queues, manifests: rt.manifests, store, relay },
     async close() {
       await routes.close();
       await hub.close();

@@ -52,6 +52,12 @@ export interface Runtime {
   /** throws when the store cannot be reached */
   probeStorage(): Promise<void>;
   progress: RunProgress;
+  /**
+   * What HTTP and MCP requests use: queues and progress on a fail-fast connection (no offline queue, two
+   * retries), so a request during a Redis outage is answered 503 at once instead of waiting for Redis to
+   * return. Processors keep the patient connection above: a Redis restart must not fail their jobs.
+   */
+  requests(): { redis: Redis; queues: Record<QueueName, Queue>; progress: RunProgress };
   metrics: Metrics;
   duckdb(): Promise<DuckDb>;
   embedder(): Promise<Embedder>;
@@ -95,6 +101,16 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
   const prefix = config.redisPrefix;
   const queues = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection: redis, prefix })])) as Record<QueueName, Queue>;
   const flows = new FlowProducer({ connection: redis, prefix });
+  let requestSide: ReturnType<Runtime['requests']> | undefined;
+  const requests = () => {
+    if (!requestSide) {
+      const fast = createRedis(config.redis, 'producer');
+      fast.on('error', (err) => logger.warn({ err }, 'redis connection error (request side)'));
+      const byName = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection: fast, prefix })])) as Record<QueueName, Queue>;
+      requestSide = { redis: fast, queues: byName, progress: new RunProgress(fast, prefix) };
+    }
+    return requestSide;
+  };
   const vllmHealthUrl = config.vllm.url ? resolveHealthUrl(config.vllm.url, config.vllm.healthPath) : null;
   const metrics = createMetrics({
     queues: () => Object.values(queues),
@@ -187,6 +203,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
     probeStorage: storage.probe,
     manifests,
     progress: new RunProgress(redis, prefix),
+    requests,
     metrics,
     duckdb: duckdb.get,
     embedder: embedder.get,
@@ -205,6 +222,8 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
       await duckdb.peek()?.then((d) => d.close(), () => {});
       await flows.close();
       await Promise.all(Object.values(queues).map((q) => q.close()));
+      if (requestSide) await Promise.all(Object.values(requestSide.queues).map((q) => q.close()));
+      requestSide?.redis.disconnect();
       redis.disconnect();
     },
   };

@@ -55,20 +55,22 @@ export async function serve(
       answersApi = createAnswerApi(runtime);
       const search = await runtime.search();
       const source = createSourceView({ readers: await runtime.readers() });
-      const indexDeps = { queues: runtime.queues, manifests: runtime.manifests, repoRoots: config.repoRoots, dataDir: config.dataDir, gitHosts: config.intake.gitHosts, progress: runtime.progress };
+      // requests fail fast when Redis is out of reach (503), where processors wait for it
+      const requests = runtime.requests();
+      const indexDeps = { queues: requests.queues, manifests: runtime.manifests, repoRoots: config.repoRoots, dataDir: config.dataDir, gitHosts: config.intake.gitHosts, progress: requests.progress };
       const mcpService = createInProcessService({ search, source, manifests: runtime.manifests, index: indexDeps, answers: answersApi.answers });
       mcp = mcpEndpoint({ newServer: () => createCodeintelMcpServer(mcpService, { version: VERSION }), logger: logger.child({ component: 'mcp' }) });
       const app = createApiApp({
         config,
         logger,
-        queues: runtime.queues,
-        dashboard: bullBoardRouter(Object.values(runtime.queues), config.adminTokens),
+        queues: requests.queues,
+        dashboard: bullBoardRouter(Object.values(requests.queues), config.adminTokens),
         manifests: runtime.manifests,
-        progress: runtime.progress,
+        progress: requests.progress,
         search,
         source,
         readiness: createReadiness({
-          redis: runtime.redis,
+          redis: requests.redis,
           redisDetail: describeTarget(config.redis),
           embedder: runtime.embedder,
           hashingEmbedder: chooseEmbedder(config) === 'hashing',
@@ -78,7 +80,7 @@ export async function serve(
           storage: { location: runtime.storageLocation, probe: runtime.probeStorage },
           optionalSinks: runtime.optionalSinks,
           queueConsumers: async () =>
-            Object.fromEntries(await Promise.all(Object.entries(runtime.queues).map(async ([name, q]) => [name, await q.getWorkersCount()] as const))),
+            Object.fromEntries(await Promise.all(Object.entries(requests.queues).map(async ([name, q]) => [name, await q.getWorkersCount()] as const))),
         }),
         metrics: () => runtime.metrics.render(),
         onRequest: (route, method, status, ms) => runtime.metrics.httpRequestMs.observe({ route, method, status: String(status) }, ms),

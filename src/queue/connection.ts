@@ -44,8 +44,8 @@ function connect(target: RedisTarget, options: RedisOptions): Redis {
 }
 
 /**
- * Errors that mean Redis cannot be reached right now (down, failing over,
- * still loading its data), not that a request was wrong: the API answers them
+ * Errors that mean Redis cannot serve right now (down, failing over, still
+ * loading its data, full or unable to write its AOF), not that a request was wrong: the API answers them
  * 503 with Retry-After, so clients try again.
  */
 export function isRedisUnavailable(err: unknown): boolean {
@@ -59,6 +59,9 @@ export function isRedisUnavailable(err: unknown): boolean {
     m.startsWith("Stream isn't writeable and enableOfflineQueue options is false") ||
     m.startsWith('READONLY') ||
     m.startsWith('LOADING') ||
+    // full (noeviction) or unable to persist: the server refuses writes until an operator acts
+    m.startsWith('OOM command not allowed') ||
+    m.startsWith('MISCONF') ||
     m.startsWith('All sentinels are unreachable')
   );
 }

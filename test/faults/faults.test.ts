@@ -280,6 +280,11 @@ describe('fault suite: real processes, own Redis with AOF, fake vLLM', () => {
     const row = await runWithFault('kill -9 redis-server, restart', async (jobId) => {
       await midRun(jobId);
       await redis.kill();
+      // while Redis is down the API says so at once, retryable: a 503 problem with Retry-After, never a 500 or a wait
+      const during = await fetch(`${api()}/v1/index-jobs/${jobId}`, { signal: AbortSignal.timeout(10_000) });
+      expect(during.status).toBe(503);
+      expect(during.headers.get('retry-after')).toBe('1');
+      expect(((await during.json()) as { type: string }).type).toMatch(/\/redis-unavailable$/);
       await new Promise((r) => setTimeout(r, 1000));
       await redis.start();
     });

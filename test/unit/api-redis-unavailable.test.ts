@@ -31,6 +31,7 @@ describe('Redis out of reach during a request', () => {
       new Error("Stream isn't writeable and enableOfflineQueue options is false"),
       new Error("READONLY You can't write against a read only replica."),
       new Error('All sentinels are unreachable. Retrying from scratch after 10ms.'),
+      new Error("OOM command not allowed when used memory > 'maxmemory'."),
     ]) {
       const res = await responseTo(err);
       expect(res.status, err.message).toBe(503);
