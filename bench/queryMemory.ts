@@ -23,6 +23,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { RepoReaders, type RepoReader } from '../src/retrieval/repoReaders.js';
 import { createSearchService, type ChannelName } from '../src/retrieval/searchService.js';
 import { LoadedVectorIndex } from '../src/vector/loadedIndex.js';
+import { createMappedPagesBudget } from '../src/vector/mappedPagesBudget.js';
 import { rng } from '../src/vector/rng.mjs';
 import { createRuntime } from '../workers/runtime.js';
 import { zipf } from './syntheticCodeIndex.js';
@@ -97,6 +98,7 @@ const repoDir = runtime.manifests.repoDir(REPO);
 const db = await runtime.duckdb();
 await snapshot('runtime and DuckDB started', repoDir, catalogDir);
 
+const mappedPages = createMappedPagesBudget(config.retrieval.faissMappedBytes);
 const readers = new RepoReaders({
   manifests: runtime.manifests,
   db,
@@ -113,7 +115,7 @@ const readers = new RepoReaders({
     });
     await snapshot(`catalog loaded (JS estimate ${mb(catalog.memoryBytes())} MB)`, repoDir, catalogDir);
     const params = { nprobe: config.faiss.nprobe, efSearch: 128 };
-    const load = (ref: typeof manifest.vectors.primary) => (ref ? LoadedVectorIndex.load(repoDir, ref, params, { mmap: config.retrieval.faissMmap }) : null);
+    const load = (ref: typeof manifest.vectors.primary) => (ref ? LoadedVectorIndex.load(repoDir, ref, params, { mmap: config.retrieval.faissMmap, mappedPages }) : null);
     const primary = await load(manifest.vectors.primary);
     const secondary = await load(manifest.vectors.secondary);
     await snapshot(`FAISS loaded (estimate ${mb((primary?.memoryBytes ?? 0) + (secondary?.memoryBytes ?? 0))} MB)`, repoDir, catalogDir);

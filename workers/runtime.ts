@@ -29,6 +29,7 @@ import type { Sink } from '../src/sinks/port.js';
 import { createOptionalSinks } from '../src/sinks/optional.js';
 import { createSinkFailureLog, observedFailureLog, type SinkFailureLog } from '../src/sinks/failureLog.js';
 import { createExternalChannels } from '../src/retrieval/externalChannels.js';
+import { createMappedPagesBudget } from '../src/vector/mappedPagesBudget.js';
 
 /**
  * The process's dependencies, built once at startup from the config and
@@ -142,6 +143,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
         memoryBudgetBytes: config.retrieval.memoryBudgetBytes,
         catalogDir: config.retrieval.catalogStore === 'disk' ? path.resolve(config.retrieval.catalogDir ?? path.join(config.dataDir, 'catalogs')) : undefined,
         faissMmap: config.retrieval.faissMmap,
+        faissMappedPages: createMappedPagesBudget(config.retrieval.faissMappedBytes),
         buildCatalogFile:
           config.retrieval.catalogBuild === 'process'
             ? createProcessCatalogBuilder({

@@ -4,13 +4,20 @@
 #include <napi.h>
 
 #include <faiss/AutoTune.h>
+#include <faiss/IVFlib.h>
 #include <faiss/Index.h>
 #include <faiss/IndexIDMap.h>
+#include <faiss/IndexIVF.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
+#include <faiss/invlists/OnDiskInvertedLists.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -29,12 +36,78 @@ namespace {
 // libfaiss 1.7.3 only has the nested alias, not faiss::idx_t.
 using idx_t = faiss::Index::idx_t;
 
+// An IVF index read with IO_FLAG_MMAP keeps its inverted lists in a shared,
+// read-only mapping of the file (OnDiskInvertedLists: ptr, totsize). Pages a
+// search touches stay mapped, and count in the process's RSS, until dropped:
+// Drop() unmaps them all with MADV_DONTNEED. They stay in the page cache, so
+// the next touch is a minor fault, not a read; the file's contents do not
+// change, so a search running meanwhile only faults its pages in again.
+// PerQueryBound says how much one query can map, so the caller can drop once
+// the searches since the last drop may have mapped more than it allows.
+struct MappedLists {
+  uint8_t* ptr = nullptr;
+  size_t totsize = 0;
+  // largest lists first: bytes each can map (codes + ids, with fault-around)
+  std::vector<size_t> listBytesDesc;
+  std::atomic<uint64_t> drops{0};
+
+  // what one query probing `nprobe` lists can have mapped, at most
+  uint64_t PerQueryBound(size_t nprobe) const {
+    uint64_t sum = 0;
+    for (size_t i = 0; i < std::min(nprobe, listBytesDesc.size()); i++) sum += listBytesDesc[i];
+    return sum;
+  }
+
+  void Drop() {
+    // MADV_DONTNEED on a shared file mapping unmaps its pages from this process; the page cache keeps them
+    if (madvise(ptr, totsize, MADV_DONTNEED) == 0) drops++;
+  }
+};
+
+// The kernel maps a page cache page on a fault together with its neighbours
+// in an aligned window (fault_around_bytes, 64 KiB by default): a range of
+// the file can map the windows it overlaps.
+constexpr size_t kFaultWindow = 64 * 1024;
+size_t WindowedBytes(size_t begin, size_t len) {
+  if (len == 0) return 0;
+  size_t first = begin / kFaultWindow;
+  size_t last = (begin + len - 1) / kFaultWindow;
+  return (last - first + 1) * kFaultWindow;
+}
+
+// The mapped lists of an IVF index read with IO_FLAG_MMAP, or null (in memory, or not IVF).
+std::unique_ptr<MappedLists> FindMappedLists(faiss::Index* index) {
+  faiss::IndexIVF* ivf = faiss::ivflib::try_extract_index_ivf(index);
+  if (ivf == nullptr) return nullptr;
+  auto* od = dynamic_cast<faiss::OnDiskInvertedLists*>(ivf->invlists);
+  if (od == nullptr || od->ptr == nullptr || od->totsize == 0) return nullptr;
+  auto m = std::make_unique<MappedLists>();
+  m->ptr = od->ptr;
+  m->totsize = od->totsize;
+  m->listBytesDesc.reserve(od->lists.size());
+  for (const auto& l : od->lists) {
+    // codes at offset, then capacity codes later the ids (OnDiskInvertedLists::get_ids)
+    size_t codes = WindowedBytes(l.offset, l.size * od->code_size);
+    size_t ids = WindowedBytes(l.offset + l.capacity * od->code_size, l.size * sizeof(idx_t));
+    m->listBytesDesc.push_back(codes + ids);
+  }
+  std::sort(m->listBytesDesc.begin(), m->listBytesDesc.end(), std::greater<size_t>());
+  return m;
+}
+
+size_t NprobeOf(faiss::Index* index) {
+  faiss::IndexIVF* ivf = faiss::ivflib::try_extract_index_ivf(index);
+  return ivf == nullptr ? 0 : ivf->nprobe;
+}
+
 // The index plus a reader/writer lock: searches (sync or on the libuv pool)
 // share it, mutations take it exclusively so they never race a running search.
 struct IndexState {
-  explicit IndexState(std::unique_ptr<faiss::Index> ix) : index(std::move(ix)) {}
+  explicit IndexState(std::unique_ptr<faiss::Index> ix) : index(std::move(ix)), mapped(FindMappedLists(index.get())) {}
   std::unique_ptr<faiss::Index> index;
   std::shared_mutex mu;
+  // set when the inverted lists are mapped from the file (read with mmap)
+  std::unique_ptr<MappedLists> mapped;
 };
 using StatePtr = std::shared_ptr<IndexState>;
 
@@ -207,6 +280,8 @@ class FaissIndexWrap : public Napi::ObjectWrap<FaissIndexWrap> {
             InstanceMethod<&FaissIndexWrap::SearchAsync>("searchAsync"),
             InstanceMethod<&FaissIndexWrap::Reconstruct>("reconstruct"),
             InstanceMethod<&FaissIndexWrap::Free>("free"),
+            InstanceMethod<&FaissIndexWrap::ReleaseMapped>("releaseMapped"),
+            InstanceMethod<&FaissIndexWrap::MappedStats>("mappedStats"),
         });
   }
 
@@ -438,6 +513,26 @@ class FaissIndexWrap : public Napi::ObjectWrap<FaissIndexWrap> {
     }
     auto out = Napi::Float32Array::New(env, static_cast<size_t>(ix.d));
     Guard(env, "reconstruct", [&] { ix.reconstruct(id, out.Data()); });
+    return out;
+  }
+
+  // Drops the mapped lists' pages now.
+  void ReleaseMapped(const Napi::CallbackInfo& info) {
+    StatePtr st = Live(info.Env());
+    if (st->mapped) st->mapped->Drop();
+  }
+
+  // null for an index in memory; else the mapping's size, what one query can map at most (at the current
+  // nprobe), and the drops so far
+  Napi::Value MappedStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    StatePtr st = Live(env);
+    if (!st->mapped) return env.Null();
+    std::shared_lock<std::shared_mutex> lock(st->mu);
+    auto out = Napi::Object::New(env);
+    out.Set("mappedBytes", Napi::Number::New(env, static_cast<double>(st->mapped->totsize)));
+    out.Set("perSearchBytes", Napi::Number::New(env, static_cast<double>(st->mapped->PerQueryBound(NprobeOf(st->index.get())))));
+    out.Set("drops", Napi::Number::New(env, static_cast<double>(st->mapped->drops.load())));
     return out;
   }
 

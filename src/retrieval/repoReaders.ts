@@ -6,6 +6,7 @@ import { referencedFiles, type Manifest } from '../manifest/manifest.js';
 import type { ManifestStore } from '../manifest/store.js';
 import type { Logger } from '../observability/logger.js';
 import { LoadedVectorIndex } from '../vector/loadedIndex.js';
+import type { MappedPagesBudget } from '../vector/mappedPagesBudget.js';
 
 interface ReaderEntry {
   version: number;
@@ -73,6 +74,8 @@ export class RepoReaders {
       buildCatalogFile?: CatalogFileBuilder;
       /** read IVF indexes with mmap */
       faissMmap?: boolean;
+      /** the process's bound on the list pages mapped IVF indexes keep mapped (default: none) */
+      faissMappedPages?: MappedPagesBudget;
       /** how one version is opened (default: its catalog and FAISS files from the manifest); tests pass their own */
       open?: (repo: string, version: number) => Promise<RepoReader>;
     },
@@ -165,8 +168,8 @@ export class RepoReaders {
         storeDir: this.deps.catalogDir ? path.join(this.deps.catalogDir, encodeURIComponent(repo)) : undefined,
         buildFile: this.deps.buildCatalogFile,
       }),
-      manifest.vectors.primary ? LoadedVectorIndex.load(repoDir, manifest.vectors.primary, this.deps.faissParams, { mmap: this.deps.faissMmap }) : null,
-      manifest.vectors.secondary ? LoadedVectorIndex.load(repoDir, manifest.vectors.secondary, this.deps.faissParams, { mmap: this.deps.faissMmap }) : null,
+      manifest.vectors.primary ? LoadedVectorIndex.load(repoDir, manifest.vectors.primary, this.deps.faissParams, { mmap: this.deps.faissMmap, mappedPages: this.deps.faissMappedPages }) : null,
+      manifest.vectors.secondary ? LoadedVectorIndex.load(repoDir, manifest.vectors.secondary, this.deps.faissParams, { mmap: this.deps.faissMmap, mappedPages: this.deps.faissMappedPages }) : null,
     ]);
     this.deps.logger.info(
       { repo, version, ms: Math.round(performance.now() - started), catalogMb: Math.round(catalog.memoryBytes() / 1048576), faissMb: Math.round(((primary?.memoryBytes ?? 0) + (secondary?.memoryBytes ?? 0)) / 1048576) },

@@ -33,6 +33,18 @@ interface NativeIndex {
   searchAsync(queries: Float32Array, k: number): Promise<SearchResult>;
   reconstruct(id: bigint | number): Float32Array;
   free(): void;
+  releaseMapped(): void;
+  mappedStats(): MappedStats | null;
+}
+
+/** An IVF index read with mmap: its mapped inverted lists. */
+export interface MappedStats {
+  /** the mapping's size (the whole file) */
+  mappedBytes: number;
+  /** what one query can leave mapped at most: the nprobe largest lists, rounded out to the kernel's 64 KiB fault-around windows */
+  perSearchBytes: number;
+  /** releaseMapped() calls that unmapped pages */
+  drops: number;
 }
 
 interface FaissAddon {
@@ -147,6 +159,21 @@ export class FaissIndex {
   /** The stored vector for an id (Flat, IDMap2 and HNSW indexes; IVF needs a direct map). */
   reconstruct(id: bigint | number): Float32Array {
     return this.native.reconstruct(id);
+  }
+
+  /**
+   * An IVF index read with mmap: unmap the lists' pages searches touched
+   * (madvise MADV_DONTNEED), so they stop counting in this process's RSS. They
+   * stay in the page cache: a later search maps them again without a read.
+   * Safe while searches run. No effect on an index held in memory.
+   */
+  releaseMapped(): void {
+    this.native.releaseMapped();
+  }
+
+  /** The mapped lists of an index read with mmap (at the current nprobe); null when it is held in memory. */
+  mappedStats(): MappedStats | null {
+    return this.native.mappedStats();
   }
 
   /** Releases native memory now; any later call throws. Running searchAsync calls still finish. */

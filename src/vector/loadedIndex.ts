@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { VectorIndexRef } from '../manifest/manifest.js';
 import type { ChannelHit } from '../contracts/search.js';
 import { FaissIndex } from './faissNative.js';
+import type { MappedPagesBudget } from './mappedPagesBudget.js';
 
 /** A FAISS index file loaded for search, with its position → chunk id map. */
 export class LoadedVectorIndex {
@@ -12,14 +13,22 @@ export class LoadedVectorIndex {
     private readonly ids: string[],
     /** estimated heap bytes: the id list, plus the index unless its lists stay in the mapped file */
     readonly memoryBytes: number,
+    /** with mmap: the process's bound on mapped list pages, and what one search can map */
+    private readonly mapped: { budget: MappedPagesBudget; perSearchBytes: number } | null,
   ) {}
 
   /**
    * `mmap`: an IVF index's inverted lists stay in its file, paged in by the
    * kernel as searches touch them (reclaimable page cache, not heap); only the
    * coarse centroids are read into memory. Flat indexes always load whole.
+   * `mappedPages`: the process's bound on the list pages searches leave mapped.
    */
-  static async load(repoDir: string, ref: VectorIndexRef, params: Record<string, number> = {}, opts: { mmap?: boolean } = {}): Promise<LoadedVectorIndex> {
+  static async load(
+    repoDir: string,
+    ref: VectorIndexRef,
+    params: Record<string, number> = {},
+    opts: { mmap?: boolean; mappedPages?: MappedPagesBudget } = {},
+  ): Promise<LoadedVectorIndex> {
     const ids = JSON.parse(await fs.readFile(path.join(repoDir, ref.idsFile), 'utf8')) as string[];
     const file = path.join(repoDir, ref.file);
     const mapped = !!opts.mmap && ref.type.startsWith('IVF');
@@ -39,7 +48,10 @@ export class LoadedVectorIndex {
     // with mmap, what stays in the heap is the quantizer: nlist centroids of dim floats
     const indexBytes = mapped ? Math.min(fileBytes, (ref.nlist ?? (Number(/^IVF(\d+)/.exec(ref.type)?.[1]) || 0)) * index.dim * 4) : fileBytes;
     const idBytes = ids.reduce((sum, id) => sum + id.length + 16 + 8, 0);
-    return new LoadedVectorIndex(ref, index, ids, indexBytes + idBytes);
+    // after setParam: what one search can map depends on nprobe
+    const stats = opts.mappedPages ? index.mappedStats() : null;
+    const mappedPages = stats && opts.mappedPages ? { budget: opts.mappedPages, perSearchBytes: stats.perSearchBytes } : null;
+    return new LoadedVectorIndex(ref, index, ids, indexBytes + idBytes, mappedPages);
   }
 
   get dim(): number {
@@ -54,6 +66,7 @@ export class LoadedVectorIndex {
   async search(query: Float32Array, k: number): Promise<ChannelHit[]> {
     if (this.ids.length === 0) return [];
     const { distances, labels } = await this.index.searchAsync(query, Math.min(k, this.ids.length));
+    this.mapped?.budget.searched(this.index, this.mapped.perSearchBytes);
     const hits: ChannelHit[] = [];
     for (let i = 0; i < labels.length; i++) {
       const label = Number(labels[i]);
@@ -64,6 +77,7 @@ export class LoadedVectorIndex {
   }
 
   free(): void {
+    this.mapped?.budget.forget(this.index);
     this.index.free();
   }
 }
