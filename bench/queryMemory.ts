@@ -18,7 +18,7 @@ import path from 'node:path';
 import { loadCatalog } from '../src/catalog/chunkCatalog.js';
 import { createProcessCatalogBuilder } from '../src/catalog/catalogBuildProcess.js';
 import { loadConfig } from '../src/config/index.js';
-import { referencedFiles } from '../src/manifest/manifest.js';
+import { referencedFiles, servingManifest } from '../src/manifest/manifest.js';
 import { createLogger } from '../src/observability/logger.js';
 import { RepoReaders, type RepoReader } from '../src/retrieval/repoReaders.js';
 import { createSearchService, type ChannelName } from '../src/retrieval/searchService.js';
@@ -119,7 +119,7 @@ const readers = new RepoReaders({
     const primary = await load(manifest.vectors.primary);
     const secondary = await load(manifest.vectors.secondary);
     await snapshot(`FAISS loaded (estimate ${mb((primary?.memoryBytes ?? 0) + (secondary?.memoryBytes ?? 0))} MB)`, repoDir, catalogDir);
-    return { manifest, catalog, primary, secondary, deleted: new Set(manifest.deletedChunkIds) };
+    return { manifest: servingManifest(manifest), catalog, primary, secondary, deleted: new Set(manifest.deletedChunkIds) };
   },
 });
 const search = createSearchService({

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ChunkCatalog } from '../catalog/chunkCatalog.js';
 import { loadCatalog, type CatalogFileBuilder } from '../catalog/chunkCatalog.js';
 import type { DuckDb } from '../catalog/duckdb.js';
-import { referencedFiles, type Manifest } from '../manifest/manifest.js';
+import { referencedFiles, servingManifest, type ServingManifest } from '../manifest/manifest.js';
 import type { ManifestStore } from '../manifest/store.js';
 import type { Logger } from '../observability/logger.js';
 import { LoadedVectorIndex } from '../vector/loadedIndex.js';
@@ -19,7 +19,7 @@ interface ReaderEntry {
 
 /** Everything search needs for one committed version of a repo. */
 export interface RepoReader {
-  manifest: Manifest;
+  manifest: ServingManifest;
   catalog: ChunkCatalog;
   primary: LoadedVectorIndex | null;
   secondary: LoadedVectorIndex | null;
@@ -175,7 +175,7 @@ export class RepoReaders {
       { repo, version, ms: Math.round(performance.now() - started), catalogMb: Math.round(catalog.memoryBytes() / 1048576), faissMb: Math.round(((primary?.memoryBytes ?? 0) + (secondary?.memoryBytes ?? 0)) / 1048576) },
       'repo reader loaded',
     );
-    return { manifest, catalog, primary, secondary, deleted: new Set(manifest.deletedChunkIds) };
+    return { manifest: servingManifest(manifest), catalog, primary, secondary, deleted: new Set(manifest.deletedChunkIds) };
   }
 
   async close(): Promise<void> {
