@@ -18,7 +18,7 @@ export const retrievalSection = z
      * what the open repos may hold in this process's JS and native heap (id lists, vocabularies, FAISS
      * indexes not mapped from their file); past it the least recently searched repo is closed first
      */
-    SEARCH_MEMORY_BUDGET_MB: int(1024, 16),
+    SEARCH_MEMORY_BUDGET_MB: int(512, 16),
     /** 'disk': each repo's catalog in a DuckDB file (buffer-managed within DUCKDB_MEMORY_LIMIT_MB); 'memory': in-memory tables */
     SEARCH_CATALOG_STORE: oneOf(['disk', 'memory'] as const, 'disk'),
     /** where the catalog files go (default: <DATA_DIR>/catalogs); a local disk, private to the host */
