@@ -144,4 +144,15 @@ describe('FAISS indexes read with mmap', () => {
       whole.free();
     }
   });
+
+  it('reads an ids file whose ids need JSON escapes as JSON.parse does', async () => {
+    const escaped = Array.from({ length: N }, (_, i) => `chunk "${i}" \\ é`);
+    await writeFile(join(dir, 'escaped.ids.json'), JSON.stringify(escaped));
+    const index = await LoadedVectorIndex.load(dir, { ...ref, idsFile: 'escaped.ids.json' }, { nprobe: 8 }, { mmap: true });
+    try {
+      expect((await index.search(queryOf(3), 1))[0].chunkId).toBe(escaped[(3 * 97) % N]);
+    } finally {
+      index.free();
+    }
+  });
 });
