@@ -74,7 +74,11 @@ async function smapsByKind(faissDir: string, catalogDir: string): Promise<Record
 
 const steps: Record<string, unknown>[] = [];
 async function snapshot(step: string, faissDir: string, catalogDir: string): Promise<void> {
-  (globalThis as { gc?: () => void }).gc?.();
+  // twice, with a turn of the event loop between: ArrayBuffers' backing stores are freed after their wrappers' collection
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  await new Promise((r) => setImmediate(r));
+  gc?.();
   const m = process.memoryUsage();
   const status = await fs.readFile('/proc/self/status', 'utf8');
   const kb = (key: string) => mb(Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024);

@@ -108,7 +108,11 @@ export function stringTableBuilder(opts: { lookup?: boolean; expected?: number }
         }
       }
       const storedHashes = hashes ? hashes.slice(0, n) : null;
+      // the table's functions share this closure: drop the builder's oversized arrays, or they stay alive beside the copies
       hashes = null;
+      hex = null;
+      bytes = null;
+      offsets = null;
       const byteLength = (packed?.byteLength ?? 0) + (text?.byteLength ?? 0) + (ends?.byteLength ?? 0) + (slots?.byteLength ?? 0) + (storedHashes?.byteLength ?? 0);
       return {
         size: n,
