@@ -23,6 +23,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { RepoReaders, type RepoReader } from '../src/retrieval/repoReaders.js';
 import { createSearchService, type ChannelName } from '../src/retrieval/searchService.js';
 import { LoadedVectorIndex } from '../src/vector/loadedIndex.js';
+import { trimNativeHeap } from '../src/vector/faissNative.js';
 import { createMappedPagesBudget } from '../src/vector/mappedPagesBudget.js';
 import { rng } from '../src/vector/rng.mjs';
 import { createRuntime } from '../workers/runtime.js';
@@ -107,6 +108,7 @@ const readers = new RepoReaders({
   manifests: runtime.manifests,
   db,
   logger,
+  trimNativeHeap,
   open: async (repo, version): Promise<RepoReader> => {
     const manifest = await runtime.manifests.read(repo, version);
     await runtime.manifests.materialize(repo, referencedFiles(manifest));

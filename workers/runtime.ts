@@ -30,6 +30,7 @@ import { createOptionalSinks } from '../src/sinks/optional.js';
 import { createSinkFailureLog, observedFailureLog, type SinkFailureLog } from '../src/sinks/failureLog.js';
 import { createExternalChannels } from '../src/retrieval/externalChannels.js';
 import { createMappedPagesBudget } from '../src/vector/mappedPagesBudget.js';
+import { trimNativeHeap } from '../src/vector/faissNative.js';
 
 /**
  * The process's dependencies, built once at startup from the config and
@@ -144,6 +145,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
         catalogDir: config.retrieval.catalogStore === 'disk' ? path.resolve(config.retrieval.catalogDir ?? path.join(config.dataDir, 'catalogs')) : undefined,
         faissMmap: config.retrieval.faissMmap,
         faissMappedPages: createMappedPagesBudget(config.retrieval.faissMappedBytes),
+        trimNativeHeap,
         buildCatalogFile:
           config.retrieval.catalogBuild === 'process'
             ? createProcessCatalogBuilder({

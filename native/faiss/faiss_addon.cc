@@ -13,6 +13,7 @@
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
 #include <faiss/invlists/OnDiskInvertedLists.h>
+#include <malloc.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -542,12 +543,21 @@ class FaissIndexWrap : public Napi::ObjectWrap<FaissIndexWrap> {
   StatePtr state_;
 };
 
+// glibc keeps memory a process freed in its arenas (one per thread that
+// allocated) for reuse; malloc_trim hands the free pages back to the OS. After
+// a large transient allocation (loading a catalog: DuckDB's result chunks)
+// that is tens to hundreds of MB of RSS. Returns whether any memory was released.
+Napi::Value MallocTrim(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) == 1);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData<AddonData>(data);  // deleted by Node when the env exits
   Napi::Function ctor = FaissIndexWrap::Define(env);
   data->indexCtor = Napi::Persistent(ctor);
   exports.Set("FaissIndex", ctor);
+  exports.Set("mallocTrim", Napi::Function::New(env, MallocTrim, "mallocTrim"));
   exports.Set("faissVersion", Napi::String::New(env, std::to_string(FAISS_VERSION_MAJOR) + "." +
                                                          std::to_string(FAISS_VERSION_MINOR) + "." +
                                                          std::to_string(FAISS_VERSION_PATCH)));

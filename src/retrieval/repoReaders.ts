@@ -76,6 +76,8 @@ export class RepoReaders {
       faissMmap?: boolean;
       /** the process's bound on the list pages mapped IVF indexes keep mapped (default: none) */
       faissMappedPages?: MappedPagesBudget;
+      /** hands the native heap's freed pages back to the OS; called after each reader load (default: none) */
+      trimNativeHeap?: () => void;
       /** how one version is opened (default: its catalog and FAISS files from the manifest); tests pass their own */
       open?: (repo: string, version: number) => Promise<RepoReader>;
     },
@@ -96,6 +98,8 @@ export class RepoReaders {
       (reader) => {
         if (cached) this.retire(cached.reader);
         entry.bytes = readerMemoryBytes(reader);
+        // a load frees what it built its lookups from (DuckDB's result chunks): return those pages
+        this.deps.trimNativeHeap?.();
         if (this.readers.get(repo) === entry) this.evictBeyondLimit(entry);
         return reader;
       },
