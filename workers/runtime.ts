@@ -30,7 +30,8 @@ import { createOptionalSinks } from '../src/sinks/optional.js';
 import { createSinkFailureLog, observedFailureLog, type SinkFailureLog } from '../src/sinks/failureLog.js';
 import { createExternalChannels } from '../src/retrieval/externalChannels.js';
 import { createMappedPagesBudget } from '../src/vector/mappedPagesBudget.js';
-import { trimNativeHeap } from '../src/vector/faissNative.js';
+import { trimNativeHeap, trimNativeHeapAsync } from '../src/vector/faissNative.js';
+import { createNativeHeapTrimmer } from '../src/vector/nativeHeapTrimmer.js';
 
 /**
  * The process's dependencies, built once at startup from the config and
@@ -146,6 +147,8 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
         faissMmap: config.retrieval.faissMmap,
         faissMappedPages: createMappedPagesBudget(config.retrieval.faissMappedBytes),
         trimNativeHeap,
+      nativeHeapTrimmer:
+        config.retrieval.nativeTrimIntervalMs > 0 ? createNativeHeapTrimmer({ intervalMs: config.retrieval.nativeTrimIntervalMs, trim: trimNativeHeapAsync }) : undefined,
         buildCatalogFile:
           config.retrieval.catalogBuild === 'process'
             ? createProcessCatalogBuilder({

@@ -551,6 +551,31 @@ Napi::Value MallocTrim(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), malloc_trim(0) == 1);
 }
 
+// The same on the libuv pool: at 1M chunks a trim takes ~20 ms, too long for
+// the event loop between searches. glibc locks one arena at a time meanwhile.
+class TrimWorker : public Napi::AsyncWorker {
+ public:
+  explicit TrimWorker(Napi::Env env)
+      : Napi::AsyncWorker(env, "codeintel_faiss.mallocTrimAsync"), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { released_ = malloc_trim(0) == 1; }
+  void OnOK() override { deferred_.Resolve(Napi::Boolean::New(Env(), released_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  bool released_ = false;
+};
+
+Napi::Value MallocTrimAsync(const Napi::CallbackInfo& info) {
+  auto* worker = new TrimWorker(info.Env());  // deletes itself after OnOK/OnError
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData<AddonData>(data);  // deleted by Node when the env exits
@@ -558,6 +583,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->indexCtor = Napi::Persistent(ctor);
   exports.Set("FaissIndex", ctor);
   exports.Set("mallocTrim", Napi::Function::New(env, MallocTrim, "mallocTrim"));
+  exports.Set("mallocTrimAsync", Napi::Function::New(env, MallocTrimAsync, "mallocTrimAsync"));
   exports.Set("faissVersion", Napi::String::New(env, std::to_string(FAISS_VERSION_MAJOR) + "." +
                                                          std::to_string(FAISS_VERSION_MINOR) + "." +
                                                          std::to_string(FAISS_VERSION_PATCH)));

@@ -39,6 +39,8 @@ export const retrievalSection = z
      * past it they are unmapped (madvise MADV_DONTNEED: they stay in the page cache). 0 = after every search
      */
     SEARCH_FAISS_MAPPED_MB: int(256, 0),
+    /** hand the native heap's freed pages back to the OS (malloc_trim, off the event loop) at most this often while searches run; 0 = only after a repo loads */
+    SEARCH_NATIVE_TRIM_INTERVAL_MS: int(2000, 0),
     /** the local FAISS files, or Neo4j's chunk_qwen_idx (needs NEO4J_URI, rules.ts) */
     DENSE_CHANNEL: oneOf(['faiss', 'neo4j'] as const, 'faiss'),
     /** BM25 query expansion with WordNet synonyms, at this weight (0 = off: bench:quality measured no gain, docs/retrieval.md) */
@@ -63,6 +65,7 @@ export const retrievalSection = z
       catalogBuildTimeoutMs: e.CATALOG_BUILD_TIMEOUT_S * 1000,
       faissMmap: e.SEARCH_FAISS_MMAP,
       faissMappedBytes: e.SEARCH_FAISS_MAPPED_MB * 1024 * 1024,
+      nativeTrimIntervalMs: e.SEARCH_NATIVE_TRIM_INTERVAL_MS,
       /** 'faiss' (local files) or 'neo4j' (vector index); bm25/splade use OpenSearch whenever it is configured */
       denseChannel: e.DENSE_CHANNEL,
       synonymWeight: e.QUERY_SYNONYM_WEIGHT,

@@ -7,6 +7,7 @@ import type { ManifestStore } from '../manifest/store.js';
 import type { Logger } from '../observability/logger.js';
 import { LoadedVectorIndex } from '../vector/loadedIndex.js';
 import type { MappedPagesBudget } from '../vector/mappedPagesBudget.js';
+import type { NativeHeapTrimmer } from '../vector/nativeHeapTrimmer.js';
 
 interface ReaderEntry {
   version: number;
@@ -78,12 +79,15 @@ export class RepoReaders {
       faissMappedPages?: MappedPagesBudget;
       /** hands the native heap's freed pages back to the OS; called after each reader load (default: none) */
       trimNativeHeap?: () => void;
+      /** poked on every search: trims the native heap now and then (default: none) */
+      nativeHeapTrimmer?: NativeHeapTrimmer;
       /** how one version is opened (default: its catalog and FAISS files from the manifest); tests pass their own */
       open?: (repo: string, version: number) => Promise<RepoReader>;
     },
   ) {}
 
   async get(repo: string): Promise<RepoReader | null> {
+    this.deps.nativeHeapTrimmer?.poke();
     const version = await this.deps.manifests.currentVersion(repo);
     if (version === null) return null;
     const cached = this.readers.get(repo);

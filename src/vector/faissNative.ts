@@ -55,6 +55,7 @@ interface FaissAddon {
   /** libfaiss version the addon was compiled against, e.g. "1.7.3". */
   faissVersion: string;
   mallocTrim(): boolean;
+  mallocTrimAsync(): Promise<boolean>;
 }
 
 export const FAISS_ADDON_PATH = fileURLToPath(
@@ -191,6 +192,11 @@ export class FaissIndex {
  */
 export function trimNativeHeap(): boolean {
   return loadFaissAddon().mallocTrim();
+}
+
+/** trimNativeHeap on the libuv pool, off the event loop. */
+export function trimNativeHeapAsync(): Promise<boolean> {
+  return loadFaissAddon().mallocTrimAsync();
 }
 
 /** Version of libfaiss the addon was compiled against. */
