@@ -17,6 +17,7 @@
  * removing them; a later run with the same dir finds them there and re-runs only the query phase (a fresh
  * query process searching the kept index), reporting the index figures recorded when it was built.
  * Remove the dir (and its Redis prefix, named in dir/<points>/state.json) when done.
+ * SCALE_QUERY_LOG_LEVEL=debug: the query process logs its memory by component (printed at the end of a point).
  *
  * Last line: {"points":[{chunks, index_s, chunks_per_s, peak_rss_mb:{index,gpu,sink,query}, search_p50_ms, search_p95_ms}],
  *             "index_growth_exponent", "query_rss_mb_at_1m"}
@@ -43,6 +44,8 @@ const EXTRA_ENV = Object.fromEntries(
     .filter(Boolean)
     .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
+// debug: the query process logs its memory by component every 10 s (workers/memoryReport.ts); the last report is printed
+const QUERY_LOG_LEVEL = process.env.SCALE_QUERY_LOG_LEVEL ?? 'info';
 const KEEP_DATA = process.env.SCALE_KEEP_DATA ? path.resolve(process.env.SCALE_KEEP_DATA) : null;
 const log = (msg: string) => process.stderr.write(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
@@ -59,6 +62,8 @@ interface RoleProcess {
   stderr: () => string;
   /** the catalog build child's report, when the process logged one (CATALOG_BUILD=process) */
   catalogBuild: () => { peakRssMb: number; ms: number } | null;
+  /** the last memory report it logged (LOG_LEVEL=debug), or null */
+  lastMemory: () => unknown;
 }
 
 /** Start one CLI process; resolves once it prints where it serves (API processes) or right away (workers). */
@@ -67,11 +72,17 @@ async function startRole(name: string, args: string[], env: Record<string, strin
   let out = '';
   let err = '';
   let catalogBuild: { peakRssMb: number; ms: number } | null = null;
+  let lastMemory: unknown = null;
   proc.stderr!.on('data', (d) => {
     err += d;
     // pino logs go to stderr
     const built = catalogBuild ? null : /\{[^\n]*"msg":"catalog file built in a child process"[^\n]*\}\n/.exec(err);
     if (built) catalogBuild = JSON.parse(built[0]) as { peakRssMb: number; ms: number };
+    const reports = String(d).match(/\{[^\n]*"msg":"memory"[^\n]*\}/g);
+    if (reports) {
+      const r = JSON.parse(reports[reports.length - 1]) as Record<string, unknown>;
+      lastMemory = { rssMb: r.rssMb, v8Mb: r.v8Mb, duckdbMb: r.duckdbMb };
+    }
     if (err.length > 200_000) err = err.slice(-100_000);
   });
   // pino logs to stdout: keep its tail for the failure report
@@ -81,7 +92,7 @@ async function startRole(name: string, args: string[], env: Record<string, strin
   });
   const logs = () => `${out.slice(-3000)}\n${err.slice(-3000)}`;
   const build = () => catalogBuild && { peakRssMb: catalogBuild.peakRssMb, ms: catalogBuild.ms };
-  if (!waitForUrl) return { name, proc, url: null, stderr: logs, catalogBuild: build };
+  if (!waitForUrl) return { name, proc, url: null, stderr: logs, catalogBuild: build, lastMemory: () => lastMemory };
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${err}`)), 60_000);
     const check = () => {
@@ -97,7 +108,7 @@ async function startRole(name: string, args: string[], env: Record<string, strin
       reject(new Error(`${name} exited with ${code}:\n${err}`));
     });
   });
-  return { name, proc, url, stderr: logs, catalogBuild: build };
+  return { name, proc, url, stderr: logs, catalogBuild: build, lastMemory: () => lastMemory };
 }
 
 /** A live process's resident set now, split into anonymous memory (heaps) and file-backed pages (mapped FAISS files, code), in MB. */
@@ -226,7 +237,7 @@ async function runPoint(want: number) {
     let query: RoleProcess;
     if (kept) {
       ({ vocab, chunks, indexS } = kept);
-      query = await startRole('query', ['serve', '--roles', 'none'], { ...env, LOG_LEVEL: 'info' }, true);
+      query = await startRole('query', ['serve', '--roles', 'none'], { ...env, LOG_LEVEL: QUERY_LOG_LEVEL }, true);
       procs.push(query);
     } else {
       const tc = performance.now();
@@ -239,7 +250,7 @@ async function runPoint(want: number) {
       procs.push(await startRole('gpu', ['worker', '--role', 'gpu'], env, false));
       procs.push(await startRole('sink', ['worker', '--role', 'sink'], env, false));
       // info: the query process logs the catalog build child's report
-      query = await startRole('query', ['serve', '--roles', 'none'], { ...env, LOG_LEVEL: 'info' }, true);
+      query = await startRole('query', ['serve', '--roles', 'none'], { ...env, LOG_LEVEL: QUERY_LOG_LEVEL }, true);
       procs.push(query);
       ({ chunks, indexS } = await indexCorpus(index, corpus));
       if (KEEP_DATA) {
@@ -286,6 +297,7 @@ async function runPoint(want: number) {
     for (const p of procs) rss[p.name] = await peakRssMb(p.proc.pid!);
     if (kept) Object.assign(rss, kept.indexRss); // those processes did not run this time: their figures from the build
     log(`peak RSS (MB): ${JSON.stringify(rss)}; query RSS now: ${JSON.stringify(await rssNowMb(query.proc.pid!))}`);
+    if (query.lastMemory()) log(`query's last memory report: ${JSON.stringify(query.lastMemory())}`);
     return {
       chunks,
       index_s: r2(indexS),

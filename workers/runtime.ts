@@ -32,6 +32,8 @@ import { createExternalChannels } from '../src/retrieval/externalChannels.js';
 import { createMappedPagesBudget } from '../src/vector/mappedPagesBudget.js';
 import { trimNativeHeap, trimNativeHeapAsync } from '../src/vector/faissNative.js';
 import { createNativeHeapTrimmer } from '../src/vector/nativeHeapTrimmer.js';
+import { startMemoryReport } from './memoryReport.js';
+import { createFullGc } from './fullGc.js';
 
 /**
  * The process's dependencies, built once at startup from the config and
@@ -134,6 +136,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
   const expandQuery = sparse
     ? createQueryExpansionCache({ redis, prefix, ttlS: config.splade.queryCacheTtlS, encoder: sparse.get })
     : null;
+  const fullGc = createFullGc();
   const readers = lazy(
     async () =>
       new RepoReaders({
@@ -146,7 +149,11 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
         catalogDir: config.retrieval.catalogStore === 'disk' ? path.resolve(config.retrieval.catalogDir ?? path.join(config.dataDir, 'catalogs')) : undefined,
         faissMmap: config.retrieval.faissMmap,
         faissMappedPages: createMappedPagesBudget(config.retrieval.faissMappedBytes),
-        trimNativeHeap,
+        // the load's garbage first, so the trim finds the native memory V8's wrappers held
+      trimNativeHeap: () => {
+        fullGc();
+        trimNativeHeap();
+      },
       nativeHeapTrimmer:
         config.retrieval.nativeTrimIntervalMs > 0 ? createNativeHeapTrimmer({ intervalMs: config.retrieval.nativeTrimIntervalMs, trim: trimNativeHeapAsync }) : undefined,
         buildCatalogFile:
@@ -179,6 +186,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
       channels: (await external.get()).channels,
     }),
   );
+  const stopMemoryReport = startMemoryReport({ logger, duckdb: duckdb.peek });
   const configuredSinks = lazy(() => createOptionalSinks(config, logger));
   const optionalSinks = async () => [...(await configuredSinks.get()), ...(opts.extraSinks ?? [])];
 
@@ -204,6 +212,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
     optionalSinks,
     sinkFailures: observedFailureLog(createSinkFailureLog(redis, prefix), (f) => metrics.sinkFailuresTotal.inc({ sink: f.sink, op: f.op })),
     async close() {
+      stopMemoryReport();
       await external.peek()?.then((e) => e.close(), () => {});
       await configuredSinks.peek()?.then((sinks) => Promise.all(sinks.map((s) => s.close().catch(() => {}))), () => {});
       await readers.peek()?.then((r) => r.close(), () => {});

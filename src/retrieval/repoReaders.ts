@@ -77,7 +77,7 @@ export class RepoReaders {
       faissMmap?: boolean;
       /** the process's bound on the list pages mapped IVF indexes keep mapped (default: none) */
       faissMappedPages?: MappedPagesBudget;
-      /** hands the native heap's freed pages back to the OS; called after each reader load (default: none) */
+      /** hands freed memory back to the OS (V8 garbage, then the native heap); called after each reader load (default: none) */
       trimNativeHeap?: () => void;
       /** poked on every search: trims the native heap now and then (default: none) */
       nativeHeapTrimmer?: NativeHeapTrimmer;
