@@ -167,10 +167,10 @@ async function main() {
     const workers = await startRoles(rt, SINK === 'inline' ? ['gpu', 'sink'] : ['gpu']);
     cleanups.push(() => workers.close());
     if (SINK === 'process') {
-      const sink = await startSinkProcess({ REDIS_URL: config.redisUrl, REDIS_PREFIX: prefix, DATA_DIR: config.dataDir });
+      const sink = await startSinkProcess({ REDIS_URL: config.redis.url, REDIS_PREFIX: prefix, DATA_DIR: config.dataDir });
       cleanups.push(() => sink.stop());
     }
-    const events = new QueueEvents(QUEUES.sink, { connection: { url: config.redisUrl }, prefix });
+    const events = new QueueEvents(QUEUES.sink, { connection: { url: config.redis.url }, prefix });
     cleanups.push(() => events.close());
     await events.waitUntilReady();
 

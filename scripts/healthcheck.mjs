@@ -3,12 +3,12 @@
 // Plain Node, no packages. Every given check must pass; exit 0 or 1 with the reason.
 //
 //   --http <url>          GET answers 200                       (API: /healthz)
-//   --redis               REDIS_URL answers PING                (every role)
+//   --redis               REDIS_URL (or the Sentinels' primary) answers PING (every role)
 //   --heartbeat <file>    file touched within --max-age seconds (worker roles: HEARTBEAT_FILE)
 //   --gpu                 nvidia-smi lists at least one GPU     (GPU workers)
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { ping } from './ensure-redis.mjs';
+import { redisReachable } from './ensure-redis.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -30,7 +30,8 @@ if (url !== undefined) {
 
 if (has('--redis')) {
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  if (!(await ping(redisUrl, 3000))) failures.push(`Redis at ${redisUrl.replace(/\/\/[^@]*@/, '//***@')} does not answer PING`);
+  const where = process.env.REDIS_SENTINELS ? `the primary the Sentinels (${process.env.REDIS_SENTINELS}) name` : redisUrl.replace(/\/\/[^@]*@/, '//***@');
+  if (!(await redisReachable(process.env, 3000))) failures.push(`Redis at ${where} does not answer PING`);
 }
 
 const heartbeat = opt('--heartbeat') ?? (has('--heartbeat') ? process.env.HEARTBEAT_FILE : undefined);

@@ -38,7 +38,7 @@ export function rerankerFromConfig(config: Config): Reranker | null {
 export async function createAnswerWorker(rt: Runtime, overrides: { generator?: Generator; reranker?: Reranker | null } = {}) {
   const { config, logger } = rt;
   const log = logger.child({ component: 'answers' });
-  const hub = createSubscriptionHub({ connect: () => createRedis(config.redisUrl, 'subscriber'), logger: log });
+  const hub = createSubscriptionHub({ connect: () => createRedis(config.redis, 'subscriber'), logger: log });
   const store = createAnswerStore({ redis: rt.redis, prefix: config.redisPrefix, ttlS: config.answers.streamTtlS });
   const trace = createTraceWriter({ db: await rt.duckdb(), dataDir: config.dataDir, logger: log });
   const generator = overrides.generator ?? generatorFromConfig(config);
@@ -82,7 +82,7 @@ export async function createAnswerWorker(rt: Runtime, overrides: { generator?: G
 export function createAnswerApi(rt: Runtime): { router: Router; answers: InProcessDeps['answers']; close(): Promise<void> } {
   const { config, logger } = rt;
   const log = logger.child({ component: 'answers-api' });
-  const hub = createSubscriptionHub({ connect: () => createRedis(config.redisUrl, 'subscriber'), logger: log });
+  const hub = createSubscriptionHub({ connect: () => createRedis(config.redis, 'subscriber'), logger: log });
   const store = createAnswerStore({ redis: rt.redis, prefix: config.redisPrefix, ttlS: config.answers.streamTtlS });
   const relay = createAnswerRelay({ redis: rt.redis, hub, prefix: config.redisPrefix, logger: log });
   const routes = answerRoutes({

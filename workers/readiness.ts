@@ -12,8 +12,8 @@ import { createContractCheck } from '../src/retrieval/embeddingContractCheck.js'
 /** What readiness probes: each dependency on its own, never the whole runtime. */
 export interface ReadinessDeps {
   redis: Pick<Redis, 'ping'>;
-  /** shown in the check's detail, credentials masked */
-  redisUrl: string;
+  /** shown in the check's detail, without credentials (describeTarget) */
+  redisDetail: string;
   embedder: () => Promise<Embedder>;
   /** true when no neural model is configured and the lexical hashing embedder serves */
   hashingEmbedder: boolean;
@@ -33,7 +33,7 @@ export function createReadiness(rt: ReadinessDeps): () => Promise<Readiness> {
   const checks: Record<string, () => Promise<ReadinessCheck>> = {
     redis: async () => {
       const pong = await rt.redis.ping();
-      return { ok: pong === 'PONG', required: true, detail: pong === 'PONG' ? rt.redisUrl.replace(/\/\/.*@/, '//***@') : `answered ${pong}` };
+      return { ok: pong === 'PONG', required: true, detail: pong === 'PONG' ? rt.redisDetail : `answered ${pong}` };
     },
     embedder: async () => {
       const embedder = await rt.embedder();

@@ -40,7 +40,7 @@ export interface StartedWorkers {
 function startWorker<Q extends QueueName>(rt: Runtime, storeId: string, queue: Q, handlers: QueueHandlers<Q>, concurrency: number): Worker {
   return startQueueWorker(queue, handlers, {
     storeId,
-    connection: createRedis(rt.config.redisUrl, 'worker'),
+    connection: createRedis(rt.config.redis, 'worker'),
     prefix: rt.config.redisPrefix,
     concurrency,
     lockMs: rt.config.workers.lockMs,

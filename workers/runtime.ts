@@ -95,7 +95,7 @@ function lazy<T>(make: () => Promise<T>): { get: () => Promise<T>; peek: () => P
 }
 
 export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptions = {}): Runtime {
-  const redis = createRedis(config.redisUrl, 'worker');
+  const redis = createRedis(config.redis, 'worker');
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   const prefix = config.redisPrefix;
   const queues = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection: redis, prefix })])) as Record<QueueName, Queue>;

@@ -6,6 +6,7 @@ import { isLoopbackHost, type Config } from '../src/config/index.js';
 import type { Logger } from '../src/observability/logger.js';
 import { ROLES, type Role } from '../src/contracts/queues.js';
 import { createRuntime, type Runtime } from './runtime.js';
+import { describeTarget } from '../src/queue/connection.js';
 import { startRoles, type StartedWorkers } from './roles.js';
 import { createReadiness } from './readiness.js';
 import { chooseEmbedder } from '../src/embedding/factory.js';
@@ -68,7 +69,7 @@ export async function serve(
         source,
         readiness: createReadiness({
           redis: runtime.redis,
-          redisUrl: config.redisUrl,
+          redisDetail: describeTarget(config.redis),
           embedder: runtime.embedder,
           hashingEmbedder: chooseEmbedder(config) === 'hashing',
           sparseEncoder: runtime.sparseEncoder,

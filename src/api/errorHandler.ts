@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { CodeintelError } from '../errors/codeintelError.js';
+import { isRedisUnavailable } from '../queue/connection.js';
 import { problem, ProblemError, sendProblem } from './problem.js';
 import { problemFromError } from './problemMapping.js';
 
@@ -12,6 +13,11 @@ export function problemErrorHandler(log: { error: (o: object, m: string) => void
       // a bound that was reached says when to come back
       if (typeof err.details.retryAfterS === 'number') res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.details.retryAfterS))));
       return sendProblem(res, { ...problemFromError(err), instance });
+    }
+    if (isRedisUnavailable(err)) {
+      log.error({ err, url: instance }, 'redis unavailable during request');
+      res.setHeader('Retry-After', '1');
+      return sendProblem(res, { ...problem(503, 'redis-unavailable', 'the queue store (Redis) cannot be reached right now; try again shortly'), instance });
     }
     const e = err as { type?: string; status?: number; statusCode?: number; message?: string; limit?: number; issues?: unknown };
     if (e?.type === 'entity.too.large') {

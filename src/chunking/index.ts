@@ -1,5 +1,6 @@
 import { createAstChunker, type Span } from './astChunker.js';
 import { chunkId } from './chunk.js';
+import { docSummary } from './docSummary.js';
 import { type Chunk } from '../contracts/chunk.js';
 import { hasGrammar } from './grammars.js';
 import { lineWindows } from './lineWindows.js';
@@ -68,7 +69,7 @@ export function createChunker(opts: ChunkerOptions): Chunker {
         first.symbols = [...new Set([...first.symbols, ...s.symbols])];
         continue;
       }
-      chunks.push({ id, path, startLine: s.start, endLine: s.end, language, symbols: s.symbols, doc: s.docs.join('\n\n'), role, text: chunkText });
+      chunks.push({ id, path, startLine: s.start, endLine: s.end, language, symbols: s.symbols, doc: s.docs.join('\n\n'), summary: s.docs.map(docSummary).filter(Boolean).join('\n'), role, text: chunkText });
       seen.set(id, chunks.at(-1)!);
     }
     return { chunks, strategy };

@@ -27,7 +27,7 @@ export function sinksCommand(config: () => Config): Command {
       const cfg = config();
       const { createRedis } = await import('../queue/connection.js');
       const { createSinkFailureLog } = await import('../sinks/failureLog.js');
-      const redis = createRedis(cfg.redisUrl, 'worker');
+      const redis = createRedis(cfg.redis, 'worker');
       try {
         const failures = await createSinkFailureLog(redis, cfg.redisPrefix).recent(opts.limit);
         if (opts.json) process.stdout.write(`${JSON.stringify(failures, null, 2)}\n`);
@@ -64,7 +64,7 @@ export function sinksCommand(config: () => Config): Command {
       }
       const db = await createDuckDb({ poolSize: 2 });
       // the committed data wherever STORAGE_URL puts it (the object store's pointer is in Redis)
-      const redis = createRedis(cfg.redisUrl, 'producer');
+      const redis = createRedis(cfg.redis, 'producer');
       try {
         const report = await resyncSinks(
           {

@@ -122,3 +122,17 @@ export const httpUrlList = () =>
     if (bad.length) return expected(ctx, `expected comma-separated http(s) URLs; not one: ${bad.join(', ')}`);
     return urls.map((u) => u.replace(/\/+$/, ''));
   });
+
+/** A comma-separated list of host:port addresses (IPv6 in brackets: [::1]:26379); each bad entry is one issue. */
+export const hostPortList = () =>
+  envValue().transform((v, ctx) => {
+    const entries = splitList(v, ',');
+    const parsed = entries.map((e) => {
+      const m = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(e);
+      const port = m ? Number(m[2]) : 0;
+      return m && port >= 1 && port <= 65535 ? { host: m[1].replace(/^\[|\]$/g, ''), port } : undefined;
+    });
+    const bad = entries.filter((_, i) => !parsed[i]);
+    if (bad.length) return expected(ctx, `expected comma-separated host:port addresses; not one: ${bad.join(', ')}`);
+    return parsed as { host: string; port: number }[];
+  });

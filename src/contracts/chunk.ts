@@ -25,6 +25,8 @@ export const chunkSchema = z.object({
   symbols: z.array(z.string()),
   /** Doc comments (and docstrings) of those definitions, without comment markers; '' when none. Also inside `text`. */
   doc: z.string().optional(),
+  /** The summary of each doc in `doc` (src/chunking/docSummary.ts), one per line; absent in artifacts written before it existed. */
+  summary: z.string().optional(),
   /** The file's role (absent in artifacts written before roles existed: read as 'source'). */
   role: fileRoleSchema.optional(),
   text: z.string(),

@@ -157,12 +157,12 @@ async function copyBatchToParquet(conn: DuckDBConnection, batch: EncodedBatch, f
   const table = sqlIdent(tableName);
   const types: DuckDBType[] = [
     VARCHAR, VARCHAR, VARCHAR, INTEGER, INTEGER, VARCHAR, LIST(VARCHAR), VARCHAR, VARCHAR, INTEGER, ARRAY(FLOAT, dim), VARCHAR, VARCHAR,
-    VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR,
+    VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR,
   ];
   await conn.run(`CREATE TEMP TABLE ${table} (
     chunk_id VARCHAR, repo VARCHAR, path VARCHAR, start_line INTEGER, end_line INTEGER, language VARCHAR,
     symbols VARCHAR[], content VARCHAR, tokens VARCHAR, doc_len INTEGER, embedding FLOAT[${dim}], splade_json VARCHAR, doc_comment VARCHAR,
-    symbol_tokens VARCHAR, signature_tokens VARCHAR, doc_tokens VARCHAR, path_tokens VARCHAR, role VARCHAR)`);
+    symbol_tokens VARCHAR, signature_tokens VARCHAR, doc_tokens VARCHAR, path_tokens VARCHAR, role VARCHAR, summary_tokens VARCHAR)`);
   try {
     const appender = await conn.createAppender(tableName);
     try {
@@ -186,7 +186,8 @@ async function copyBatchToParquet(conn: DuckDBConnection, batch: EncodedBatch, f
         ${termMap('signature_tokens')} AS signature_terms,
         ${termMap('doc_tokens')} AS doc_terms,
         ${termMap('path_tokens')} AS path_terms,
-        role
+        role,
+        ${termMap('summary_tokens')} AS summary_terms
       FROM ${table}
     ) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA ${provenanceKvLiteral(batch.embedding, batch.sparseContract)})`);
   } finally {
@@ -204,7 +205,7 @@ const joinTokens = (text: string): string | null => {
 };
 
 function batchColumns(batch: EncodedBatch, start: number, end: number): DuckDBValue[][] {
-  const cols: DuckDBValue[][] = Array.from({ length: 18 }, () => []);
+  const cols: DuckDBValue[][] = Array.from({ length: 19 }, () => []);
   for (let i = start; i < end; i++) {
     const c = batch.chunks[i];
     // The body field; the symbol names, definition lines, doc comments and path are fields of their own (BM25F).
@@ -228,6 +229,7 @@ function batchColumns(batch: EncodedBatch, start: number, end: number): DuckDBVa
     cols[15].push(joinTokens(c.doc ?? ''));
     cols[16].push(joinTokens(c.path));
     cols[17].push(c.role ?? classifyFile(c.path, c.text));
+    cols[18].push(joinTokens(c.summary ?? ''));
   }
   return cols;
 }

@@ -7,6 +7,7 @@ import { type Chunk } from '../../src/contracts/chunk.js';
 import { loadCatalog, type ChunkCatalog } from '../../src/catalog/chunkCatalog.js';
 import { createDuckDb, type DuckDb } from '../../src/catalog/duckdb.js';
 import { BM25_K1 } from '../../src/catalog/bm25fFields.js';
+import { docSummary } from '../../src/chunking/docSummary.js';
 import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 import { createParquetSink, partsDir } from '../../src/sinks/parquetSink.js';
 import type { SparseVector } from '../../src/contracts/sparse.js';
@@ -267,6 +268,10 @@ describe.each(STORES)('%s store', (store) => {
 
   describe('chunk catalog: BM25F fields, roles and the repo vocabulary', () => {
     const def = (path: string, text: string, symbols: string[], doc = ''): Chunk => ({ ...chunk(path, text), symbols, doc });
+    const summarised = (path: string, doc: string, name: string, bodyLine = ''): Chunk => ({
+      ...def(path, `/** ${doc} */\nfunction ${name}() {${bodyLine ? `\n  ${bodyLine}\n` : ''}}`, [name], doc),
+      summary: docSummary(doc),
+    });
     const docs = {
       // the definition: its name and doc comment say "pause"
       source: def('lib/queue.js', '/** Pause the queue: no new jobs are taken. */\nfunction pause() {\n  this.flag = 1;\n}', ['pause'], 'Pause the queue: no new jobs are taken.'),
@@ -278,6 +283,9 @@ describe.each(STORES)('%s store', (store) => {
       teach1: def('lib/a.js', '/** Halt the pool. */\nfunction freezePool() {}', ['freezePool'], 'Halt the pool.'),
       teach2: def('lib/b.js', '/** Halt the group. */\nfunction freezeGroup() {}', ['freezeGroup'], 'Halt the group.'),
       other: def('lib/c.js', '/** Start it. */\nfunction start() {}', ['start'], 'Start it.'),
+      // the same doc words twice, once as the summary and once after the examples; the second also says "drain" in its body
+      summarised: summarised('lib/d.js', 'Drain the buffer to disk.\n\nExample: see the tests.', 'alpha'),
+      mentioned: summarised('lib/e.js', 'Example: see the tests.\n\nDrain the buffer to disk.', 'beta', '// drain'),
     };
     let catalog: ChunkCatalog;
 
@@ -289,6 +297,10 @@ describe.each(STORES)('%s store', (store) => {
 
     it('ranks the definition whose name and doc match above a test that only calls it more often', async () => {
       expect(ids(await catalog.bm25('pause', 3))[0]).toBe(docs.source.id);
+    });
+
+    it('ranks a definition whose doc opens with the query\'s words above one that says them further down', async () => {
+      expect(ids(await catalog.bm25('drain the buffer', 2))).toEqual([docs.summarised.id, docs.mentioned.id]);
     });
 
     it('classifies each file when the chunk carries no role, and hydrates the role', async () => {

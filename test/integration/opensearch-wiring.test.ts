@@ -111,7 +111,7 @@ describe('OpenSearch wiring: sink writes, bm25 served by OpenSearch, local fallb
     idx.docs.clear(); // as if the cluster had lost the index's data
 
     const bin = path.resolve(import.meta.dirname, '../../bin/codeintel.mjs');
-    const env = { ...process.env, DATA_DIR: stack.dataDir, REDIS_URL: stack.config.redisUrl, REDIS_PREFIX: stack.prefix, OPENSEARCH_URL: fake.url, OPENSEARCH_INDEX: index, LOG_LEVEL: 'silent' };
+    const env = { ...process.env, DATA_DIR: stack.dataDir, REDIS_URL: stack.config.redis.url, REDIS_PREFIX: stack.prefix, OPENSEARCH_URL: fake.url, OPENSEARCH_INDEX: index, LOG_LEVEL: 'silent' };
     const { stdout } = await promisify(execFile)(process.execPath, [bin, 'sinks', 'resync', 'sample', '--batch', '4'], { env });
     const report = JSON.parse(stdout);
     expect(report).toMatchObject({ repo: 'sample', manifestVersion: manifest.version, chunks: live.length, missing: 0, sinks: { opensearch: { status: 'ok' } } });

@@ -161,6 +161,22 @@ describe('symbols in other grammars', () => {
     expectWellFormed(py, chunks, { maxTokens: 30, windowLines: 60, overlapLines: 10 });
     expect(chunks.flatMap((c) => c.symbols)).toEqual(['Outer', 'Outer.Inner', 'Outer.Inner.first', 'Outer.Inner.second', 'Outer.after']);
   });
+
+  it('carries each definition\'s doc summary beside its whole doc', async () => {
+    const py = [
+      'def first():',
+      '    """Drain the buffer to disk.',
+      '',
+      '    >>> first()',
+      '    """',
+      '',
+      'def second():',
+      '    """Open the file."""',
+    ].join('\n');
+    const [c] = await createChunker(defaults).chunkFile('d.py', py, 'python');
+    expect(c.symbols).toEqual(['first', 'second']);
+    expect(c.summary).toBe('Drain the buffer to disk.\nOpen the file.');
+  });
 });
 
 describe('chunk ids', () => {

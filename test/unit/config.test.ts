@@ -18,7 +18,7 @@ const variablesOf = (env: Record<string, string>) => problemsOf(env).problems.ma
 describe('config defaults', () => {
   it('an empty environment gives the embedded single-machine setup', () => {
     expect(loadConfig({})).toEqual({
-      redisUrl: 'redis://127.0.0.1:6379',
+      redis: { url: 'redis://127.0.0.1:6379' },
       redisPrefix: 'codeintel',
       dataDir: path.resolve('.data'),
       storage: { kind: 'directory' },
@@ -94,7 +94,17 @@ describe('config sections', () => {
 
   it('redis: REDIS_URL and REDIS_PREFIX', () => {
     const c = loadConfig({ REDIS_URL: 'rediss://cache:6380/2', REDIS_PREFIX: 'team-a.v2' });
-    expect([c.redisUrl, c.redisPrefix]).toEqual(['rediss://cache:6380/2', 'team-a.v2']);
+    expect([c.redis.url, c.redisPrefix]).toEqual(['rediss://cache:6380/2', 'team-a.v2']);
+  });
+
+  it('redis: a Sentinel group from REDIS_SENTINELS, REDIS_SENTINEL_MASTER and REDIS_SENTINEL_PASSWORD', () => {
+    const c = loadConfig({ REDIS_SENTINELS: 'sentinel-a:26379, [::1]:26380', REDIS_SENTINEL_MASTER: 'queues', REDIS_SENTINEL_PASSWORD: 's3cret' });
+    expect(c.redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      sentinel: { sentinels: [{ host: 'sentinel-a', port: 26379 }, { host: '::1', port: 26380 }], name: 'queues', password: 's3cret' },
+    });
+    expect(loadConfig({ REDIS_SENTINELS: 'a:26379' }).redis.sentinel?.name).toBe('mymaster');
+    expect(() => loadConfig({ REDIS_SENTINELS: 'a:26379,b:99999' })).toThrow(/REDIS_SENTINELS.*b:99999/s);
   });
 
   it('storage: DATA_DIR is resolved against the working directory', () => {
@@ -395,7 +405,7 @@ describe('config rules between settings', () => {
 
 describe('config schema', () => {
   it('lists every variable its sections read', () => {
-    expect(configVariables).toHaveLength(114);
+    expect(configVariables).toHaveLength(117);
     expect(configVariables).toEqual(expect.arrayContaining(['REDIS_URL', 'HOST', 'VLLM_URL', 'DENSE_CHANNEL', 'NEO4J_URI', 'HEARTBEAT_FILE']));
   });
 
