@@ -102,7 +102,7 @@ export class RepoReaders {
       (reader) => {
         if (cached) this.retire(cached.reader);
         entry.bytes = readerMemoryBytes(reader);
-        // a load frees what it built its lookups from (DuckDB's result chunks): return those pages
+        // a load leaves garbage (the parsed manifest, the ids file, DuckDB's result chunks): hand it back now
         this.deps.trimNativeHeap?.();
         if (this.readers.get(repo) === entry) this.evictBeyondLimit(entry);
         return reader;
