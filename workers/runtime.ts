@@ -29,6 +29,11 @@ import type { Sink } from '../src/sinks/port.js';
 import { createOptionalSinks } from '../src/sinks/optional.js';
 import { createSinkFailureLog, observedFailureLog, type SinkFailureLog } from '../src/sinks/failureLog.js';
 import { createExternalChannels } from '../src/retrieval/externalChannels.js';
+import { createMappedPagesBudget } from '../src/vector/mappedPagesBudget.js';
+import { trimNativeHeap, trimNativeHeapAsync } from '../src/vector/faissNative.js';
+import { createNativeHeapTrimmer } from '../src/vector/nativeHeapTrimmer.js';
+import { startMemoryReport } from './memoryReport.js';
+import { createFullGc } from './fullGc.js';
 
 /**
  * The process's dependencies, built once at startup from the config and
@@ -147,6 +152,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
   const expandQuery = sparse
     ? createQueryExpansionCache({ redis, prefix, ttlS: config.splade.queryCacheTtlS, encoder: sparse.get })
     : null;
+  const fullGc = createFullGc();
   const readers = lazy(
     async () =>
       new RepoReaders({
@@ -158,6 +164,14 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
         memoryBudgetBytes: config.retrieval.memoryBudgetBytes,
         catalogDir: config.retrieval.catalogStore === 'disk' ? path.resolve(config.retrieval.catalogDir ?? path.join(config.dataDir, 'catalogs')) : undefined,
         faissMmap: config.retrieval.faissMmap,
+        faissMappedPages: createMappedPagesBudget(config.retrieval.faissMappedBytes),
+        // the load's garbage first, so the trim finds the native memory V8's wrappers held
+      trimNativeHeap: () => {
+        fullGc();
+        trimNativeHeap();
+      },
+      nativeHeapTrimmer:
+        config.retrieval.nativeTrimIntervalMs > 0 ? createNativeHeapTrimmer({ intervalMs: config.retrieval.nativeTrimIntervalMs, trim: trimNativeHeapAsync }) : undefined,
         buildCatalogFile:
           config.retrieval.catalogBuild === 'process'
             ? createProcessCatalogBuilder({
@@ -188,6 +202,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
       channels: (await external.get()).channels,
     }),
   );
+  const stopMemoryReport = startMemoryReport({ logger, duckdb: duckdb.peek });
   const configuredSinks = lazy(() => createOptionalSinks(config, logger));
   const optionalSinks = async () => [...(await configuredSinks.get()), ...(opts.extraSinks ?? [])];
 
@@ -214,6 +229,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
     optionalSinks,
     sinkFailures: observedFailureLog(createSinkFailureLog(redis, prefix), (f) => metrics.sinkFailuresTotal.inc({ sink: f.sink, op: f.op })),
     async close() {
+      stopMemoryReport();
       await external.peek()?.then((e) => e.close(), () => {});
       await configuredSinks.peek()?.then((sinks) => Promise.all(sinks.map((s) => s.close().catch(() => {}))), () => {});
       await readers.peek()?.then((r) => r.close(), () => {});

@@ -4,13 +4,21 @@
 #include <napi.h>
 
 #include <faiss/AutoTune.h>
+#include <faiss/IVFlib.h>
 #include <faiss/Index.h>
 #include <faiss/IndexIDMap.h>
+#include <faiss/IndexIVF.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
+#include <faiss/invlists/OnDiskInvertedLists.h>
+#include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -29,12 +37,78 @@ namespace {
 // libfaiss 1.7.3 only has the nested alias, not faiss::idx_t.
 using idx_t = faiss::Index::idx_t;
 
+// An IVF index read with IO_FLAG_MMAP keeps its inverted lists in a shared,
+// read-only mapping of the file (OnDiskInvertedLists: ptr, totsize). Pages a
+// search touches stay mapped, and count in the process's RSS, until dropped:
+// Drop() unmaps them all with MADV_DONTNEED. They stay in the page cache, so
+// the next touch is a minor fault, not a read; the file's contents do not
+// change, so a search running meanwhile only faults its pages in again.
+// PerQueryBound says how much one query can map, so the caller can drop once
+// the searches since the last drop may have mapped more than it allows.
+struct MappedLists {
+  uint8_t* ptr = nullptr;
+  size_t totsize = 0;
+  // largest lists first: bytes each can map (codes + ids, with fault-around)
+  std::vector<size_t> listBytesDesc;
+  std::atomic<uint64_t> drops{0};
+
+  // what one query probing `nprobe` lists can have mapped, at most
+  uint64_t PerQueryBound(size_t nprobe) const {
+    uint64_t sum = 0;
+    for (size_t i = 0; i < std::min(nprobe, listBytesDesc.size()); i++) sum += listBytesDesc[i];
+    return sum;
+  }
+
+  void Drop() {
+    // MADV_DONTNEED on a shared file mapping unmaps its pages from this process; the page cache keeps them
+    if (madvise(ptr, totsize, MADV_DONTNEED) == 0) drops++;
+  }
+};
+
+// The kernel maps a page cache page on a fault together with its neighbours
+// in an aligned window (fault_around_bytes, 64 KiB by default): a range of
+// the file can map the windows it overlaps.
+constexpr size_t kFaultWindow = 64 * 1024;
+size_t WindowedBytes(size_t begin, size_t len) {
+  if (len == 0) return 0;
+  size_t first = begin / kFaultWindow;
+  size_t last = (begin + len - 1) / kFaultWindow;
+  return (last - first + 1) * kFaultWindow;
+}
+
+// The mapped lists of an IVF index read with IO_FLAG_MMAP, or null (in memory, or not IVF).
+std::unique_ptr<MappedLists> FindMappedLists(faiss::Index* index) {
+  faiss::IndexIVF* ivf = faiss::ivflib::try_extract_index_ivf(index);
+  if (ivf == nullptr) return nullptr;
+  auto* od = dynamic_cast<faiss::OnDiskInvertedLists*>(ivf->invlists);
+  if (od == nullptr || od->ptr == nullptr || od->totsize == 0) return nullptr;
+  auto m = std::make_unique<MappedLists>();
+  m->ptr = od->ptr;
+  m->totsize = od->totsize;
+  m->listBytesDesc.reserve(od->lists.size());
+  for (const auto& l : od->lists) {
+    // codes at offset, then capacity codes later the ids (OnDiskInvertedLists::get_ids)
+    size_t codes = WindowedBytes(l.offset, l.size * od->code_size);
+    size_t ids = WindowedBytes(l.offset + l.capacity * od->code_size, l.size * sizeof(idx_t));
+    m->listBytesDesc.push_back(codes + ids);
+  }
+  std::sort(m->listBytesDesc.begin(), m->listBytesDesc.end(), std::greater<size_t>());
+  return m;
+}
+
+size_t NprobeOf(faiss::Index* index) {
+  faiss::IndexIVF* ivf = faiss::ivflib::try_extract_index_ivf(index);
+  return ivf == nullptr ? 0 : ivf->nprobe;
+}
+
 // The index plus a reader/writer lock: searches (sync or on the libuv pool)
 // share it, mutations take it exclusively so they never race a running search.
 struct IndexState {
-  explicit IndexState(std::unique_ptr<faiss::Index> ix) : index(std::move(ix)) {}
+  explicit IndexState(std::unique_ptr<faiss::Index> ix) : index(std::move(ix)), mapped(FindMappedLists(index.get())) {}
   std::unique_ptr<faiss::Index> index;
   std::shared_mutex mu;
+  // set when the inverted lists are mapped from the file (read with mmap)
+  std::unique_ptr<MappedLists> mapped;
 };
 using StatePtr = std::shared_ptr<IndexState>;
 
@@ -207,6 +281,8 @@ class FaissIndexWrap : public Napi::ObjectWrap<FaissIndexWrap> {
             InstanceMethod<&FaissIndexWrap::SearchAsync>("searchAsync"),
             InstanceMethod<&FaissIndexWrap::Reconstruct>("reconstruct"),
             InstanceMethod<&FaissIndexWrap::Free>("free"),
+            InstanceMethod<&FaissIndexWrap::ReleaseMapped>("releaseMapped"),
+            InstanceMethod<&FaissIndexWrap::MappedStats>("mappedStats"),
         });
   }
 
@@ -441,11 +517,64 @@ class FaissIndexWrap : public Napi::ObjectWrap<FaissIndexWrap> {
     return out;
   }
 
+  // Drops the mapped lists' pages now.
+  void ReleaseMapped(const Napi::CallbackInfo& info) {
+    StatePtr st = Live(info.Env());
+    if (st->mapped) st->mapped->Drop();
+  }
+
+  // null for an index in memory; else the mapping's size, what one query can map at most (at the current
+  // nprobe), and the drops so far
+  Napi::Value MappedStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    StatePtr st = Live(env);
+    if (!st->mapped) return env.Null();
+    std::shared_lock<std::shared_mutex> lock(st->mu);
+    auto out = Napi::Object::New(env);
+    out.Set("mappedBytes", Napi::Number::New(env, static_cast<double>(st->mapped->totsize)));
+    out.Set("perSearchBytes", Napi::Number::New(env, static_cast<double>(st->mapped->PerQueryBound(NprobeOf(st->index.get())))));
+    out.Set("drops", Napi::Number::New(env, static_cast<double>(st->mapped->drops.load())));
+    return out;
+  }
+
   // Drops this wrapper's reference; in-flight searchAsync calls keep theirs.
   void Free(const Napi::CallbackInfo&) { state_.reset(); }
 
   StatePtr state_;
 };
+
+// glibc keeps memory a process freed in its arenas (one per thread that
+// allocated) for reuse; malloc_trim hands the free pages back to the OS. After
+// a large transient allocation (loading a catalog: DuckDB's result chunks)
+// that is tens to hundreds of MB of RSS. Returns whether any memory was released.
+Napi::Value MallocTrim(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) == 1);
+}
+
+// The same on the libuv pool: at 1M chunks a trim takes ~20 ms, too long for
+// the event loop between searches. glibc locks one arena at a time meanwhile.
+class TrimWorker : public Napi::AsyncWorker {
+ public:
+  explicit TrimWorker(Napi::Env env)
+      : Napi::AsyncWorker(env, "codeintel_faiss.mallocTrimAsync"), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { released_ = malloc_trim(0) == 1; }
+  void OnOK() override { deferred_.Resolve(Napi::Boolean::New(Env(), released_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  bool released_ = false;
+};
+
+Napi::Value MallocTrimAsync(const Napi::CallbackInfo& info) {
+  auto* worker = new TrimWorker(info.Env());  // deletes itself after OnOK/OnError
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
@@ -453,6 +582,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function ctor = FaissIndexWrap::Define(env);
   data->indexCtor = Napi::Persistent(ctor);
   exports.Set("FaissIndex", ctor);
+  exports.Set("mallocTrim", Napi::Function::New(env, MallocTrim, "mallocTrim"));
+  exports.Set("mallocTrimAsync", Napi::Function::New(env, MallocTrimAsync, "mallocTrimAsync"));
   exports.Set("faissVersion", Napi::String::New(env, std::to_string(FAISS_VERSION_MAJOR) + "." +
                                                          std::to_string(FAISS_VERSION_MINOR) + "." +
                                                          std::to_string(FAISS_VERSION_PATCH)));

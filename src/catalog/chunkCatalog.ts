@@ -19,6 +19,7 @@ import { sqlIdent, sqlString, type DuckDb } from './duckdb.js';
 import { fileExists, planCatalogFile, removeBuildFiles, removeStaleCatalogFiles } from './catalogFile.js';
 import { BM25F_FIELDS, BM25_K1 } from './bm25fFields.js';
 import { UnavailableError } from '../errors/unavailableError.js';
+import { stringTable, stringTableBuilder, type StringTable } from './stringTable.js';
 import { definitionGrouper, definitionGroups, type DefinitionGroups } from './definitionGroups.js';
 
 /**
@@ -168,11 +169,12 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   // vocabularies (term -> term_id) and doc -> chunk_id (docs are 0..N-1). At
   // 100k chunks this saves the term lookup and the join back to chunks, a
   // third of a BM25 query; it costs about as much memory as the FAISS id list.
-  let bm25Vocab = new Map<string, number>();
-  let spladeVocab = new Map<string, number>();
-  let docIds: string[] = [];
+  // term -> term_id: a term's id is its position (term ids number the terms 0..N-1)
+  let bm25Vocab: StringTable = stringTable([], { lookup: true });
+  let spladeVocab: StringTable = stringTable([], { lookup: true });
+  // doc -> chunk id and back, in typed arrays (stringTable.ts): at 1M chunks a string array and a Map were ~200 MB of heap
+  let docIds: StringTable = stringTable([], { lookup: true });
   let docRoles = new Uint8Array(0);
-  const docOf = new Map<string, number>();
   let groups: DefinitionGroups = definitionGroups([]);
   let vocabulary: RepoVocabulary = new Map();
   let jsBytes = 0;
@@ -194,7 +196,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       bm25Vocab = await readVocabulary(conn, t.df);
       spladeVocab = await readVocabulary(conn, t.spladeVocab);
       // read in DuckDB's batches: at 1M chunks the whole result as JS rows would be a transient heap of hundreds of MB
-      docIds = new Array<string>(row.n);
+      const ids = stringTableBuilder({ lookup: true, expected: row.n });
       docRoles = new Uint8Array(row.n);
       const grouper = definitionGrouper(row.n);
       const result = await conn.stream(`SELECT doc, chunk_id, role_id, path, start_line, end_line, symbols FROM ${t.chunks} ORDER BY doc`);
@@ -202,16 +204,16 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       for await (const batch of result.yieldRowsJs()) {
         for (const [doc, id, role, path, start, end, symbols] of batch) {
           if (Number(doc) !== next) throw new Error('chunk catalog: doc numbers are not 0..N-1');
-          docIds[next] = String(id);
+          ids.push(String(id));
           docRoles[next] = Number(role);
-          docOf.set(docIds[next], next);
           grouper.add({ path: String(path), startLine: Number(start), endLine: Number(end), symbols: ((symbols as string[] | null) ?? []).map(String) });
           next++;
         }
       }
       if (next !== row.n) throw new Error('chunk catalog: doc numbers are not 0..N-1');
       groups = grouper.groups;
-      jsBytes = estimateJsBytes(docIds, [bm25Vocab, spladeVocab], vocabulary) + docRoles.byteLength + groups.groupOf.byteLength * 3;
+      docIds = ids.finish();
+      jsBytes = estimateJsBytes(vocabulary) + bm25Vocab.byteLength + spladeVocab.byteLength + docIds.byteLength + docRoles.byteLength + groups.groupOf.byteLength * 3;
       return { chunks: row.n, avgDocLen: row.avgdl, terms: row.terms };
     } catch (err) {
       // a file's scratch tables are dropped where they were made (attachCatalogFile)
@@ -257,11 +259,11 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   }
 
   /** term -> term_id for the terms the vocabulary knows. */
-  function termIds(vocab: Map<string, number>, terms: string[]): Map<string, number> {
+  function termIds(vocab: StringTable, terms: string[]): Map<string, number> {
     const out = new Map<string, number>();
     for (const term of terms) {
-      const id = vocab.get(term);
-      if (id !== undefined) out.set(term, id);
+      const id = vocab.indexOf(term);
+      if (id >= 0) out.set(term, id);
     }
     return out;
   }
@@ -289,7 +291,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       q.params,
       q.types,
     );
-    return r.getRowsJS().map(([doc, score]) => ({ chunkId: docIds[Number(doc)], score: Number(score) }));
+    return r.getRowsJS().map(([doc, score]) => ({ chunkId: docIds.at(Number(doc)), score: Number(score) }));
   }
 
   /** Chunk rows whose id is in `ids` (and passing the filters), unordered. */
@@ -313,8 +315,8 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       const weighted = new Map<number, number>();
       for (const id of termIds(bm25Vocab, terms).values()) weighted.set(id, 1);
       for (const [term, w] of extraTerms ?? []) {
-        const id = bm25Vocab.get(term);
-        if (id !== undefined && !weighted.has(id) && Number.isFinite(w) && w > 0) weighted.set(id, w);
+        const id = bm25Vocab.indexOf(term);
+        if (id >= 0 && !weighted.has(id) && Number.isFinite(w) && w > 0) weighted.set(id, w);
       }
       if (weighted.size === 0) return [];
       const ids = [...weighted.keys()];
@@ -333,15 +335,15 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
 
     definitions: (chunkIds) =>
       chunkIds.map((id) => {
-        const doc = docOf.get(id);
-        if (doc === undefined) return null;
+        const doc = docIds.indexOf(id);
+        if (doc < 0) return null;
         const g = groups.groupOf[doc];
         return { group: g, startLine: groups.startLine[g], endLine: groups.endLine[g] };
       }),
 
     definitionChunkIds(group) {
       const out: string[] = [];
-      for (let doc = group; doc < docIds.length && groups.groupOf[doc] === group; doc++) out.push(docIds[doc]);
+      for (let doc = group; doc < docIds.size && groups.groupOf[doc] === group; doc++) out.push(docIds.at(doc));
       return out;
     },
 
@@ -358,8 +360,8 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
 
     roles: (chunkIds) =>
       chunkIds.map((id) => {
-        const doc = docOf.get(id);
-        return doc === undefined ? 'source' : FILE_ROLES[docRoles[doc]];
+        const doc = docIds.indexOf(id);
+        return doc < 0 ? 'source' : FILE_ROLES[docRoles[doc]];
       }),
 
     async splade(queryWeights, k, filters, signal) {
@@ -645,14 +647,14 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: Pick<LoadCa
 }
 
 /**
- * V8's cost of the JS-side lookups, roughly: a one-byte string is its length
- * plus a 16-byte header, an array slot 8 bytes, a Map entry about 40 bytes
- * with its hash table (measured with process.memoryUsage at 100k chunks).
+ * V8's cost of the learned vocabulary (a Map of small arrays), roughly: a
+ * one-byte string is its length plus a 16-byte header, an array slot 8 bytes,
+ * a Map entry about 40 bytes with its hash table (measured with
+ * process.memoryUsage at 100k chunks). The other lookups are string tables,
+ * which know their size.
  */
-function estimateJsBytes(docIds: string[], vocabs: Map<string, number>[], related: RepoVocabulary): number {
+function estimateJsBytes(related: RepoVocabulary): number {
   let bytes = 0;
-  for (const id of docIds) bytes += id.length + 16 + 8 + 40;
-  for (const v of vocabs) for (const term of v.keys()) bytes += term.length + 16 + 40;
   for (const [word, parts] of related) bytes += word.length + 56 + parts.reduce((s, [p]) => s + p.length + 48, 0);
   return bytes;
 }
@@ -700,9 +702,18 @@ async function learnVocabulary(conn: DuckDBConnection, raw: string, fields: { co
   return vocab;
 }
 
-async function readVocabulary(conn: DuckDBConnection, table: string): Promise<Map<string, number>> {
-  const rows = (await conn.runAndReadAll(`SELECT term, term_id FROM ${table}`)).getRowsJS();
-  return new Map(rows.map(([term, id]) => [String(term), Number(id)]));
+/** A vocabulary table (term_id 0..N-1) as a string table, read in DuckDB's batches: at 1M chunks it holds millions of terms. */
+async function readVocabulary(conn: DuckDBConnection, table: string): Promise<StringTable> {
+  const out = stringTableBuilder({ lookup: true });
+  let next = 0;
+  const result = await conn.stream(`SELECT term, term_id FROM ${table} ORDER BY term_id`);
+  for await (const batch of result.yieldRowsJs()) {
+    for (const [term, id] of batch) {
+      if (Number(id) !== next++) throw new Error(`chunk catalog: the term ids of ${table} are not 0..N-1`);
+      out.push(String(term));
+    }
+  }
+  return out.finish();
 }
 
 async function dropTables(conn: DuckDBConnection, t: Tables): Promise<void> {

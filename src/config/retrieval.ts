@@ -18,7 +18,7 @@ export const retrievalSection = z
      * what the open repos may hold in this process's JS and native heap (id lists, vocabularies, FAISS
      * indexes not mapped from their file); past it the least recently searched repo is closed first
      */
-    SEARCH_MEMORY_BUDGET_MB: int(1024, 16),
+    SEARCH_MEMORY_BUDGET_MB: int(512, 16),
     /** 'disk': each repo's catalog in a DuckDB file (buffer-managed within DUCKDB_MEMORY_LIMIT_MB); 'memory': in-memory tables */
     SEARCH_CATALOG_STORE: oneOf(['disk', 'memory'] as const, 'disk'),
     /** where the catalog files go (default: <DATA_DIR>/catalogs); a local disk, private to the host */
@@ -34,6 +34,13 @@ export const retrievalSection = z
     CATALOG_BUILD_TIMEOUT_S: int(3600, 1),
     /** read IVF indexes with mmap (IO_FLAG_MMAP): their inverted lists are paged in from the file as searched */
     SEARCH_FAISS_MMAP: bool(true),
+    /**
+     * the FAISS list pages (read with mmap) searches may leave mapped in this process, summed over its indexes;
+     * past it they are unmapped (madvise MADV_DONTNEED: they stay in the page cache). 0 = after every search
+     */
+    SEARCH_FAISS_MAPPED_MB: int(256, 0),
+    /** hand the native heap's freed pages back to the OS (malloc_trim, off the event loop) at most this often while searches run; 0 = only after a repo loads */
+    SEARCH_NATIVE_TRIM_INTERVAL_MS: int(2000, 0),
     /** the local FAISS files, or Neo4j's chunk_qwen_idx (needs NEO4J_URI, rules.ts) */
     DENSE_CHANNEL: oneOf(['faiss', 'neo4j'] as const, 'faiss'),
     /** BM25 query expansion with WordNet synonyms, at this weight (0 = off: bench:quality measured no gain, docs/retrieval.md) */
@@ -57,6 +64,8 @@ export const retrievalSection = z
       catalogBuildMemoryLimitMb: e.CATALOG_BUILD_MEMORY_LIMIT_MB,
       catalogBuildTimeoutMs: e.CATALOG_BUILD_TIMEOUT_S * 1000,
       faissMmap: e.SEARCH_FAISS_MMAP,
+      faissMappedBytes: e.SEARCH_FAISS_MAPPED_MB * 1024 * 1024,
+      nativeTrimIntervalMs: e.SEARCH_NATIVE_TRIM_INTERVAL_MS,
       /** 'faiss' (local files) or 'neo4j' (vector index); bm25/splade use OpenSearch whenever it is configured */
       denseChannel: e.DENSE_CHANNEL,
       synonymWeight: e.QUERY_SYNONYM_WEIGHT,

@@ -61,6 +61,19 @@ export interface Manifest {
   previousVersion?: number | null;
 }
 
+/**
+ * What a process serving search keeps of a version: the manifest without
+ * each file's chunk ids (a million strings at 1M chunks, ~110 MB of heap,
+ * which search never reads: the catalog knows the chunks).
+ */
+export type ServingManifest = Omit<Manifest, 'files'> & { files: Record<string, Omit<ManifestFileEntry, 'chunkIds'>> };
+
+export function servingManifest(manifest: Manifest): ServingManifest {
+  const files: ServingManifest['files'] = {};
+  for (const [path, { chunkIds: _ids, ...entry }] of Object.entries(manifest.files)) files[path] = entry;
+  return { ...manifest, files };
+}
+
 /** Every file (relative to the repo directory) a version names: it must outlive the version. */
 export function referencedFiles(manifest: Pick<Manifest, 'parts' | 'vectors'>): string[] {
   const out = [...manifest.parts];

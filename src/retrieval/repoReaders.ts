@@ -2,10 +2,12 @@ import path from 'node:path';
 import type { ChunkCatalog } from '../catalog/chunkCatalog.js';
 import { loadCatalog, type CatalogFileBuilder } from '../catalog/chunkCatalog.js';
 import type { DuckDb } from '../catalog/duckdb.js';
-import { referencedFiles, type Manifest } from '../manifest/manifest.js';
+import { referencedFiles, servingManifest, type ServingManifest } from '../manifest/manifest.js';
 import type { ManifestStore } from '../manifest/store.js';
 import type { Logger } from '../observability/logger.js';
 import { LoadedVectorIndex } from '../vector/loadedIndex.js';
+import type { MappedPagesBudget } from '../vector/mappedPagesBudget.js';
+import type { NativeHeapTrimmer } from '../vector/nativeHeapTrimmer.js';
 
 interface ReaderEntry {
   version: number;
@@ -18,7 +20,7 @@ interface ReaderEntry {
 
 /** Everything search needs for one committed version of a repo. */
 export interface RepoReader {
-  manifest: Manifest;
+  manifest: ServingManifest;
   catalog: ChunkCatalog;
   primary: LoadedVectorIndex | null;
   secondary: LoadedVectorIndex | null;
@@ -73,12 +75,19 @@ export class RepoReaders {
       buildCatalogFile?: CatalogFileBuilder;
       /** read IVF indexes with mmap */
       faissMmap?: boolean;
+      /** the process's bound on the list pages mapped IVF indexes keep mapped (default: none) */
+      faissMappedPages?: MappedPagesBudget;
+      /** hands freed memory back to the OS (V8 garbage, then the native heap); called after each reader load (default: none) */
+      trimNativeHeap?: () => void;
+      /** poked on every search: trims the native heap now and then (default: none) */
+      nativeHeapTrimmer?: NativeHeapTrimmer;
       /** how one version is opened (default: its catalog and FAISS files from the manifest); tests pass their own */
       open?: (repo: string, version: number) => Promise<RepoReader>;
     },
   ) {}
 
   async get(repo: string): Promise<RepoReader | null> {
+    this.deps.nativeHeapTrimmer?.poke();
     const version = await this.deps.manifests.currentVersion(repo);
     if (version === null) return null;
     const cached = this.readers.get(repo);
@@ -93,6 +102,8 @@ export class RepoReaders {
       (reader) => {
         if (cached) this.retire(cached.reader);
         entry.bytes = readerMemoryBytes(reader);
+        // a load leaves garbage (the parsed manifest, the ids file, DuckDB's result chunks): hand it back now
+        this.deps.trimNativeHeap?.();
         if (this.readers.get(repo) === entry) this.evictBeyondLimit(entry);
         return reader;
       },
@@ -165,14 +176,14 @@ export class RepoReaders {
         storeDir: this.deps.catalogDir ? path.join(this.deps.catalogDir, encodeURIComponent(repo)) : undefined,
         buildFile: this.deps.buildCatalogFile,
       }),
-      manifest.vectors.primary ? LoadedVectorIndex.load(repoDir, manifest.vectors.primary, this.deps.faissParams, { mmap: this.deps.faissMmap }) : null,
-      manifest.vectors.secondary ? LoadedVectorIndex.load(repoDir, manifest.vectors.secondary, this.deps.faissParams, { mmap: this.deps.faissMmap }) : null,
+      manifest.vectors.primary ? LoadedVectorIndex.load(repoDir, manifest.vectors.primary, this.deps.faissParams, { mmap: this.deps.faissMmap, mappedPages: this.deps.faissMappedPages }) : null,
+      manifest.vectors.secondary ? LoadedVectorIndex.load(repoDir, manifest.vectors.secondary, this.deps.faissParams, { mmap: this.deps.faissMmap, mappedPages: this.deps.faissMappedPages }) : null,
     ]);
     this.deps.logger.info(
       { repo, version, ms: Math.round(performance.now() - started), catalogMb: Math.round(catalog.memoryBytes() / 1048576), faissMb: Math.round(((primary?.memoryBytes ?? 0) + (secondary?.memoryBytes ?? 0)) / 1048576) },
       'repo reader loaded',
     );
-    return { manifest, catalog, primary, secondary, deleted: new Set(manifest.deletedChunkIds) };
+    return { manifest: servingManifest(manifest), catalog, primary, secondary, deleted: new Set(manifest.deletedChunkIds) };
   }
 
   async close(): Promise<void> {

@@ -33,6 +33,18 @@ interface NativeIndex {
   searchAsync(queries: Float32Array, k: number): Promise<SearchResult>;
   reconstruct(id: bigint | number): Float32Array;
   free(): void;
+  releaseMapped(): void;
+  mappedStats(): MappedStats | null;
+}
+
+/** An IVF index read with mmap: its mapped inverted lists. */
+export interface MappedStats {
+  /** the mapping's size (the whole file) */
+  mappedBytes: number;
+  /** what one query can leave mapped at most: the nprobe largest lists, rounded out to the kernel's 64 KiB fault-around windows */
+  perSearchBytes: number;
+  /** releaseMapped() calls that unmapped pages */
+  drops: number;
 }
 
 interface FaissAddon {
@@ -42,6 +54,8 @@ interface FaissAddon {
   };
   /** libfaiss version the addon was compiled against, e.g. "1.7.3". */
   faissVersion: string;
+  mallocTrim(): boolean;
+  mallocTrimAsync(): Promise<boolean>;
 }
 
 export const FAISS_ADDON_PATH = fileURLToPath(
@@ -149,10 +163,40 @@ export class FaissIndex {
     return this.native.reconstruct(id);
   }
 
+  /**
+   * An IVF index read with mmap: unmap the lists' pages searches touched
+   * (madvise MADV_DONTNEED), so they stop counting in this process's RSS. They
+   * stay in the page cache: a later search maps them again without a read.
+   * Safe while searches run. No effect on an index held in memory.
+   */
+  releaseMapped(): void {
+    this.native.releaseMapped();
+  }
+
+  /** The mapped lists of an index read with mmap (at the current nprobe); null when it is held in memory. */
+  mappedStats(): MappedStats | null {
+    return this.native.mappedStats();
+  }
+
   /** Releases native memory now; any later call throws. Running searchAsync calls still finish. */
   free(): void {
     this.native.free();
   }
+}
+
+/**
+ * Give the native heap's free pages back to the OS (glibc malloc_trim): after
+ * a large transient allocation, such as loading a 1M-chunk catalog through
+ * DuckDB, glibc keeps ~170 MB of freed memory in its arenas. True when some
+ * was released. It lives in this addon because it is the project's native code.
+ */
+export function trimNativeHeap(): boolean {
+  return loadFaissAddon().mallocTrim();
+}
+
+/** trimNativeHeap on the libuv pool, off the event loop. */
+export function trimNativeHeapAsync(): Promise<boolean> {
+  return loadFaissAddon().mallocTrimAsync();
 }
 
 /** Version of libfaiss the addon was compiled against. */

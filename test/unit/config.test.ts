@@ -58,7 +58,7 @@ describe('config defaults', () => {
       gpu: { require: false, device: -1, concurrency: undefined, outageProbeMs: 1000 },
       onnx: { threads: 0, allowSpinning: false },
       splade: { modelDir: undefined, modelId: 'naver/splade-v3', topK: 400, minWeight: 0.05, maxTokens: 512, batchSize: 32, queryCacheTtlS: 60 },
-      retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, hydrateBudgetMs: 1000, maxOpenRepos: 32, memoryBudgetBytes: 1024 * 1024 * 1024, catalogStore: 'disk', catalogDir: undefined, catalogBuild: 'process', catalogBuildMemoryLimitMb: 0, catalogBuildTimeoutMs: 3_600_000, faissMmap: true, denseChannel: 'faiss', synonymWeight: 0, repoVocabularyWeight: 0 },
+      retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, hydrateBudgetMs: 1000, maxOpenRepos: 32, memoryBudgetBytes: 512 * 1024 * 1024, catalogStore: 'disk', catalogDir: undefined, catalogBuild: 'process', catalogBuildMemoryLimitMb: 0, catalogBuildTimeoutMs: 3_600_000, faissMmap: true, faissMappedBytes: 256 * 1024 * 1024, nativeTrimIntervalMs: 2000, denseChannel: 'faiss', synonymWeight: 0, repoVocabularyWeight: 0 },
       generation: { url: undefined, model: 'Qwen/Qwen3-8B', apiKey: undefined, maxTokens: 512, temperature: 0.2, promptTokenBudget: 6000 },
       answers: { streamTtlS: 3600, streamMaxLen: 10_000, sessionTtlS: 3600, cancelGraceMs: 5000, maxStreams: 256, streamMaxMs: 900_000 },
       faiss: { flatMax: 50_000, compactMinSecondary: 20_000, compactFraction: 0.2, nprobe: 16, gcGraceS: 600 },
@@ -245,13 +245,15 @@ describe('config sections', () => {
       rerankBudgetMs: 90,
       hydrateBudgetMs: 70,
       maxOpenRepos: 3,
-      memoryBudgetBytes: 1024 * 1024 * 1024,
+      memoryBudgetBytes: 512 * 1024 * 1024,
       catalogStore: 'disk',
       catalogDir: undefined,
       catalogBuild: 'inline',
       catalogBuildMemoryLimitMb: 2048,
       catalogBuildTimeoutMs: 60_000,
       faissMmap: true,
+      faissMappedBytes: 256 * 1024 * 1024,
+      nativeTrimIntervalMs: 2000,
       denseChannel: 'neo4j',
       synonymWeight: 0.2,
       repoVocabularyWeight: 0.1,
@@ -283,8 +285,8 @@ describe('config sections', () => {
   });
 
   it('memory-bounded serving: the search memory budget in MB, the catalog store and FAISS mmap', () => {
-    const c = loadConfig({ SEARCH_MEMORY_BUDGET_MB: '256', SEARCH_CATALOG_STORE: 'memory', SEARCH_CATALOG_DIR: '/var/cache/ci', SEARCH_FAISS_MMAP: 'off' });
-    expect([c.retrieval.memoryBudgetBytes, c.retrieval.catalogStore, c.retrieval.catalogDir, c.retrieval.faissMmap]).toEqual([256 * 1024 * 1024, 'memory', '/var/cache/ci', false]);
+    const c = loadConfig({ SEARCH_MEMORY_BUDGET_MB: '256', SEARCH_CATALOG_STORE: 'memory', SEARCH_CATALOG_DIR: '/var/cache/ci', SEARCH_FAISS_MMAP: 'off', SEARCH_FAISS_MAPPED_MB: '0', SEARCH_NATIVE_TRIM_INTERVAL_MS: '0' });
+    expect([c.retrieval.memoryBudgetBytes, c.retrieval.catalogStore, c.retrieval.catalogDir, c.retrieval.faissMmap, c.retrieval.faissMappedBytes, c.retrieval.nativeTrimIntervalMs]).toEqual([256 * 1024 * 1024, 'memory', '/var/cache/ci', false, 0, 0]);
   });
 
   it('a search memory budget that is not a whole number of MB of at least 16 is refused by name', () => {
@@ -403,7 +405,7 @@ describe('config rules between settings', () => {
 
 describe('config schema', () => {
   it('lists every variable its sections read', () => {
-    expect(configVariables).toHaveLength(115);
+    expect(configVariables).toHaveLength(117);
     expect(configVariables).toEqual(expect.arrayContaining(['REDIS_URL', 'HOST', 'VLLM_URL', 'DENSE_CHANNEL', 'NEO4J_URI', 'HEARTBEAT_FILE']));
   });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaissIndex, faissVersion, type SearchResult } from '../../src/vector/faissNative.js';
+import { FaissIndex, faissVersion, trimNativeHeap, type SearchResult } from '../../src/vector/faissNative.js';
 
 interface BuildResult {
   action: 'built' | 'up-to-date';
@@ -78,6 +78,22 @@ describe('FaissIndex (native addon)', () => {
 
   it('reports the libfaiss version it was compiled against', () => {
     expect(faissVersion()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('trimNativeHeap hands freed native memory back and leaves live indexes intact', () => {
+    const base = randomVectors(2000, DIM, 3);
+    const index = FaissIndex.create(DIM, 'Flat', 'ip');
+    index.add(base);
+    const before = index.search(base.slice(0, DIM * 5), 3);
+    // many small native allocations, freed: glibc keeps their pages until trimmed
+    for (let i = 0; i < 200; i++) {
+      const scratch = FaissIndex.create(DIM, 'Flat', 'ip');
+      scratch.add(base.slice(0, DIM * 100));
+      scratch.free();
+    }
+    expect(typeof trimNativeHeap()).toBe('boolean');
+    expect(index.search(base.slice(0, DIM * 5), 3)).toEqual(before);
+    index.free();
   });
 
   it('finds the exact inner-product nearest neighbour with a Flat index', () => {

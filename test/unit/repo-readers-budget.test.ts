@@ -8,7 +8,7 @@ import { RepoReaders, type RepoReader } from '../../src/retrieval/repoReaders.js
 const MB = 1024 * 1024;
 
 /** Readers over fake repos of a given size (what their catalog says it holds); records which were released. */
-function readersOver(sizesMb: Record<string, number>, opts: { memoryBudgetBytes?: number; maxOpenRepos?: number }) {
+function readersOver(sizesMb: Record<string, number>, opts: { memoryBudgetBytes?: number; maxOpenRepos?: number; trimNativeHeap?: () => void }) {
   const released: string[] = [];
   const open = async (repo: string, version: number): Promise<RepoReader> => ({
     manifest: { repo, version } as RepoReader['manifest'],
@@ -60,5 +60,14 @@ describe('RepoReaders: a memory budget', () => {
     const { readers } = readersOver({ a: 1, b: 1, c: 1 }, { memoryBudgetBytes: 1000 * MB, maxOpenRepos: 2 });
     for (const repo of ['a', 'b', 'c']) await readers.get(repo);
     expect(readers.openRepos).toEqual(['b', 'c']);
+  });
+
+  it('hands the native heap back after each load (trimNativeHeap), not on a cached get', async () => {
+    let trims = 0;
+    const { readers } = readersOver({ a: 1, b: 1 }, { trimNativeHeap: () => void trims++ });
+    await readers.get('a');
+    await readers.get('a');
+    await readers.get('b');
+    expect(trims).toBe(2);
   });
 });
