@@ -13,33 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = (msg) => process.stderr.write(`[redis] ${msg}\n`);
 
-/** Send PING (with AUTH when the URL has a password) and wait for +PONG. */
-export function ping(url, timeoutMs = 1000) {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(u.port || 6379) });
-    let buffer = '';
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => {
-      const password = decodeURIComponent(u.password || '');
-      const user = decodeURIComponent(u.username || '');
-      if (password) socket.write(user ? `AUTH ${user} ${password}\r\n` : `AUTH ${password}\r\n`);
-      socket.write('PING\r\n');
-    });
-    socket.on('data', (d) => {
-      buffer += d.toString();
-      if (buffer.includes('+PONG')) done(true);
-      else if (buffer.includes('-NOAUTH') || buffer.includes('-WRONGPASS')) done(false);
-    });
-  });
-}
-
-/** One command over RESP, the reply's raw text once `done(text)` says it is complete; null on error or timeout. */
+/** Send `lines` as inline commands; the reply's raw text once `done(text)` says it is complete, null on error or timeout. */
 function ask(host, port, lines, done, timeoutMs) {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
@@ -56,6 +30,17 @@ function ask(host, port, lines, done, timeoutMs) {
       if (done(buffer)) finish(buffer);
     });
   });
+}
+
+/** Send PING (with AUTH when the URL has a password) and wait for +PONG. */
+export async function ping(url, timeoutMs = 1000) {
+  const u = new URL(url);
+  const password = decodeURIComponent(u.password || '');
+  const user = decodeURIComponent(u.username || '');
+  const auth = password ? [user ? `AUTH ${user} ${password}` : `AUTH ${password}`] : [];
+  const host = u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+  const reply = await ask(host, Number(u.port || 6379), [...auth, 'PING'], (b) => b.includes('+PONG') || b.includes('-NOAUTH') || b.includes('-WRONGPASS'), timeoutMs);
+  return reply !== null && reply.includes('+PONG');
 }
 
 /** Parse REDIS_SENTINELS ("host:port,[::1]:26379"); [] when unset. */
