@@ -195,6 +195,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
       rrfK: config.retrieval.rrfK,
       defaultBudgetMs: config.retrieval.budgetMs,
       hydrateBudgetMs: config.retrieval.hydrateBudgetMs,
+      admission: config.retrieval.admission,
       ...(config.retrieval.synonymWeight > 0
         ? { termExpansion: createSynonymExpansion({ weight: config.retrieval.synonymWeight, senses: 1 }) }
         : {}),

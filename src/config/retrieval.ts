@@ -41,6 +41,10 @@ export const retrievalSection = z
     SEARCH_FAISS_MAPPED_MB: int(256, 0),
     /** hand the native heap's freed pages back to the OS (malloc_trim, off the event loop) at most this often while searches run; 0 = only after a repo loads */
     SEARCH_NATIVE_TRIM_INTERVAL_MS: int(2000, 0),
+    /** searches that run at once in a process; more wait for a turn (each holds mapped FAISS lists, DuckDB results, CPU) */
+    SEARCH_MAX_CONCURRENT: int(16, 1),
+    /** searches that may wait for a turn; one more is answered 503 search-overloaded with Retry-After */
+    SEARCH_MAX_QUEUED: int(64, 0),
     /** the local FAISS files, or Neo4j's chunk_qwen_idx (needs NEO4J_URI, rules.ts) */
     DENSE_CHANNEL: oneOf(['faiss', 'neo4j'] as const, 'faiss'),
     /** BM25 query expansion with WordNet synonyms, at this weight (0 = off: bench:quality measured no gain, docs/retrieval.md) */
@@ -66,6 +70,7 @@ export const retrievalSection = z
       faissMmap: e.SEARCH_FAISS_MMAP,
       faissMappedBytes: e.SEARCH_FAISS_MAPPED_MB * 1024 * 1024,
       nativeTrimIntervalMs: e.SEARCH_NATIVE_TRIM_INTERVAL_MS,
+      admission: { maxConcurrent: e.SEARCH_MAX_CONCURRENT, maxQueued: e.SEARCH_MAX_QUEUED },
       /** 'faiss' (local files) or 'neo4j' (vector index); bm25/splade use OpenSearch whenever it is configured */
       denseChannel: e.DENSE_CHANNEL,
       synonymWeight: e.QUERY_SYNONYM_WEIGHT,

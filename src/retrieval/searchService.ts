@@ -1,4 +1,5 @@
 import { TimeoutError, withTimeout } from '../resilience/index.js';
+import pLimit from 'p-limit';
 import { OverloadedError } from '../errors/overloadedError.js';
 import type { ChunkRow, RolePriors } from '../catalog/chunkCatalog.js';
 import { rolePriorsFor } from './rolePrior.js';
@@ -76,6 +77,12 @@ export interface SearchDeps {
   defaultBudgetMs: number;
   /** time for fetching the winners' rows; past it the search fails with OverloadedError (503, Retry-After) */
   hydrateBudgetMs?: number;
+  /**
+   * Searches that run at once in this process, and how many more may wait for a turn; past both a search fails with
+   * OverloadedError (503, Retry-After). Each running search holds memory (mapped FAISS lists, DuckDB results) and CPU,
+   * so this bounds both. Absent = unbounded.
+   */
+  admission?: { maxConcurrent: number; maxQueued: number };
   /** extra weighted BM25 terms for a query (WordNet synonyms); none when absent */
   termExpansion?: TermExpansion;
   /** each channel's fusion weight for a repo's embedding contract (default: channelWeights, measured on bench:quality) */
@@ -184,124 +191,140 @@ export function createSearchService(deps: SearchDeps) {
     return out.size ? out : undefined;
   }
 
+  const limit = deps.admission ? pLimit(deps.admission.maxConcurrent) : undefined;
+
   return {
     async search(req: SearchRequest): Promise<SearchResponse> {
-      const started = performance.now();
-      const timings: Record<string, number> = {};
-      const reader = await deps.readers.get(req.repo);
-      if (!reader) throw new RepoNotIndexedError(req.repo);
-      timings.load = round(performance.now() - started);
-      const weights = (deps.channelWeights ?? channelWeights)(reader.manifest.embedding);
-      // by default, the channels whose weight can move the fused order; asked for by name, any channel runs
-      const wanted = req.channels?.length ? [...new Set(req.channels)] : CHANNELS.filter((c) => weights[c] > 0);
-      const dropped: SearchResponse['dropped'] = [];
-      const channels = wanted.filter((c) => {
-        if (c === 'splade' && (!deps.expandQuery || !reader.manifest.sparse)) {
-          if (req.channels?.includes('splade')) {
-            dropped.push({ channel: 'splade', reason: deps.expandQuery ? 'this repo was indexed without SPLADE terms' : 'no SPLADE model is configured' });
-          }
-          return false;
-        }
-        return true;
-      });
-      const depth = Math.max(req.k * 3, 30);
-      const priors = rolePriorsFor(req.query);
-      const budget = req.budgetMs ?? deps.defaultBudgetMs;
-      const lists: Record<string, ChannelHit[]> = {};
-      const fallbacks: NonNullable<SearchResponse['fallbacks']> = [];
-      await Promise.all(
-        channels.map(async (channel) => {
-          const t0 = performance.now();
-          // a channel that misses its budget is cancelled: its signal aborts, which interrupts its DuckDB query
-          // (or the production engine's request); FAISS work not yet started is skipped
-          const local = (signal: AbortSignal) =>
-            channel === 'dense'
-              ? denseChannel(reader, req.query, depth, req.filters, timings, signal)
-              : channel === 'bm25'
-                ? reader.catalog.bm25(req.query, depth, req.filters, priors, expansion(reader, req.query), signal)
-                : spladeChannel(reader, req.query, depth, req.filters, timings, signal);
-          const external = deps.channels?.[channel];
-          const work = (signal: AbortSignal) =>
-            external ? externalChannel(channel, external, reader, req, depth, signal, local, fallbacks) : local(signal);
-          // the local BM25 applies the role prior inside its scan; the other channels' scores are scaled here
-          const ranked = channel === 'bm25' && !external ? work : async (signal: AbortSignal) => withRolePrior(reader, await work(signal), priors);
-          try {
-            lists[channel] = await withTimeout(ranked, budget, { message: `missed its ${budget} ms budget`, signal: req.signal });
-          } catch (err) {
-            const reason = (err as Error).message;
-            dropped.push({ channel, reason });
-            deps.logger.warn({ repo: req.repo, channel, reason }, 'retrieval channel dropped');
-          } finally {
-            timings[channel] = round(performance.now() - t0);
-          }
-        }),
-      );
-      const t1 = performance.now();
-      // one channel alone keeps its own order, whatever its weight in a fusion
-      const fusedAll: FusedHit[] = reciprocalRankFusion(lists, deps.rrfK, Object.keys(lists).length > 1 ? weights : {});
-      // definition-first: chunks of one definition collapse into the best-ranked one
-      const defs = reader.catalog.definitions(fusedAll.map((f) => f.chunkId));
-      const seenGroups = new Set<number>();
-      const fused: { hit: FusedHit; group: number | null }[] = [];
-      for (let i = 0; i < fusedAll.length && fused.length < req.k; i++) {
-        const group = defs[i]?.group ?? null;
-        if (group !== null && seenGroups.has(group)) continue;
-        if (group !== null) seenGroups.add(group);
-        fused.push({ hit: fusedAll[i], group });
+      if (!limit) return runSearch(req);
+      const { maxConcurrent, maxQueued } = deps.admission!;
+      if (limit.activeCount >= maxConcurrent && limit.pendingCount >= maxQueued) {
+        throw new OverloadedError(
+          'search-overloaded',
+          `this server already runs ${limit.activeCount} searches with ${limit.pendingCount} waiting (SEARCH_MAX_CONCURRENT, SEARCH_MAX_QUEUED); try again shortly`,
+          1,
+          { repo: req.repo },
+        );
       }
-      timings.fuse = round(performance.now() - t1);
-      const t2 = performance.now();
-      const memberIds = fused.map(({ hit, group }) => (group === null ? [hit.chunkId] : reader.catalog.definitionChunkIds(group)));
-      const hydrateBudget = deps.hydrateBudgetMs ?? Infinity;
-      const rows = await withTimeout((signal) => reader.catalog.hydrate([...new Set(memberIds.flat())], req.filters, signal), hydrateBudget, {
-        signal: req.signal,
-      }).catch((err) => {
-        if (err instanceof TimeoutError) {
-          throw new OverloadedError('search-overloaded', `fetching the hits of ${req.repo} took longer than its ${hydrateBudget} ms budget; try again shortly`, 1, { repo: req.repo });
-        }
-        throw err;
-      });
-      timings.hydrate = round(performance.now() - t2);
-      const byId = new Map(rows.map((r) => [r.chunkId, r]));
-      const hits: SearchHit[] = [];
-      fused.forEach(({ hit: f }, i) => {
-        const best = byId.get(f.chunkId);
-        if (!best) return;
-        const members = memberIds[i].map((id) => byId.get(id)).filter((r): r is ChunkRow => r !== undefined);
-        const row = mergeDefinition(best, members);
-        const bestLine = bestMatchingLine(row, req.query);
-        const lines = row.content.split('\n');
-        hits.push({
-          ...row,
-          symbol: bestLine.symbol,
-          score: Number(f.score.toFixed(6)),
-          channels: f.channels,
-          scoreParts: {
-            channels: Object.fromEntries(
-              Object.entries(f.channels).map(([c, rank]) => [c, { rank, weight: weights[c] ?? 1, contribution: Number((f.contributions[c] ?? 0).toFixed(6)) }]),
-            ),
-            rolePrior: priors[row.role],
-            ...(members.length > 1 ? { collapsedChunks: members.length } : {}),
-          },
-          bestLine,
-          // the best-matching line first, then what follows it
-          preview: lines.slice(bestLine.line - row.startLine, bestLine.line - row.startLine + PREVIEW_LINES).join('\n'),
-          previewStartLine: bestLine.line,
-        });
-      });
-      timings.total = round(performance.now() - started);
-      const channelTopIds: Record<string, string[]> = {};
-      for (const [c, l] of Object.entries(lists)) channelTopIds[c] = l.slice(0, req.k).map((h) => h.chunkId);
-      return {
-        hits,
-        timingsMs: timings,
-        dropped,
-        channelTopIds,
-        manifestVersion: reader.manifest.version,
-        ...(fallbacks.length ? { fallbacks } : {}),
-      };
+      return limit(() => runSearch(req));
     },
   };
+
+  async function runSearch(req: SearchRequest): Promise<SearchResponse> {
+    const started = performance.now();
+    const timings: Record<string, number> = {};
+    const reader = await deps.readers.get(req.repo);
+    if (!reader) throw new RepoNotIndexedError(req.repo);
+    timings.load = round(performance.now() - started);
+    const weights = (deps.channelWeights ?? channelWeights)(reader.manifest.embedding);
+    // by default, the channels whose weight can move the fused order; asked for by name, any channel runs
+    const wanted = req.channels?.length ? [...new Set(req.channels)] : CHANNELS.filter((c) => weights[c] > 0);
+    const dropped: SearchResponse['dropped'] = [];
+    const channels = wanted.filter((c) => {
+      if (c === 'splade' && (!deps.expandQuery || !reader.manifest.sparse)) {
+        if (req.channels?.includes('splade')) {
+          dropped.push({ channel: 'splade', reason: deps.expandQuery ? 'this repo was indexed without SPLADE terms' : 'no SPLADE model is configured' });
+        }
+        return false;
+      }
+      return true;
+    });
+    const depth = Math.max(req.k * 3, 30);
+    const priors = rolePriorsFor(req.query);
+    const budget = req.budgetMs ?? deps.defaultBudgetMs;
+    const lists: Record<string, ChannelHit[]> = {};
+    const fallbacks: NonNullable<SearchResponse['fallbacks']> = [];
+    await Promise.all(
+      channels.map(async (channel) => {
+        const t0 = performance.now();
+        // a channel that misses its budget is cancelled: its signal aborts, which interrupts its DuckDB query
+        // (or the production engine's request); FAISS work not yet started is skipped
+        const local = (signal: AbortSignal) =>
+          channel === 'dense'
+            ? denseChannel(reader, req.query, depth, req.filters, timings, signal)
+            : channel === 'bm25'
+              ? reader.catalog.bm25(req.query, depth, req.filters, priors, expansion(reader, req.query), signal)
+              : spladeChannel(reader, req.query, depth, req.filters, timings, signal);
+        const external = deps.channels?.[channel];
+        const work = (signal: AbortSignal) =>
+          external ? externalChannel(channel, external, reader, req, depth, signal, local, fallbacks) : local(signal);
+        // the local BM25 applies the role prior inside its scan; the other channels' scores are scaled here
+        const ranked = channel === 'bm25' && !external ? work : async (signal: AbortSignal) => withRolePrior(reader, await work(signal), priors);
+        try {
+          lists[channel] = await withTimeout(ranked, budget, { message: `missed its ${budget} ms budget`, signal: req.signal });
+        } catch (err) {
+          const reason = (err as Error).message;
+          dropped.push({ channel, reason });
+          deps.logger.warn({ repo: req.repo, channel, reason }, 'retrieval channel dropped');
+        } finally {
+          timings[channel] = round(performance.now() - t0);
+        }
+      }),
+    );
+    const t1 = performance.now();
+    // one channel alone keeps its own order, whatever its weight in a fusion
+    const fusedAll: FusedHit[] = reciprocalRankFusion(lists, deps.rrfK, Object.keys(lists).length > 1 ? weights : {});
+    // definition-first: chunks of one definition collapse into the best-ranked one
+    const defs = reader.catalog.definitions(fusedAll.map((f) => f.chunkId));
+    const seenGroups = new Set<number>();
+    const fused: { hit: FusedHit; group: number | null }[] = [];
+    for (let i = 0; i < fusedAll.length && fused.length < req.k; i++) {
+      const group = defs[i]?.group ?? null;
+      if (group !== null && seenGroups.has(group)) continue;
+      if (group !== null) seenGroups.add(group);
+      fused.push({ hit: fusedAll[i], group });
+    }
+    timings.fuse = round(performance.now() - t1);
+    const t2 = performance.now();
+    const memberIds = fused.map(({ hit, group }) => (group === null ? [hit.chunkId] : reader.catalog.definitionChunkIds(group)));
+    const hydrateBudget = deps.hydrateBudgetMs ?? Infinity;
+    const rows = await withTimeout((signal) => reader.catalog.hydrate([...new Set(memberIds.flat())], req.filters, signal), hydrateBudget, {
+      signal: req.signal,
+    }).catch((err) => {
+      if (err instanceof TimeoutError) {
+        throw new OverloadedError('search-overloaded', `fetching the hits of ${req.repo} took longer than its ${hydrateBudget} ms budget; try again shortly`, 1, { repo: req.repo });
+      }
+      throw err;
+    });
+    timings.hydrate = round(performance.now() - t2);
+    const byId = new Map(rows.map((r) => [r.chunkId, r]));
+    const hits: SearchHit[] = [];
+    fused.forEach(({ hit: f }, i) => {
+      const best = byId.get(f.chunkId);
+      if (!best) return;
+      const members = memberIds[i].map((id) => byId.get(id)).filter((r): r is ChunkRow => r !== undefined);
+      const row = mergeDefinition(best, members);
+      const bestLine = bestMatchingLine(row, req.query);
+      const lines = row.content.split('\n');
+      hits.push({
+        ...row,
+        symbol: bestLine.symbol,
+        score: Number(f.score.toFixed(6)),
+        channels: f.channels,
+        scoreParts: {
+          channels: Object.fromEntries(
+            Object.entries(f.channels).map(([c, rank]) => [c, { rank, weight: weights[c] ?? 1, contribution: Number((f.contributions[c] ?? 0).toFixed(6)) }]),
+          ),
+          rolePrior: priors[row.role],
+          ...(members.length > 1 ? { collapsedChunks: members.length } : {}),
+        },
+        bestLine,
+        // the best-matching line first, then what follows it
+        preview: lines.slice(bestLine.line - row.startLine, bestLine.line - row.startLine + PREVIEW_LINES).join('\n'),
+        previewStartLine: bestLine.line,
+      });
+    });
+    timings.total = round(performance.now() - started);
+    const channelTopIds: Record<string, string[]> = {};
+    for (const [c, l] of Object.entries(lists)) channelTopIds[c] = l.slice(0, req.k).map((h) => h.chunkId);
+    return {
+      hits,
+      timingsMs: timings,
+      dropped,
+      channelTopIds,
+      manifestVersion: reader.manifest.version,
+      ...(fallbacks.length ? { fallbacks } : {}),
+    };
+  }
 }
 
 export type SearchService = ReturnType<typeof createSearchService>;

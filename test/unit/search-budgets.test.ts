@@ -6,7 +6,7 @@ import type { RepoReader, RepoReaders } from '../../src/retrieval/repoReaders.js
 import { createSearchService } from '../../src/retrieval/searchService.js';
 
 /** Issue 13, hole 6: budgets stop the work they bound, and hydration has one. */
-function serviceOver(catalog: Partial<ChunkCatalog>, opts: { budgetMs: number; hydrateBudgetMs?: number }) {
+function serviceOver(catalog: Partial<ChunkCatalog>, opts: { budgetMs: number; hydrateBudgetMs?: number; admission?: { maxConcurrent: number; maxQueued: number } }) {
   const reader = {
     manifest: { repo: 'r', version: 1, embedding: { dim: 4 }, sparse: null },
     // the in-memory parts of a catalog: every chunk its own definition, all of them source
@@ -25,6 +25,7 @@ function serviceOver(catalog: Partial<ChunkCatalog>, opts: { budgetMs: number; h
     rrfK: 60,
     defaultBudgetMs: opts.budgetMs,
     hydrateBudgetMs: opts.hydrateBudgetMs,
+    admission: opts.admission,
   });
 }
 
@@ -56,5 +57,39 @@ describe('search budgets', () => {
     expect(err).toBeInstanceOf(OverloadedError);
     expect(err).toMatchObject({ kind: 'unavailable', code: 'search-overloaded', retryAfterS: 1 });
     expect(seen.aborted).toBe(true);
+  });
+
+  it('runs at most SEARCH_MAX_CONCURRENT searches at once, queues SEARCH_MAX_QUEUED more, and refuses the next with a 503-kind error', async () => {
+    let running = 0;
+    let most = 0;
+    const gate: (() => void)[] = [];
+    const search = serviceOver(
+      {
+        bm25: async () => {
+          running++;
+          most = Math.max(most, running);
+          await new Promise<void>((r) => gate.push(r));
+          running--;
+          return [];
+        },
+        hydrate: async () => [],
+      },
+      { budgetMs: 10_000, admission: { maxConcurrent: 2, maxQueued: 1 } },
+    );
+    const ask = () => search.search({ repo: 'r', query: 'q', k: 5, channels: ['bm25'] });
+    const admitted = [ask(), ask(), ask()];
+    await new Promise((r) => setTimeout(r, 20));
+    expect(running).toBe(2); // the third waits for a turn
+    const refused = await ask().catch((e) => e);
+    expect(refused).toBeInstanceOf(OverloadedError);
+    expect(refused).toMatchObject({ kind: 'unavailable', code: 'search-overloaded', retryAfterS: 1 });
+    expect(refused.message).toMatch(/SEARCH_MAX_CONCURRENT/);
+    // as turns free up, the waiting search runs and every admitted one answers
+    while (gate.length || running) {
+      gate.splice(0).forEach((open) => open());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await Promise.all(admitted)).toHaveLength(3);
+    expect(most).toBe(2);
   });
 });
