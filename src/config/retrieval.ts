@@ -42,7 +42,7 @@ export const retrievalSection = z
     /** hand the native heap's freed pages back to the OS (malloc_trim, off the event loop) at most this often while searches run; 0 = only after a repo loads */
     SEARCH_NATIVE_TRIM_INTERVAL_MS: int(2000, 0),
     /** searches that run at once in a process; more wait for a turn (each holds mapped FAISS lists, DuckDB results, CPU) */
-    SEARCH_MAX_CONCURRENT: int(16, 1),
+    SEARCH_MAX_CONCURRENT: int(8, 1),
     /** searches that may wait for a turn; one more is answered 503 search-overloaded with Retry-After */
     SEARCH_MAX_QUEUED: int(64, 0),
     /** the local FAISS files, or Neo4j's chunk_qwen_idx (needs NEO4J_URI, rules.ts) */
