@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -7,6 +6,7 @@ import type { IndexJobView } from '../../src/api/routes/indexJobs.js';
 import { makeTmpDir, removeDir, writeTree } from '../fixtures/repoHelpers.js';
 import { startSimulatedGpu, type SimulatedGpu, type SimulatedGpuStats } from '../support/simulatedGpuServer.js';
 import type { GpuServiceModel } from '../support/simulatedGpuEngine.js';
+import { dropPrefix, testEnv } from '../support/stack.js';
 import { committedCounts } from './committed.js';
 import { startRole, type RoleProcess } from './cluster.js';
 
@@ -181,17 +181,9 @@ describe('fleet faults: 3 simulated GPUs, one gpu worker process each', () => {
   beforeAll(async () => {
     work = await makeTmpDir('codeintel-fleet-faults-');
     repo = path.join(work, 'repo');
-    dataDir = path.join(work, 'data');
     await generateRepo(repo);
     for (let i = 0; i < GPUS; i++) gpus.push(await startSimulatedGpu({ model: MODEL, dim: 16 }));
-    prefix = `fleetfaults-${randomBytes(4).toString('hex')}`;
-    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-    env = {
-      REDIS_URL: redisUrl,
-      REDIS_PREFIX: prefix,
-      DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
+    ({ env, dataDir, prefix } = await testEnv({
       LOG_LEVEL: 'warn',
       BATCH_SIZE: String(BATCH),
       EMBEDDER: 'vllm',
@@ -203,9 +195,8 @@ describe('fleet faults: 3 simulated GPUs, one gpu worker process each', () => {
       VLLM_MAX_RETRIES: '2',
       GPU_OUTAGE_PROBE_MS: '200',
       WORKER_LOCK_MS: '4000',
-      WORKER_STALLED_INTERVAL_MS: '1000',
-    };
-    redis = new Redis(redisUrl);
+    }));
+    redis = new Redis(env.REDIS_URL);
     gpuQueue = new Queue('gpu', { connection: redis, prefix });
     await Promise.all([
       (async () => (procs.api = await startRole('api', env, work)))(),
@@ -218,12 +209,10 @@ describe('fleet faults: 3 simulated GPUs, one gpu worker process each', () => {
   afterAll(async () => {
     await Promise.all(Object.values(procs).map((p) => p.kill()));
     await gpuQueue?.close();
-    if (redis) {
-      const keys = await redis.keys(`${prefix}:*`);
-      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-      redis.disconnect();
-    }
+    redis?.disconnect();
+    if (prefix) await dropPrefix(prefix);
     await Promise.all(gpus.map((g) => g.close()));
+    if (dataDir) await removeDir(dataDir);
     await removeDir(work);
     console.log(
       [
