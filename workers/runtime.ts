@@ -104,15 +104,16 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
   const redis = createRedis(config.redis, 'worker');
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   const prefix = config.redisPrefix;
-  const queues = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection: redis, prefix })])) as Record<QueueName, Queue>;
+  const queuesOn = (connection: Redis) =>
+    Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection, prefix })])) as Record<QueueName, Queue>;
+  const queues = queuesOn(redis);
   const flows = new FlowProducer({ connection: redis, prefix });
   let requestSide: ReturnType<Runtime['requests']> | undefined;
   const requests = () => {
     if (!requestSide) {
       const fast = createRedis(config.redis, 'producer');
       fast.on('error', (err) => logger.warn({ err }, 'redis connection error (request side)'));
-      const byName = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection: fast, prefix })])) as Record<QueueName, Queue>;
-      requestSide = { redis: fast, queues: byName, progress: new RunProgress(fast, prefix) };
+      requestSide = { redis: fast, queues: queuesOn(fast), progress: new RunProgress(fast, prefix) };
     }
     return requestSide;
   };
@@ -152,39 +153,39 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
   const expandQuery = sparse
     ? createQueryExpansionCache({ redis, prefix, ttlS: config.splade.queryCacheTtlS, encoder: sparse.get })
     : null;
-  const fullGc = createFullGc();
-  const readers = lazy(
-    async () =>
-      new RepoReaders({
-        manifests,
-        db: await duckdb.get(),
-        logger,
-        faissParams: { nprobe: config.faiss.nprobe, efSearch: 128 },
-        maxOpenRepos: config.retrieval.maxOpenRepos,
-        memoryBudgetBytes: config.retrieval.memoryBudgetBytes,
-        catalogDir: config.retrieval.catalogStore === 'disk' ? path.resolve(config.retrieval.catalogDir ?? path.join(config.dataDir, 'catalogs')) : undefined,
-        faissMmap: config.retrieval.faissMmap,
-        faissMappedPages: createMappedPagesBudget(config.retrieval.faissMappedBytes),
-        // the load's garbage first, so the trim finds the native memory V8's wrappers held
+  const readers = lazy(async () => {
+    // only a process that opens repo readers exposes V8's gc (after each load)
+    const fullGc = createFullGc();
+    return new RepoReaders({
+      manifests,
+      db: await duckdb.get(),
+      logger,
+      faissParams: { nprobe: config.faiss.nprobe, efSearch: 128 },
+      maxOpenRepos: config.retrieval.maxOpenRepos,
+      memoryBudgetBytes: config.retrieval.memoryBudgetBytes,
+      catalogDir: config.retrieval.catalogStore === 'disk' ? path.resolve(config.retrieval.catalogDir ?? path.join(config.dataDir, 'catalogs')) : undefined,
+      faissMmap: config.retrieval.faissMmap,
+      faissMappedPages: createMappedPagesBudget(config.retrieval.faissMappedBytes),
+      // the load's garbage first, so the trim finds the native memory V8's wrappers held
       trimNativeHeap: () => {
         fullGc();
         trimNativeHeap();
       },
       nativeHeapTrimmer:
         config.retrieval.nativeTrimIntervalMs > 0 ? createNativeHeapTrimmer({ intervalMs: config.retrieval.nativeTrimIntervalMs, trim: trimNativeHeapAsync }) : undefined,
-        buildCatalogFile:
-          config.retrieval.catalogBuild === 'process'
-            ? createProcessCatalogBuilder({
-                memoryLimitMb: config.retrieval.catalogBuildMemoryLimitMb,
-                threads: config.duckdb.threads,
-                tempDir: duckdbTempDir,
-                timeoutMs: config.retrieval.catalogBuildTimeoutMs,
-                logger,
-              })
-            : undefined,
-        learnVocabulary: config.retrieval.repoVocabularyWeight > 0,
-      }),
-  );
+      buildCatalogFile:
+        config.retrieval.catalogBuild === 'process'
+          ? createProcessCatalogBuilder({
+              memoryLimitMb: config.retrieval.catalogBuildMemoryLimitMb,
+              threads: config.duckdb.threads,
+              tempDir: duckdbTempDir,
+              timeoutMs: config.retrieval.catalogBuildTimeoutMs,
+              logger,
+            })
+          : undefined,
+      learnVocabulary: config.retrieval.repoVocabularyWeight > 0,
+    });
+  });
   const external = lazy(() => createExternalChannels(config, { embedder: embedder.get, expandQuery, logger }));
   const search = lazy(async () =>
     createSearchService({
