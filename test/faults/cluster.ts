@@ -3,17 +3,10 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../support/ports.js';
+import { waitFor } from '../support/waitFor.js';
 import { CLI } from '../support/serveProcess.js';
 
 export { freePort } from '../support/ports.js';
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const redisAnswers = (port: number) =>
   new Promise<boolean>((resolve) => {
