@@ -17,7 +17,7 @@ import type { SparseVector } from '../contracts/sparse.js';
 import { parsePathGlob, re2PathRegex } from '../pathFilter/index.js';
 import { sqlIdent, sqlString, type DuckDb } from './duckdb.js';
 import { fileExists, planCatalogFile, removeBuildFiles, removeStaleCatalogFiles } from './catalogFile.js';
-import { BM25F_FIELDS, BM25_K1 } from './bm25fFields.js';
+import { BM25F_FIELDS, BM25_IDF_EXPONENT, BM25_K1 } from './bm25fFields.js';
 import { UnavailableError } from '../errors/unavailableError.js';
 import { stringTable, stringTableBuilder, type StringTable } from './stringTable.js';
 import { definitionGrouper, definitionGroups, type DefinitionGroups } from './definitionGroups.js';
@@ -159,7 +159,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
         deletedChunkIds: opts.deletedChunkIds ?? [],
         learnVocabulary: !!opts.learnVocabulary,
         // postings hold each term's whole BM25F impact: a change of weights must not reuse an old file
-        scoring: { fields: BM25F_FIELDS, k1: BM25_K1, roles: FILE_ROLES },
+        scoring: { fields: BM25F_FIELDS, k1: BM25_K1, idfExponent: BM25_IDF_EXPONENT, roles: FILE_ROLES },
       })
     : null;
   const alias = sqlIdent(prefix);
@@ -625,7 +625,7 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: Pick<LoadCa
       JOIN avg_len a ON a.field = r.field
       JOIN ${fieldParams} fp ON fp.field = r.field
       GROUP BY r.doc, r.term)
-    SELECT d.term_id, w.doc, w.tf, d.idf * w.wtf * ${BM25_K1 + 1} / (w.wtf + ${BM25_K1}), c.role_id
+    SELECT d.term_id, w.doc, w.tf, pow(d.idf, ${BM25_IDF_EXPONENT}) * w.wtf * ${BM25_K1 + 1} / (w.wtf + ${BM25_K1}), c.role_id
     FROM weighted w JOIN ${t.df} d ON d.term = w.term JOIN ${t.chunks} c ON c.doc = w.doc
     ORDER BY d.term_id`);
   const vocabulary = opts.learnVocabulary ? await learnVocabulary(conn, t.bm25Raw, fields) : new Map();

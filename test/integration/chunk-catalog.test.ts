@@ -6,7 +6,7 @@ import { chunkId } from '../../src/chunking/chunk.js';
 import { type Chunk } from '../../src/contracts/chunk.js';
 import { loadCatalog, type ChunkCatalog } from '../../src/catalog/chunkCatalog.js';
 import { createDuckDb, type DuckDb } from '../../src/catalog/duckdb.js';
-import { BM25_K1 } from '../../src/catalog/bm25fFields.js';
+import { BM25_IDF_EXPONENT, BM25_K1 } from '../../src/catalog/bm25fFields.js';
 import { docSummary } from '../../src/chunking/docSummary.js';
 import type { EmbeddingContract } from '../../src/contracts/embedding.js';
 import { createParquetSink, partsDir } from '../../src/sinks/parquetSink.js';
@@ -83,7 +83,7 @@ describe.each(STORES)('%s store', (store) => {
       expect(hits[0].score).toBeGreaterThan(hits[1].score);
     });
 
-    it('scores a body-only term with Okapi BM25 (k1 BM25_K1, b 0.75, idf ln(1 + (N - df + 0.5) / (df + 0.5)))', async () => {
+    it('scores a body-only term with Okapi BM25 (k1 BM25_K1, b 0.75, idf ln(1 + (N - df + 0.5) / (df + 0.5)) to the power BM25_IDF_EXPONENT)', async () => {
       // "storage" occurs once, only in the body of `other`: unrelated, text, about(kept), storage; the path is a field of its own
       const [hit] = await catalog.bm25('storage', 1);
       const N = 6;
@@ -91,7 +91,7 @@ describe.each(STORES)('%s store', (store) => {
       const tf = 1;
       const { avgDocLen } = catalog.stats();
       const docLen = ['unrelated', 'text', 'about', 'storage'].length;
-      const idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
+      const idf = Math.log(1 + (N - df + 0.5) / (df + 0.5)) ** BM25_IDF_EXPONENT;
       const expected = (idf * tf * (BM25_K1 + 1)) / (tf + BM25_K1 * (1 - 0.75 + (0.75 * docLen) / avgDocLen));
       expect(hit.chunkId).toBe(docs.other.id);
       expect(hit.score).toBeCloseTo(expected, 9);
@@ -286,6 +286,13 @@ describe.each(STORES)('%s store', (store) => {
       // the same doc words twice, once as the summary and once after the examples; the second also says "drain" in its body
       summarised: summarised('lib/d.js', 'Drain the buffer to disk.\n\nExample: see the tests.', 'alpha'),
       mentioned: summarised('lib/e.js', 'Example: see the tests.\n\nDrain the buffer to disk.', 'beta', '// drain'),
+      // common words in the name and doc of one definition, against one rare word in another's doc
+      nextRun: def('lib/f.js', '/** The next run. */\nfunction nextRun() {}', ['nextRun'], 'The next run.'),
+      rareWord: def('lib/g.js', '/** Computed once. */\nfunction computeOnce() {}', ['computeOnce'], 'Computed once.'),
+      usesNext: def('lib/h.js', 'const t = next(run, time);', []),
+      usesRun: def('lib/i.js', 'run(next, time);', []),
+      usesBoth: def('lib/j.js', 'next(); run();', []),
+      usesBothAgain: def('lib/k.js', 'run(); next();', []),
     };
     let catalog: ChunkCatalog;
 
@@ -297,6 +304,13 @@ describe.each(STORES)('%s store', (store) => {
 
     it('ranks the definition whose name and doc match above a test that only calls it more often', async () => {
       expect(ids(await catalog.bm25('pause', 3))[0]).toBe(docs.source.id);
+    });
+
+    it('ranks the definition that says several of the query\'s words in its name and doc above a chunk that says one rare word once', async () => {
+      // "comput" occurs in one chunk; "next" and "run" in five. With the plain idf (exponent 1) the rare word alone wins.
+      const ranked = ids(await catalog.bm25('compute the next run time', 10));
+      expect(ranked[0]).toBe(docs.nextRun.id);
+      expect(ranked).toContain(docs.rareWord.id);
     });
 
     it('ranks a definition whose doc opens with the query\'s words above one that says them further down', async () => {
