@@ -198,7 +198,7 @@ export function createRuntime(config: Config, logger: Logger, opts: RuntimeOptio
       hydrateBudgetMs: config.retrieval.hydrateBudgetMs,
       admission: config.retrieval.admission,
       ...(config.retrieval.synonymWeight > 0
-        ? { termExpansion: createSynonymExpansion({ weight: config.retrieval.synonymWeight, senses: 1 }) }
+        ? { synonyms: createSynonymExpansion({ weight: config.retrieval.synonymWeight, senses: config.retrieval.synonymSenses }) }
         : {}),
       repoVocabularyWeight: config.retrieval.repoVocabularyWeight,
       channels: (await external.get()).channels,

@@ -30,6 +30,16 @@ export const BM25F_FIELDS: readonly Bm25Field[] = [
 ];
 
 /**
+ * The fields that name and summarise a definition: its symbol, its definition
+ * lines and its doc's summary. A query's synonyms are matched here only
+ * (src/retrieval/synonymExpansion.ts): a synonym that names a definition or
+ * opens its doc is evidence, one met in running text (a body, a long doc) is
+ * mostly noise (bench:quality: synonyms on every field cost recall, on these
+ * fields they gain).
+ */
+export const HEAD_FIELDS: readonly string[] = ['symbol_terms', 'signature_terms', 'summary_terms'];
+
+/**
  * BM25's saturation, applied once to the weighted sum of the fields' tfs. The
  * weights above make that sum several times a plain tf, so k1 sits above
  * plain BM25's usual 1.2 (BM25F is tuned with its weights; bench:quality:

@@ -17,7 +17,7 @@ import type { SparseVector } from '../contracts/sparse.js';
 import { parsePathGlob, re2PathRegex } from '../pathFilter/index.js';
 import { sqlIdent, sqlString, type DuckDb } from './duckdb.js';
 import { fileExists, planCatalogFile, removeBuildFiles, removeStaleCatalogFiles } from './catalogFile.js';
-import { BM25F_FIELDS, BM25_IDF_EXPONENT, BM25_K1 } from './bm25fFields.js';
+import { BM25F_FIELDS, BM25_IDF_EXPONENT, BM25_K1, HEAD_FIELDS } from './bm25fFields.js';
 import { UnavailableError } from '../errors/unavailableError.js';
 import { stringTable, stringTableBuilder, type StringTable } from './stringTable.js';
 import { definitionGrouper, definitionGroups, type DefinitionGroups } from './definitionGroups.js';
@@ -31,6 +31,7 @@ import { definitionGrouper, definitionGroups, type DefinitionGroups } from './de
  *   chunks       (doc, chunk_id, id_hash, ...)    doc: dense int key in path order; id_hash: hash(chunk_id)
  *   df           (term_id, term, df, idf)         the BM25 vocabulary
  *   postings     (term_id, doc, tf, impact)       sorted by term_id: zone maps skip to a term's rows
+ *   head_postings (term_id, doc, impact)          the same over HEAD_FIELDS only, for expansion terms
  *   splade_vocab (term_id, term)
  *   splade       (term_id, doc, weight)           sorted by term_id
  * `impact` is the term's whole BM25 contribution to the doc, idf included:
@@ -53,12 +54,22 @@ export interface ChunkRow {
   content: string;
 }
 
+/**
+ * Extra BM25 terms for a query (already tokens), each with its weight against
+ * 1 for the query's own: `terms` are scored over every field, `headTerms`
+ * over `HEAD_FIELDS` only (a definition's name, definition lines and summary).
+ */
+export interface Bm25Expansion {
+  terms?: ReadonlyMap<string, number>;
+  headTerms?: ReadonlyMap<string, number>;
+}
+
 /** A multiplier per file role, applied to each chunk's BM25F score (1 = unchanged). */
 export type RolePriors = Readonly<Record<FileRole, number>>;
 
 export interface ChunkCatalog {
   /** BM25F over code-aware tokens in the fields of `BM25F_FIELDS`; best first. */
-  bm25(queryText: string, k: number, filters?: SearchFilters, priors?: RolePriors, extraTerms?: ReadonlyMap<string, number>, signal?: AbortSignal): Promise<ChannelHit[]>;
+  bm25(queryText: string, k: number, filters?: SearchFilters, priors?: RolePriors, expansion?: Bm25Expansion, signal?: AbortSignal): Promise<ChannelHit[]>;
   /** Dot product of the query's SPLADE weights with each chunk's; best first. */
   splade(queryWeights: SparseVector, k: number, filters?: SearchFilters, signal?: AbortSignal): Promise<ChannelHit[]>;
   /** Rows for the ids, in the ids' order; ids that are unknown, deleted or filtered out are dropped. */
@@ -159,7 +170,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
         deletedChunkIds: opts.deletedChunkIds ?? [],
         learnVocabulary: !!opts.learnVocabulary,
         // postings hold each term's whole BM25F impact: a change of weights must not reuse an old file
-        scoring: { fields: BM25F_FIELDS, k1: BM25_K1, idfExponent: BM25_IDF_EXPONENT, roles: FILE_ROLES },
+        scoring: { fields: BM25F_FIELDS, k1: BM25_K1, idfExponent: BM25_IDF_EXPONENT, headFields: HEAD_FIELDS, roles: FILE_ROLES },
       })
     : null;
   const alias = sqlIdent(prefix);
@@ -294,6 +305,19 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
     return r.getRowsJS().map(([doc, score]) => ({ chunkId: docIds.at(Number(doc)), score: Number(score) }));
   }
 
+  /** Sum `scoreExpr` per doc over `rows` (a subquery of doc, impact, role_id), best k first. */
+  async function weightedTopDocs(conn: DuckDBConnection, rows: string, scoreExpr: string, k: number, filters: SearchFilters | undefined, q: Query): Promise<ChannelHit[]> {
+    await withPerfectHash(conn);
+    const r = await conn.runAndReadAll(
+      `SELECT p.doc, sum(${scoreExpr}) AS score FROM ${rows} p
+       WHERE true${docFilter(filters, q, 'p.doc')}
+       GROUP BY p.doc ORDER BY score DESC, p.doc LIMIT ${q.bind(Math.floor(k), INTEGER)}`,
+      q.params,
+      q.types,
+    );
+    return r.getRowsJS().map(([doc, score]) => ({ chunkId: docIds.at(Number(doc)), score: Number(score) }));
+  }
+
   /** Chunk rows whose id is in `ids` (and passing the filters), unordered. */
   async function rowsByIds(conn: DuckDBConnection, columns: string, ids: string[], filters: SearchFilters | undefined) {
     const q = newQuery();
@@ -308,28 +332,40 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
   }
 
   return {
-    async bm25(queryText, k, filters, priors, extraTerms, signal) {
+    async bm25(queryText, k, filters, priors, expansion, signal) {
       const terms = [...new Set(tokenize(queryText))];
       if (k <= 0) return [];
-      // the query's own terms count 1; expansion terms (already tokens) count their weight
-      const weighted = new Map<number, number>();
-      for (const id of termIds(bm25Vocab, terms).values()) weighted.set(id, 1);
-      for (const [term, w] of extraTerms ?? []) {
-        const id = bm25Vocab.indexOf(term);
-        if (id >= 0 && !weighted.has(id) && Number.isFinite(w) && w > 0) weighted.set(id, w);
-      }
-      if (weighted.size === 0) return [];
-      const ids = [...weighted.keys()];
+      // the query's own terms count 1 over every field; expansion terms (already tokens) count their weight,
+      // `terms` over every field, `headTerms` over the head fields only
+      const own = new Map<number, number>();
+      for (const id of termIds(bm25Vocab, terms).values()) own.set(id, 1);
+      const weighted = (extra: ReadonlyMap<string, number> | undefined, skip: Map<number, number>) => {
+        const out = new Map<number, number>();
+        for (const [term, w] of extra ?? []) {
+          const id = bm25Vocab.indexOf(term);
+          if (id >= 0 && !skip.has(id) && !out.has(id) && Number.isFinite(w) && w > 0) out.set(id, w);
+        }
+        return out;
+      };
+      const all = new Map([...own, ...weighted(expansion?.terms, own)]);
+      const head = weighted(expansion?.headTerms, all);
+      if (all.size === 0 && head.size === 0) return [];
       // the prior is a constant per role, so it scales the sum inside the same scan
       const prior = priors ? ` * [${FILE_ROLES.map((r) => finite(priors[r])).join(', ')}][p.role_id + 1]` : '';
-      const expanded = [...weighted.values()].some((w) => w !== 1);
       return read(async (conn) => {
-        if (!expanded) return topDocs(conn, t.postings, `p.impact${prior}`, ids, k, filters, newQuery());
+        const ids = [...all.keys()];
+        if (head.size === 0 && [...all.values()].every((w) => w === 1)) return topDocs(conn, t.postings, `p.impact${prior}`, ids, k, filters, newQuery());
         const q = newQuery();
-        const qIds = q.bind(listValue(ids), LIST(INTEGER));
-        const qWeights = q.bind(listValue([...weighted.values()]), LIST(DOUBLE));
-        const join = ` JOIN (SELECT unnest(${qIds}) AS term_id, unnest(${qWeights}) AS w) qw ON qw.term_id = p.term_id`;
-        return topDocs(conn, t.postings, `p.impact * qw.w${prior}`, ids, k, filters, q, join);
+        // each table's rows for its terms, weighted, then summed per doc as one scan would
+        const part = (table: string, terms: Map<number, number>) => {
+          const qIds = q.bind(listValue([...terms.keys()]), LIST(INTEGER));
+          const qWeights = q.bind(listValue([...terms.values()]), LIST(DOUBLE));
+          return `SELECT p.doc, p.impact * qw.w AS impact, p.role_id FROM ${table} p
+            JOIN (SELECT unnest(${qIds}) AS term_id, unnest(${qWeights}) AS w) qw ON qw.term_id = p.term_id
+            WHERE p.term_id IN (${q.list([...terms.keys()], INTEGER)})`;
+        };
+        const union = [all.size ? part(t.postings, all) : '', head.size ? part(t.headPostings, head) : ''].filter(Boolean).join(' UNION ALL ');
+        return weightedTopDocs(conn, `(${union})`, `p.impact${prior}`, k, filters, q);
       }, signal);
     },
 
@@ -440,7 +476,21 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
 }
 
 type Tables = Record<
-  'keys' | 'partNos' | 'files' | 'chunks' | 'df' | 'postings' | 'spladeVocab' | 'splade' | 'bm25Raw' | 'fieldLen' | 'spladeRaw' | 'idHashIndex' | 'vocabulary',
+  | 'keys'
+  | 'partNos'
+  | 'files'
+  | 'chunks'
+  | 'df'
+  | 'postings'
+  | 'headPostings'
+  | 'spladeVocab'
+  | 'splade'
+  | 'bm25Raw'
+  | 'fieldLen'
+  | 'weighted'
+  | 'spladeRaw'
+  | 'idHashIndex'
+  | 'vocabulary',
   string
 >;
 
@@ -467,10 +517,12 @@ function catalogTables(prefix: string, inFile: boolean): Tables {
     chunks: kept('chunks'),
     df: kept('df'),
     postings: kept('postings'),
+    headPostings: kept('head_postings'),
     spladeVocab: kept('splade_vocab'),
     splade: kept('splade'),
     bm25Raw: scratch('bm25_raw'),
     fieldLen: scratch('field_len'),
+    weighted: scratch('weighted'),
     idHashIndex: sqlIdent(`${prefix}_chunks_id_hash`),
     spladeRaw: scratch('splade_raw'),
     vocabulary: kept('vocabulary'),
@@ -541,6 +593,7 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: Pick<LoadCa
     language VARCHAR, symbols VARCHAR[], content VARCHAR, doc_len INTEGER, doc_comment VARCHAR, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.df} (term_id INTEGER, term VARCHAR, df INTEGER, idf DOUBLE)`);
   await conn.run(`CREATE TABLE ${t.postings} (term_id INTEGER, doc INTEGER, tf INTEGER, impact DOUBLE, role_id UTINYINT)`);
+  await conn.run(`CREATE TABLE ${t.headPostings} (term_id INTEGER, doc INTEGER, impact DOUBLE, role_id UTINYINT)`);
   await conn.run(`CREATE TABLE ${t.spladeVocab} (term_id INTEGER, term VARCHAR)`);
   await conn.run(`CREATE TABLE ${t.splade} (term_id INTEGER, doc INTEGER, weight FLOAT)`);
   if (opts.parts.length === 0) return new Map();
@@ -607,27 +660,37 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: Pick<LoadCa
     ).join('\n    UNION ALL\n    ')}`);
   const fieldParams = `(SELECT unnest([${BM25F_FIELDS.map((_, i) => i).join(', ')}])::UTINYINT AS field,
       unnest([${BM25F_FIELDS.map((f) => f.weight).join(', ')}])::DOUBLE AS weight,
-      unnest([${BM25F_FIELDS.map((f) => f.b).join(', ')}])::DOUBLE AS b)`;
+      unnest([${BM25F_FIELDS.map((f) => f.b).join(', ')}])::DOUBLE AS b,
+      unnest([${BM25F_FIELDS.map((f) => HEAD_FIELDS.includes(f.column)).join(', ')}])::BOOLEAN AS head)`;
   await conn.run(`CREATE TABLE ${t.fieldLen} AS
     SELECT doc, field, sum(tf)::INTEGER AS len FROM ${t.bm25Raw} GROUP BY doc, field`);
   await conn.run(`INSERT INTO ${t.df}
     SELECT (row_number() OVER (ORDER BY term) - 1)::INTEGER, term, df,
            ln(1 + ((SELECT count(*) FROM ${t.chunks}) - df + 0.5) / (df + 0.5))
     FROM (SELECT term, count(DISTINCT doc)::INTEGER AS df FROM ${t.bm25Raw} GROUP BY term)`);
-  // Clustered by term_id only: the order of docs within a term does not matter to a sum.
-  await conn.run(`INSERT INTO ${t.postings}
+  // each (doc, term)'s weighted tf over all fields, and over the head fields alone
+  await conn.run(`CREATE TABLE ${t.weighted} AS
     WITH avg_len AS (SELECT field, sum(len)::DOUBLE / (SELECT count(*) FROM ${t.chunks}) AS avg FROM ${t.fieldLen} GROUP BY field),
-    weighted AS (
-      SELECT r.doc, r.term, sum(r.tf)::INTEGER AS tf,
-             sum(fp.weight * r.tf / ((1 - fp.b) + fp.b * l.len / a.avg)) AS wtf
+    normalised AS (
+      SELECT r.doc, r.term, r.tf, fp.head, fp.weight * r.tf / ((1 - fp.b) + fp.b * l.len / a.avg) AS wtf
       FROM ${t.bm25Raw} r
       JOIN ${t.fieldLen} l ON l.doc = r.doc AND l.field = r.field
       JOIN avg_len a ON a.field = r.field
-      JOIN ${fieldParams} fp ON fp.field = r.field
-      GROUP BY r.doc, r.term)
-    SELECT d.term_id, w.doc, w.tf, pow(d.idf, ${BM25_IDF_EXPONENT}) * w.wtf * ${BM25_K1 + 1} / (w.wtf + ${BM25_K1}), c.role_id
-    FROM weighted w JOIN ${t.df} d ON d.term = w.term JOIN ${t.chunks} c ON c.doc = w.doc
+      JOIN ${fieldParams} fp ON fp.field = r.field)
+    SELECT doc, term, sum(tf)::INTEGER AS tf, sum(wtf) AS wtf, sum(CASE WHEN head THEN wtf ELSE 0 END) AS head_wtf
+    FROM normalised GROUP BY doc, term`);
+  // Clustered by term_id only: the order of docs within a term does not matter to a sum.
+  const impact = (wtf: string) => `pow(d.idf, ${BM25_IDF_EXPONENT}) * ${wtf} * ${BM25_K1 + 1} / (${wtf} + ${BM25_K1})`;
+  await conn.run(`INSERT INTO ${t.postings}
+    SELECT d.term_id, w.doc, w.tf, ${impact('w.wtf')}, c.role_id
+    FROM ${t.weighted} w JOIN ${t.df} d ON d.term = w.term JOIN ${t.chunks} c ON c.doc = w.doc
     ORDER BY d.term_id`);
+  await conn.run(`INSERT INTO ${t.headPostings}
+    SELECT d.term_id, w.doc, ${impact('w.head_wtf')}, c.role_id
+    FROM ${t.weighted} w JOIN ${t.df} d ON d.term = w.term JOIN ${t.chunks} c ON c.doc = w.doc
+    WHERE w.head_wtf > 0
+    ORDER BY d.term_id`);
+  await conn.run(`DROP TABLE ${t.weighted}`);
   const vocabulary = opts.learnVocabulary ? await learnVocabulary(conn, t.bm25Raw, fields) : new Map();
   await conn.run(`DROP TABLE ${t.bm25Raw}`);
   await conn.run(`DROP TABLE ${t.fieldLen}`);

@@ -47,8 +47,13 @@ export const retrievalSection = z
     SEARCH_MAX_QUEUED: int(64, 0),
     /** the local FAISS files, or Neo4j's chunk_qwen_idx (needs NEO4J_URI, rules.ts) */
     DENSE_CHANNEL: oneOf(['faiss', 'neo4j'] as const, 'faiss'),
-    /** BM25 query expansion with WordNet synonyms, at this weight (0 = off: bench:quality measured no gain, docs/retrieval.md) */
-    QUERY_SYNONYM_WEIGHT: num(0, 0, 1),
+    /**
+     * BM25 query expansion with WordNet synonyms, matched against a definition's name, definition lines and doc
+     * summary only, at this weight against 1 for the query's own words (0 = off; bench:quality, docs/retrieval.md)
+     */
+    QUERY_SYNONYM_WEIGHT: num(0.6, 0, 1),
+    /** how many of a word's WordNet senses (most frequent first) give synonyms */
+    QUERY_SYNONYM_SENSES: int(2, 1),
     /** BM25 query expansion from the repo's own doc-comment/name co-occurrences, at this weight (0 = off, as above) */
     QUERY_REPO_VOCABULARY_WEIGHT: num(0, 0, 1),
   })
@@ -74,6 +79,7 @@ export const retrievalSection = z
       /** 'faiss' (local files) or 'neo4j' (vector index); bm25/splade use OpenSearch whenever it is configured */
       denseChannel: e.DENSE_CHANNEL,
       synonymWeight: e.QUERY_SYNONYM_WEIGHT,
+      synonymSenses: e.QUERY_SYNONYM_SENSES,
       repoVocabularyWeight: e.QUERY_REPO_VOCABULARY_WEIGHT,
     }),
   }));

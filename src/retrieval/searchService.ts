@@ -1,7 +1,7 @@
 import { TimeoutError, withTimeout } from '../resilience/index.js';
 import pLimit from 'p-limit';
 import { OverloadedError } from '../errors/overloadedError.js';
-import type { ChunkRow, RolePriors } from '../catalog/chunkCatalog.js';
+import type { Bm25Expansion, ChunkRow, RolePriors } from '../catalog/chunkCatalog.js';
 import { rolePriorsFor } from './rolePrior.js';
 import type { Embedder } from '../embedding/port.js';
 import type { Logger } from '../observability/logger.js';
@@ -83,8 +83,8 @@ export interface SearchDeps {
    * so this bounds both. Absent = unbounded.
    */
   admission?: { maxConcurrent: number; maxQueued: number };
-  /** extra weighted BM25 terms for a query (WordNet synonyms); none when absent */
-  termExpansion?: TermExpansion;
+  /** a query's synonyms (WordNet), matched against the head fields only (a definition's name, definition lines, doc summary); none when absent */
+  synonyms?: TermExpansion;
   /** each channel's fusion weight for a repo's embedding contract (default: channelWeights, measured on bench:quality) */
   channelWeights?: typeof channelWeights;
   /** weight of the terms the repo's own vocabulary relates to the query's (0 or absent = off) */
@@ -183,12 +183,12 @@ export function createSearchService(deps: SearchDeps) {
     }
   }
 
-  /** Extra weighted terms for BM25: the repo's own vocabulary, then synonyms, the stronger weight winning. */
-  function expansion(reader: RepoReader, query: string): ReadonlyMap<string, number> | undefined {
+  /** Extra weighted terms for BM25: the repo's own vocabulary over every field, synonyms over the head fields. */
+  function expansion(reader: RepoReader, query: string): Bm25Expansion | undefined {
     const vocabWeight = deps.repoVocabularyWeight ?? 0;
-    const out = new Map(vocabWeight > 0 ? reader.catalog.relatedTerms(query, vocabWeight) : []);
-    for (const [term, w] of deps.termExpansion?.(query) ?? []) out.set(term, Math.max(out.get(term) ?? 0, w));
-    return out.size ? out : undefined;
+    const terms = vocabWeight > 0 ? reader.catalog.relatedTerms(query, vocabWeight) : undefined;
+    const headTerms = deps.synonyms?.(query);
+    return terms?.size || headTerms?.size ? { terms, headTerms } : undefined;
   }
 
   const limit = deps.admission ? pLimit(deps.admission.maxConcurrent) : undefined;

@@ -341,8 +341,27 @@ describe.each(STORES)('%s store', (store) => {
       expect(catalog.relatedTerms('unrelated words', 0.5).size).toBe(0);
     });
 
+    it('matches head terms (synonyms) only where a definition\'s name, definition lines or doc summary hold them', async () => {
+      // "freez" is a name part of teach1 and teach2; "drain" is in alpha's summary and only in beta's body and later doc
+      const byName = ids(await catalog.bm25('zyxwvut', 10, undefined, undefined, { headTerms: new Map([['freez', 0.6]]) }));
+      expect(byName.sort()).toEqual([docs.teach1.id, docs.teach2.id].sort());
+      const bySummary = ids(await catalog.bm25('zyxwvut', 10, undefined, undefined, { headTerms: new Map([['drain', 0.6]]) }));
+      expect(bySummary).toEqual([docs.summarised.id]);
+      // over every field the same term also finds the chunk that says it in its body
+      const everywhere = ids(await catalog.bm25('zyxwvut', 10, undefined, undefined, { terms: new Map([['drain', 0.6]]) }));
+      expect(everywhere).toContain(docs.mentioned.id);
+    });
+
+    it('scores a head term at its weight, below the same word asked for outright', async () => {
+      const asked = await catalog.bm25('drain', 10);
+      const synonym = await catalog.bm25('zyxwvut', 10, undefined, undefined, { headTerms: new Map([['drain', 0.6]]) });
+      const score = (hits: { chunkId: string; score: number }[]) => hits.find((h) => h.chunkId === docs.summarised.id)!.score;
+      expect(score(synonym)).toBeGreaterThan(0);
+      expect(score(synonym)).toBeLessThan(0.6 * score(asked) + 1e-9);
+    });
+
     it('counts expansion terms at their weight, below the query\'s own', async () => {
-      const expanded = await catalog.bm25('halt', 10, undefined, undefined, new Map([['start', 0.1]]));
+      const expanded = await catalog.bm25('halt', 10, undefined, undefined, { terms: new Map([['start', 0.1]]) });
       const score = (id: string) => expanded.find((h) => h.chunkId === id)?.score ?? 0;
       expect(score(docs.other.id)).toBeGreaterThan(0);
       expect(score(docs.other.id)).toBeLessThan(score(docs.teach1.id));

@@ -58,7 +58,7 @@ describe('config defaults', () => {
       gpu: { require: false, device: -1, concurrency: undefined, outageProbeMs: 1000 },
       onnx: { threads: 0, allowSpinning: false },
       splade: { modelDir: undefined, modelId: 'naver/splade-v3', topK: 400, minWeight: 0.05, maxTokens: 512, batchSize: 32, queryCacheTtlS: 60 },
-      retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, hydrateBudgetMs: 1000, maxOpenRepos: 32, memoryBudgetBytes: 512 * 1024 * 1024, catalogStore: 'disk', catalogDir: undefined, catalogBuild: 'process', catalogBuildMemoryLimitMb: 0, catalogBuildTimeoutMs: 3_600_000, faissMmap: true, faissMappedBytes: 256 * 1024 * 1024, nativeTrimIntervalMs: 2000, admission: { maxConcurrent: 8, maxQueued: 64 }, denseChannel: 'faiss', synonymWeight: 0, repoVocabularyWeight: 0 },
+      retrieval: { rrfK: 60, budgetMs: 400, rerankUrl: undefined, rerankModel: undefined, rerankBudgetMs: 800, hydrateBudgetMs: 1000, maxOpenRepos: 32, memoryBudgetBytes: 512 * 1024 * 1024, catalogStore: 'disk', catalogDir: undefined, catalogBuild: 'process', catalogBuildMemoryLimitMb: 0, catalogBuildTimeoutMs: 3_600_000, faissMmap: true, faissMappedBytes: 256 * 1024 * 1024, nativeTrimIntervalMs: 2000, admission: { maxConcurrent: 8, maxQueued: 64 }, denseChannel: 'faiss', synonymWeight: 0.6, synonymSenses: 2, repoVocabularyWeight: 0 },
       generation: { url: undefined, model: 'Qwen/Qwen3-8B', apiKey: undefined, maxTokens: 512, temperature: 0.2, promptTokenBudget: 6000 },
       answers: { streamTtlS: 3600, streamMaxLen: 10_000, sessionTtlS: 3600, cancelGraceMs: 5000, maxStreams: 256, streamMaxMs: 900_000 },
       faiss: { flatMax: 50_000, compactMinSecondary: 20_000, compactFraction: 0.2, nprobe: 16, gcGraceS: 600 },
@@ -259,6 +259,7 @@ describe('config sections', () => {
       admission: { maxConcurrent: 4, maxQueued: 0 },
       denseChannel: 'neo4j',
       synonymWeight: 0.2,
+      synonymSenses: 2,
       repoVocabularyWeight: 0.1,
     });
   });
@@ -408,7 +409,7 @@ describe('config rules between settings', () => {
 
 describe('config schema', () => {
   it('lists every variable its sections read', () => {
-    expect(configVariables).toHaveLength(119);
+    expect(configVariables).toHaveLength(120);
     expect(configVariables).toEqual(expect.arrayContaining(['REDIS_URL', 'HOST', 'VLLM_URL', 'DENSE_CHANNEL', 'NEO4J_URI', 'HEARTBEAT_FILE']));
   });
 

