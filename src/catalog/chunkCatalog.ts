@@ -356,15 +356,15 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
         const ids = [...all.keys()];
         if (head.size === 0 && [...all.values()].every((w) => w === 1)) return topDocs(conn, t.postings, `p.impact${prior}`, ids, k, filters, newQuery());
         const q = newQuery();
-        // each table's rows for its terms, weighted, then summed per doc as one scan would
-        const part = (table: string, terms: Map<number, number>) => {
-          const qIds = q.bind(listValue([...terms.keys()]), LIST(INTEGER));
-          const qWeights = q.bind(listValue([...terms.values()]), LIST(DOUBLE));
-          return `SELECT p.doc, p.impact * qw.w AS impact, p.role_id FROM ${table} p
-            JOIN (SELECT unnest(${qIds}) AS term_id, unnest(${qWeights}) AS w) qw ON qw.term_id = p.term_id
-            WHERE p.term_id IN (${q.list([...terms.keys()], INTEGER)})`;
+        // each table's rows for its terms, one IN list per weight (a constant factor: no join per row), summed per doc
+        const parts = (table: string, terms: Map<number, number>) => {
+          const byWeight = new Map<number, number[]>();
+          for (const [id, w] of terms) byWeight.set(w, [...(byWeight.get(w) ?? []), id]);
+          return [...byWeight].map(
+            ([w, ids]) => `SELECT p.doc, p.impact${w === 1 ? '' : ` * ${finite(w)}`} AS impact, p.role_id FROM ${table} p WHERE p.term_id IN (${q.list(ids, INTEGER)})`,
+          );
         };
-        const union = [all.size ? part(t.postings, all) : '', head.size ? part(t.headPostings, head) : ''].filter(Boolean).join(' UNION ALL ');
+        const union = [...parts(t.postings, all), ...parts(t.headPostings, head)].join(' UNION ALL ');
         return weightedTopDocs(conn, `(${union})`, `p.impact${prior}`, k, filters, q);
       }, signal);
     },
@@ -487,7 +487,6 @@ type Tables = Record<
   | 'splade'
   | 'bm25Raw'
   | 'fieldLen'
-  | 'weighted'
   | 'spladeRaw'
   | 'idHashIndex'
   | 'vocabulary',
@@ -522,7 +521,6 @@ function catalogTables(prefix: string, inFile: boolean): Tables {
     splade: kept('splade'),
     bm25Raw: scratch('bm25_raw'),
     fieldLen: scratch('field_len'),
-    weighted: scratch('weighted'),
     idHashIndex: sqlIdent(`${prefix}_chunks_id_hash`),
     spladeRaw: scratch('splade_raw'),
     vocabulary: kept('vocabulary'),
@@ -660,37 +658,35 @@ async function createTables(conn: DuckDBConnection, t: Tables, opts: Pick<LoadCa
     ).join('\n    UNION ALL\n    ')}`);
   const fieldParams = `(SELECT unnest([${BM25F_FIELDS.map((_, i) => i).join(', ')}])::UTINYINT AS field,
       unnest([${BM25F_FIELDS.map((f) => f.weight).join(', ')}])::DOUBLE AS weight,
-      unnest([${BM25F_FIELDS.map((f) => f.b).join(', ')}])::DOUBLE AS b,
-      unnest([${BM25F_FIELDS.map((f) => HEAD_FIELDS.includes(f.column)).join(', ')}])::BOOLEAN AS head)`;
+      unnest([${BM25F_FIELDS.map((f) => f.b).join(', ')}])::DOUBLE AS b)`;
   await conn.run(`CREATE TABLE ${t.fieldLen} AS
     SELECT doc, field, sum(tf)::INTEGER AS len FROM ${t.bm25Raw} GROUP BY doc, field`);
   await conn.run(`INSERT INTO ${t.df}
     SELECT (row_number() OVER (ORDER BY term) - 1)::INTEGER, term, df,
            ln(1 + ((SELECT count(*) FROM ${t.chunks}) - df + 0.5) / (df + 0.5))
     FROM (SELECT term, count(DISTINCT doc)::INTEGER AS df FROM ${t.bm25Raw} GROUP BY term)`);
-  // each (doc, term)'s weighted tf over all fields, and over the head fields alone
-  await conn.run(`CREATE TABLE ${t.weighted} AS
+  // Clustered by term_id only: the order of docs within a term does not matter to a sum.
+  // The head postings are the same sum over the head fields' rows alone: a small share of the rows, so a second
+  // pass over the raw rows that keeps only those costs less than carrying a second sum through the big one.
+  const postingsOf = (where: string, withTf: boolean) => `
     WITH avg_len AS (SELECT field, sum(len)::DOUBLE / (SELECT count(*) FROM ${t.chunks}) AS avg FROM ${t.fieldLen} GROUP BY field),
-    normalised AS (
-      SELECT r.doc, r.term, r.tf, fp.head, fp.weight * r.tf / ((1 - fp.b) + fp.b * l.len / a.avg) AS wtf
+    weighted AS (
+      SELECT r.doc, r.term, sum(r.tf)::INTEGER AS tf,
+             sum(fp.weight * r.tf / ((1 - fp.b) + fp.b * l.len / a.avg)) AS wtf
       FROM ${t.bm25Raw} r
       JOIN ${t.fieldLen} l ON l.doc = r.doc AND l.field = r.field
       JOIN avg_len a ON a.field = r.field
-      JOIN ${fieldParams} fp ON fp.field = r.field)
-    SELECT doc, term, sum(tf)::INTEGER AS tf, sum(wtf) AS wtf, sum(CASE WHEN head THEN wtf ELSE 0 END) AS head_wtf
-    FROM normalised GROUP BY doc, term`);
-  // Clustered by term_id only: the order of docs within a term does not matter to a sum.
-  const impact = (wtf: string) => `pow(d.idf, ${BM25_IDF_EXPONENT}) * ${wtf} * ${BM25_K1 + 1} / (${wtf} + ${BM25_K1})`;
-  await conn.run(`INSERT INTO ${t.postings}
-    SELECT d.term_id, w.doc, w.tf, ${impact('w.wtf')}, c.role_id
-    FROM ${t.weighted} w JOIN ${t.df} d ON d.term = w.term JOIN ${t.chunks} c ON c.doc = w.doc
-    ORDER BY d.term_id`);
-  await conn.run(`INSERT INTO ${t.headPostings}
-    SELECT d.term_id, w.doc, ${impact('w.head_wtf')}, c.role_id
-    FROM ${t.weighted} w JOIN ${t.df} d ON d.term = w.term JOIN ${t.chunks} c ON c.doc = w.doc
-    WHERE w.head_wtf > 0
-    ORDER BY d.term_id`);
-  await conn.run(`DROP TABLE ${t.weighted}`);
+      JOIN ${fieldParams} fp ON fp.field = r.field
+      ${where}
+      GROUP BY r.doc, r.term)
+    SELECT d.term_id, w.doc,${withTf ? ' w.tf,' : ''} pow(d.idf, ${BM25_IDF_EXPONENT}) * w.wtf * ${BM25_K1 + 1} / (w.wtf + ${BM25_K1}), c.role_id
+    FROM weighted w JOIN ${t.df} d ON d.term = w.term JOIN ${t.chunks} c ON c.doc = w.doc
+    ORDER BY d.term_id`;
+  await conn.run(`INSERT INTO ${t.postings} ${postingsOf('', true)}`);
+  const headIds = fields.filter((f) => HEAD_FIELDS.includes(f.column)).map((f) => f.i);
+  if (headIds.length) {
+    await conn.run(`INSERT INTO ${t.headPostings} ${postingsOf(`WHERE r.field IN (${headIds.join(', ')})`, false)}`);
+  }
   const vocabulary = opts.learnVocabulary ? await learnVocabulary(conn, t.bm25Raw, fields) : new Map();
   await conn.run(`DROP TABLE ${t.bm25Raw}`);
   await conn.run(`DROP TABLE ${t.fieldLen}`);
