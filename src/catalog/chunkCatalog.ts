@@ -284,7 +284,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
    * first. The term ids go in as an IN list of constants so the scan of the
    * term-sorted table only reads those terms' rows.
    */
-  async function topDocs(
+  function topDocs(
     conn: DuckDBConnection,
     table: string,
     scoreExpr: string,
@@ -294,23 +294,23 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
     q: Query,
     extraFrom = '',
   ): Promise<ChannelHit[]> {
-    await withPerfectHash(conn);
-    const r = await conn.runAndReadAll(
-      `SELECT p.doc, sum(${scoreExpr}) AS score FROM ${table} p${extraFrom}
-       WHERE p.term_id IN (${q.list(ids, INTEGER)})${docFilter(filters, q, 'p.doc')}
-       GROUP BY p.doc ORDER BY score DESC, p.doc LIMIT ${q.bind(Math.floor(k), INTEGER)}`,
-      q.params,
-      q.types,
-    );
-    return r.getRowsJS().map(([doc, score]) => ({ chunkId: docIds.at(Number(doc)), score: Number(score) }));
+    return sumPerDoc(conn, `${table} p${extraFrom}`, `p.term_id IN (${q.list(ids, INTEGER)})`, scoreExpr, k, filters, q);
   }
 
-  /** Sum `scoreExpr` per doc over `rows` (a subquery of doc, impact, role_id), best k first. */
-  async function weightedTopDocs(conn: DuckDBConnection, rows: string, scoreExpr: string, k: number, filters: SearchFilters | undefined, q: Query): Promise<ChannelHit[]> {
+  /** Sum `scoreExpr` per doc over the rows of `from` (aliased p: doc, and what scoreExpr reads) that pass `where`, best k first. */
+  async function sumPerDoc(
+    conn: DuckDBConnection,
+    from: string,
+    where: string,
+    scoreExpr: string,
+    k: number,
+    filters: SearchFilters | undefined,
+    q: Query,
+  ): Promise<ChannelHit[]> {
     await withPerfectHash(conn);
     const r = await conn.runAndReadAll(
-      `SELECT p.doc, sum(${scoreExpr}) AS score FROM ${rows} p
-       WHERE true${docFilter(filters, q, 'p.doc')}
+      `SELECT p.doc, sum(${scoreExpr}) AS score FROM ${from}
+       WHERE ${where}${docFilter(filters, q, 'p.doc')}
        GROUP BY p.doc ORDER BY score DESC, p.doc LIMIT ${q.bind(Math.floor(k), INTEGER)}`,
       q.params,
       q.types,
@@ -351,7 +351,7 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
       const head = weighted(expansion?.headTerms, all);
       if (all.size === 0 && head.size === 0) return [];
       // the prior is a constant per role, so it scales the sum inside the same scan
-      const prior = priors ? ` * [${FILE_ROLES.map((r) => finite(priors[r])).join(', ')}][p.role_id + 1]` : '';
+      const prior = priors ? ` * [${FILE_ROLES.map((r) => finite(priors[r], 'a role prior')).join(', ')}][p.role_id + 1]` : '';
       return read(async (conn) => {
         const ids = [...all.keys()];
         if (head.size === 0 && [...all.values()].every((w) => w === 1)) return topDocs(conn, t.postings, `p.impact${prior}`, ids, k, filters, newQuery());
@@ -359,13 +359,17 @@ export async function loadCatalog(db: DuckDb, opts: LoadCatalogOptions): Promise
         // each table's rows for its terms, one IN list per weight (a constant factor: no join per row), summed per doc
         const parts = (table: string, terms: Map<number, number>) => {
           const byWeight = new Map<number, number[]>();
-          for (const [id, w] of terms) byWeight.set(w, [...(byWeight.get(w) ?? []), id]);
+          for (const [id, w] of terms) {
+            if (!byWeight.has(w)) byWeight.set(w, []);
+            byWeight.get(w)!.push(id);
+          }
           return [...byWeight].map(
-            ([w, ids]) => `SELECT p.doc, p.impact${w === 1 ? '' : ` * ${finite(w)}`} AS impact, p.role_id FROM ${table} p WHERE p.term_id IN (${q.list(ids, INTEGER)})`,
+            ([w, ids]) =>
+              `SELECT p.doc, p.impact${w === 1 ? '' : ` * ${finite(w, 'an expansion weight')}`} AS impact, p.role_id FROM ${table} p WHERE p.term_id IN (${q.list(ids, INTEGER)})`,
           );
         };
         const union = [...parts(t.postings, all), ...parts(t.headPostings, head)].join(' UNION ALL ');
-        return weightedTopDocs(conn, `(${union})`, `p.impact${prior}`, k, filters, q);
+        return sumPerDoc(conn, `(${union}) p`, 'true', `p.impact${prior}`, k, filters, q);
       }, signal);
     },
 
@@ -822,8 +826,8 @@ function fileWhere(filters: SearchFilters | undefined, q: Query): string {
 }
 
 /** A prior as a SQL literal: a number, never NaN or Infinity. */
-function finite(n: number): string {
-  if (!Number.isFinite(n) || n < 0) throw new Error(`role prior must be a finite number >= 0, got ${n}`);
+function finite(n: number, what: string): string {
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${what} must be a finite number >= 0, got ${n}`);
   return String(n);
 }
 

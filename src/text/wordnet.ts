@@ -89,7 +89,8 @@ export function openWordNet(dir: string = defaultWordNetDir()): WordNet {
       const cached = synonymCache.get(key);
       if (cached) return cached;
       const found = synonymsOf(w, senses);
-      // a bounded cache (oldest out first): a query's words repeat across searches, and each lookup is ~20 reads per index
+      // a bounded cache (oldest out first): a query's words repeat across searches, and each lookup is a binary search of
+      // every index for each base form, then a read of the data file per sense
       if (synonymCache.size >= SYNONYM_CACHE_WORDS) synonymCache.delete(synonymCache.keys().next().value!);
       synonymCache.set(key, found);
       return found;
