@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ChunkCatalog } from '../catalog/chunkCatalog.js';
 import { loadCatalog, type CatalogFileBuilder } from '../catalog/chunkCatalog.js';
 import type { DuckDb } from '../catalog/duckdb.js';
-import { referencedFiles, servingManifest, type ServingManifest } from '../manifest/manifest.js';
+import { referencedFiles, servingManifest, type ServingManifest, type VectorIndexRef } from '../manifest/manifest.js';
 import type { ManifestStore } from '../manifest/store.js';
 import type { Logger } from '../observability/logger.js';
 import { LoadedVectorIndex } from '../vector/loadedIndex.js';
@@ -168,6 +168,8 @@ export class RepoReaders {
     // local files at repoDir/<name>: the store's own (directory backend) or copies in the bounded cache (object store)
     await this.deps.manifests.materialize(repo, referencedFiles(manifest));
     const repoDir = this.deps.manifests.repoDir(repo);
+    const loadVectors = (ref: VectorIndexRef | null) =>
+      ref ? LoadedVectorIndex.load(repoDir, ref, this.deps.faissParams, { mmap: this.deps.faissMmap, mappedPages: this.deps.faissMappedPages }) : null;
     const [catalog, primary, secondary] = await Promise.all([
       loadCatalog(this.deps.db, {
         parts: manifest.parts.map((p) => path.join(repoDir, p)),
@@ -176,8 +178,8 @@ export class RepoReaders {
         storeDir: this.deps.catalogDir ? path.join(this.deps.catalogDir, encodeURIComponent(repo)) : undefined,
         buildFile: this.deps.buildCatalogFile,
       }),
-      manifest.vectors.primary ? LoadedVectorIndex.load(repoDir, manifest.vectors.primary, this.deps.faissParams, { mmap: this.deps.faissMmap, mappedPages: this.deps.faissMappedPages }) : null,
-      manifest.vectors.secondary ? LoadedVectorIndex.load(repoDir, manifest.vectors.secondary, this.deps.faissParams, { mmap: this.deps.faissMmap, mappedPages: this.deps.faissMappedPages }) : null,
+      loadVectors(manifest.vectors.primary),
+      loadVectors(manifest.vectors.secondary),
     ]);
     this.deps.logger.info(
       { repo, version, ms: Math.round(performance.now() - started), catalogMb: Math.round(catalog.memoryBytes() / 1048576), faissMb: Math.round(((primary?.memoryBytes ?? 0) + (secondary?.memoryBytes ?? 0)) / 1048576) },
